@@ -1,0 +1,173 @@
+/**
+ * `local-cluster <start|status|roll|stop>`: a real Apache Kafka cluster on this
+ * machine's loopback addresses, reached through real DNS names. See docs/local-cluster.md.
+ */
+import { parseArgs } from 'node:util';
+
+import { ClusterError, UsageError } from '../../functions/core/errors.js';
+import {
+  DEFAULT_DNS_PORT,
+  DEFAULT_PORT_BASE,
+  loadRunning,
+  roll,
+  start,
+  status,
+  stop,
+  type ClusterStatus,
+} from '../../scripts/local-cluster/cluster.js';
+import { DEFAULT_KAFKA_VERSION } from '../../scripts/local-cluster/jars.js';
+import { stderrLog } from '../../scripts/local-cluster/log.js';
+import { defaultStatePath } from '../../scripts/local-cluster/paths.js';
+import type { Command } from './index.js';
+
+const HELP = `usage: kafka-upgrade-verifier local-cluster <start|status|roll|stop> [options]
+
+  start    resolve Kafka from Maven Central (once per version), start dnsmasq and
+           N combined KRaft nodes on 127.0.0.1..N, wait until ready
+             --version V      Kafka version (default ${DEFAULT_KAFKA_VERSION}; 3.9.x works too)
+             --brokers N      number of brokers, 1-9 (default 3)
+             --port-base P    client port P, controller P+1, internal P+2 (default ${DEFAULT_PORT_BASE})
+             --dns-port P     DNS server port on 127.0.0.1 (default ${DEFAULT_DNS_PORT})
+             --timeout S      seconds to wait for each broker (default 120)
+             --json           print the status object once ready
+  status   print the cluster (--json: one JSON object)
+  roll     controlled rolling restart, one broker at a time
+             --to-version V   restart onto Kafka V, then finalize its feature levels
+             --readdress      bring each broker back on another loopback address and
+                              change its DNS record (127.0.0.N <-> 127.0.0.1N)
+             --broker ID      only this broker (repeatable)
+             --timeout S      seconds per step (default 180)
+             --json           print the status object when done
+  stop     stop every process, free every port, remove the data
+             --keep           keep the data folder
+
+State file: $KUV_LOCAL_CLUSTER_STATE or .cache/local-cluster/state.json (--state PATH).
+`;
+
+function intFlag(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n))
+    throw new UsageError(`--${name} '${value}' is not a whole number.\n\n${HELP}`);
+  return n;
+}
+
+function printStatus(s: ClusterStatus, json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(s)}\n`);
+    return;
+  }
+  const up = s.brokers.filter((b) => b.up).length;
+  const lines = [
+    `local Kafka cluster: ${up}/${s.brokers.length} brokers up, DNS server ${s.dnsServer}`,
+    ...s.brokers.map(
+      (b) =>
+        `  broker ${b.id}  ${b.name}:${b.port} -> ${b.address}  Kafka ${b.version}  ${b.up ? 'up' : 'DOWN'}`,
+    ),
+    `bootstrap: ${s.bootstrap}`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function run(args: string[]): Promise<number> {
+  const [action, ...rest] = args;
+  if (action === undefined || action === '--help' || action === '-h') {
+    process.stdout.write(HELP);
+    return action === undefined ? 2 : 0;
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      options: {
+        version: { type: 'string' },
+        brokers: { type: 'string' },
+        'port-base': { type: 'string' },
+        'dns-port': { type: 'string' },
+        timeout: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        'to-version': { type: 'string' },
+        readdress: { type: 'boolean', default: false },
+        broker: { type: 'string', multiple: true },
+        keep: { type: 'boolean', default: false },
+        state: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (error) {
+    throw new UsageError(`local-cluster ${action}: ${(error as Error).message}\n\n${HELP}`);
+  }
+  const v = parsed.values;
+  if (v.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const statePath = v.state ?? defaultStatePath();
+  const allowed: Record<string, string[]> = {
+    start: ['version', 'brokers', 'port-base', 'dns-port', 'timeout', 'json', 'state'],
+    status: ['json', 'state'],
+    roll: ['to-version', 'readdress', 'broker', 'timeout', 'json', 'state'],
+    stop: ['keep', 'state'],
+  };
+  const accepted = allowed[action];
+  if (accepted === undefined)
+    throw new UsageError(`local-cluster: unknown action '${action}'.\n\n${HELP}`);
+  for (const [key, value] of Object.entries(v)) {
+    if (key !== 'help' && value !== undefined && value !== false && !accepted.includes(key)) {
+      throw new UsageError(`local-cluster ${action} does not take --${key}.\n\n${HELP}`);
+    }
+  }
+  try {
+    switch (action) {
+      case 'start': {
+        const s = await start({
+          statePath,
+          version: v.version ?? DEFAULT_KAFKA_VERSION,
+          brokers: intFlag('brokers', v.brokers, 3),
+          portBase: intFlag('port-base', v['port-base'], DEFAULT_PORT_BASE),
+          dnsPort: intFlag('dns-port', v['dns-port'], DEFAULT_DNS_PORT),
+          timeoutMs: intFlag('timeout', v.timeout, 120) * 1000,
+          log: stderrLog,
+        });
+        printStatus(s, v.json);
+        return 0;
+      }
+      case 'status': {
+        const s = await status(loadRunning(statePath));
+        printStatus(s, v.json);
+        return s.brokers.every((b) => b.up) ? 0 : 1;
+      }
+      case 'roll': {
+        const s = await roll({
+          statePath,
+          ...(v['to-version'] === undefined ? {} : { toVersion: v['to-version'] }),
+          readdress: v.readdress,
+          ...(v.broker === undefined
+            ? {}
+            : { brokerIds: v.broker.map((b) => intFlag('broker', b, 0)) }),
+          timeoutMs: intFlag('timeout', v.timeout, 180) * 1000,
+          log: stderrLog,
+        });
+        printStatus(s, v.json);
+        return 0;
+      }
+      default: {
+        await stop(statePath, { keep: v.keep, log: stderrLog });
+        return 0;
+      }
+    }
+  } catch (error) {
+    if (error instanceof ClusterError) {
+      process.stderr.write(`kafka-upgrade-verifier local-cluster ${action}: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+export const localClusterCommand: Command = {
+  summary: 'start, inspect, roll (restart/upgrade/readdress) or stop a real local Kafka cluster',
+  run,
+};

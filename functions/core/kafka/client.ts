@@ -1,0 +1,116 @@
+/**
+ * kafkajs clients that reach brokers by their advertised DNS names, resolved through
+ * a given DNS server rather than the machine's resolver. Pure library code: each
+ * client owns its resolver; nothing process-global is changed.
+ */
+import type { LookupAddress } from 'node:dns';
+import net from 'node:net';
+import tls from 'node:tls';
+
+import { Kafka, logLevel as KafkaLogLevel, type ISocketFactory, type KafkaConfig } from 'kafkajs';
+
+import { InputError } from '../errors.js';
+import { createBoundResolver, type BoundResolver } from './dns.js';
+
+/** The same keep-alive delay as kafkajs' own socket factory. */
+const KEEP_ALIVE_DELAY_MS = 60_000;
+
+type LookupCallback = (
+  error: NodeJS.ErrnoException | null,
+  address: string | LookupAddress[],
+  family?: number,
+) => void;
+
+/**
+ * A `lookup` for net.connect/tls.connect backed by a bound resolver. Node 20 calls it
+ * with `{ all: true }` (happy eyeballs) and expects an array; otherwise one address.
+ */
+export function lookupVia(resolver: BoundResolver) {
+  return (hostname: string, options: unknown, callback: LookupCallback): void => {
+    const opts = (typeof options === 'object' && options !== null ? options : {}) as {
+      all?: boolean;
+      family?: number;
+    };
+    resolver.resolve(hostname).then(
+      (addresses) => {
+        const wanted =
+          opts.family === 4 || opts.family === 6
+            ? addresses.filter((a) => a.family === opts.family)
+            : addresses;
+        if (wanted.length === 0) {
+          const error: NodeJS.ErrnoException = new Error(
+            `${hostname} has no IPv${opts.family} address at ${resolver.server}`,
+          );
+          error.code = 'ENOTFOUND';
+          callback(error, opts.all === true ? [] : '', 0);
+          return;
+        }
+        if (opts.all === true) {
+          callback(null, wanted);
+        } else {
+          const first = wanted[0]!;
+          callback(null, first.address, first.family);
+        }
+      },
+      (error: NodeJS.ErrnoException) => callback(error, opts.all === true ? [] : '', 0),
+    );
+  };
+}
+
+/** A kafkajs socketFactory that resolves broker names through `resolver`. */
+export function dnsSocketFactory(resolver: BoundResolver): ISocketFactory {
+  const lookup = lookupVia(resolver) as unknown as net.LookupFunction;
+  return ({ host, port, ssl, onConnect }) => {
+    const socket = ssl
+      ? tls.connect(
+          {
+            host,
+            port,
+            lookup,
+            ...(net.isIP(host) === 0 ? { servername: host } : {}),
+            ...(ssl as tls.ConnectionOptions),
+          },
+          onConnect,
+        )
+      : net.connect({ host, port, lookup }, onConnect);
+    socket.setKeepAlive(true, KEEP_ALIVE_DELAY_MS);
+    return socket;
+  };
+}
+
+export interface KafkaConnection {
+  /** Comma-separated `host:port` list, e.g. `broker-1.kafka.test:19092,…`. */
+  bootstrap: string;
+  /** `host:port` of the DNS server that serves the broker names; omit to use the system resolver. */
+  dnsServer?: string | undefined;
+  clientId?: string;
+  /** Extra kafkajs options (retry, logLevel, ssl, sasl, …). */
+  config?: Partial<Omit<KafkaConfig, 'brokers' | 'socketFactory'>>;
+}
+
+export function parseBootstrap(bootstrap: string): string[] {
+  const brokers = bootstrap
+    .split(',')
+    .map((b) => b.trim())
+    .filter((b) => b.length > 0);
+  if (brokers.length === 0 || brokers.some((b) => !/^[^:\s]+:\d{1,5}$/.test(b))) {
+    throw new InputError(
+      `bootstrap '${bootstrap}' is not a comma-separated list of host:port (e.g. broker-1.kafka.test:19092).`,
+    );
+  }
+  return brokers;
+}
+
+/** Builds a kafkajs Kafka whose connections resolve names through `dnsServer`. */
+export function createKafka(connection: KafkaConnection): Kafka {
+  const brokers = parseBootstrap(connection.bootstrap);
+  return new Kafka({
+    logLevel: KafkaLogLevel.NOTHING,
+    ...connection.config,
+    clientId: connection.clientId ?? 'kafka-upgrade-verifier',
+    brokers,
+    ...(connection.dnsServer === undefined
+      ? {}
+      : { socketFactory: dnsSocketFactory(createBoundResolver(connection.dnsServer)) }),
+  });
+}
