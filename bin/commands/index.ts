@@ -1,0 +1,28 @@
+/** The CLI's sub-commands, each in its own module. */
+import { analyzeCommand } from './analyze.js';
+import { localClusterCommand } from './local-cluster.js';
+
+export interface Command {
+  /** One line for the usage text. */
+  readonly summary: string;
+  /** Runs the command with its arguments; resolves to the process exit status. */
+  run(args: string[]): Promise<number>;
+}
+
+export const commands: Record<string, Command> = {
+  analyze: analyzeCommand,
+  'local-cluster': localClusterCommand,
+};
+
+export function usage(): string {
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(14)} ${c.summary}`);
+  return [
+    'usage: kafka-upgrade-verifier <command> [options]',
+    '',
+    'commands:',
+    ...lines,
+    '',
+    "Run 'kafka-upgrade-verifier <command> --help' for a command's options.",
+    '',
+  ].join('\n');
+}
