@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+/**
+ * The kafka-upgrade-verifier command line: a thin driver over functions/core.
+ * Each sub-command lives in bin/commands/ and returns its exit status.
+ */
+import { InputError } from '../functions/core/errors.js';
+import { commands, usage } from './commands/index.js';
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands[name];
+  if (command === undefined) {
+    process.stderr.write(`kafka-upgrade-verifier: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  return command.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (status) => {
+    process.exitCode = status;
+  },
+  (error: unknown) => {
+    if (error instanceof InputError) {
+      process.stderr.write(`kafka-upgrade-verifier: ${error.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    process.stderr.write(
+      `kafka-upgrade-verifier: unexpected failure — ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n` +
+        'This is a bug or an environment problem; the message above says where it happened.\n',
+    );
+    process.exitCode = 3;
+  },
+);

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The project's whole test run, as `npm test` runs it on a fresh machine:
+# build, lint, unit tests, then the tools the integration tests need, then those tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
+
+step "build"
+npm run build --silent
+
+step "lint (eslint, prettier)"
+npm run lint --silent
+
+step "unit tests"
+npx vitest run --project unit
+
+if [ -x scripts/install-test-tools.sh ]; then
+  step "install integration-test tools (Kafka jars, dnsmasq, kcat)"
+  scripts/install-test-tools.sh
+fi
+
+if compgen -G "test/integration/*.test.ts" >/dev/null; then
+  step "integration tests (real Kafka cluster)"
+  npx vitest run --project integration
+fi
