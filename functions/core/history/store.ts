@@ -1,0 +1,90 @@
+/**
+ * Column stores for the analyzer. Sequence numbers are dense integers per
+ * producer and partition, and offsets are dense per partition, so state lives in
+ * typed arrays in fixed-size chunks keyed by `floor(n / CHUNK)`: memory grows
+ * with the span of sequence numbers and offsets seen, a few bytes each, and
+ * records may arrive in any order.
+ */
+
+export const CHUNK = 4096;
+
+export function chunkKey(n: number): number {
+  return Math.floor(n / CHUNK);
+}
+
+/** A map from chunk key to chunk that remembers the last chunk it returned. */
+export class ChunkMap<C> {
+  readonly chunks = new Map<number, C>();
+  private lastKey = Number.NaN;
+  private last: C | undefined;
+
+  constructor(private readonly create: () => C) {}
+
+  /** The chunk holding `n` (created on first use); `n - key * CHUNK` indexes into it. */
+  at(key: number): C {
+    if (key === this.lastKey) return this.last!;
+    let chunk = this.chunks.get(key);
+    if (chunk === undefined) {
+      chunk = this.create();
+      this.chunks.set(key, chunk);
+    }
+    this.lastKey = key;
+    this.last = chunk;
+    return chunk;
+  }
+
+  /** The chunk holding `key`, or undefined, without creating it. */
+  peek(key: number): C | undefined {
+    return key === this.lastKey ? this.last : this.chunks.get(key);
+  }
+
+  /** Chunk keys in ascending order. */
+  sortedKeys(): number[] {
+    return [...this.chunks.keys()].sort((a, b) => a - b);
+  }
+}
+
+/** Per identity (one producer, one partition, indexed by seq). */
+export class SeqChunk {
+  static readonly PRODUCED = 1;
+  static readonly ACKED = 2;
+  static readonly IN_LOG = 4;
+  readonly flags = new Uint8Array(CHUNK);
+  /** sentAt of the identity's first acked send. */
+  readonly ackedSentAt = new Float64Array(CHUNK);
+  /** Earliest receivedAt over every group; NaN until received. */
+  readonly firstReceivedAt = new Float64Array(CHUNK).fill(Number.NaN);
+}
+
+/** Per logged offset of one partition. */
+export class OffsetChunk {
+  /** 0: nothing logged here; 1: one identity; 2: several (see the partition's overflow). */
+  readonly kind = new Uint8Array(CHUNK);
+  readonly stream = new Int32Array(CHUNK);
+  readonly seq = new Float64Array(CHUNK);
+  readonly timestamp = new Float64Array(CHUNK);
+}
+
+/** Offsets one consumer group received from one partition: a byte per offset. */
+export class ReceivedChunk {
+  readonly received = new Uint8Array(CHUNK);
+}
+
+/** An append-only column of numbers that grows by doubling. */
+export class GrowableFloat64 {
+  private data = new Float64Array(1024);
+  length = 0;
+
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const bigger = new Float64Array(this.data.length * 2);
+      bigger.set(this.data);
+      this.data = bigger;
+    }
+    this.data[this.length++] = value;
+  }
+
+  view(): Float64Array {
+    return this.data.subarray(0, this.length);
+  }
+}

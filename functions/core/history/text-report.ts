@@ -1,0 +1,138 @@
+/**
+ * The one-screen text summary a person reads first: the verdict, the counts,
+ * the worst partitions, and the anomalies grouped by the restart they follow.
+ */
+import type { Percentiles } from './histogram.js';
+import type { Anomaly, AnomalyKind, PartitionReport, Report } from './report.js';
+import { ANOMALY_KINDS } from './report.js';
+
+const WORST_PARTITIONS = 5;
+const EXAMPLES = 6;
+
+function clock(ms: number): string {
+  return new Date(ms).toISOString().slice(11, 23);
+}
+
+function count(value: number | null): string {
+  return value === null ? 'n/a' : String(value);
+}
+
+function latency(p: Percentiles | null): string {
+  return p === null ? '—' : `p50 ${p.p50} / p99 ${p.p99} / max ${p.max} ms`;
+}
+
+function anomalyCount(p: PartitionReport): number {
+  return (
+    (p.lost ?? 0) +
+    p.duplicates +
+    p.outOfOrder +
+    p.inconsistentOffsets +
+    p.redelivered +
+    (p.skipped ?? 0)
+  );
+}
+
+function kindSummary(anomalies: readonly Anomaly[]): string {
+  const byKind = new Map<AnomalyKind, number>();
+  for (const a of anomalies) byKind.set(a.kind, (byKind.get(a.kind) ?? 0) + 1);
+  return ANOMALY_KINDS.filter((k) => byKind.has(k))
+    .map((k) => `${k} ${byKind.get(k)}`)
+    .join(', ');
+}
+
+function describeAnomaly(a: Anomaly): string {
+  const where = [
+    `p${a.partition}`,
+    a.offset === undefined ? null : `offset ${a.offset}`,
+    a.producer === undefined ? null : `${a.producer}#${a.seq}`,
+    a.group === undefined ? null : `group ${a.group}`,
+  ]
+    .filter((x) => x !== null)
+    .join(' ');
+  const after =
+    a.afterRestart === null
+      ? 'outside restart windows'
+      : `broker ${a.afterRestart.broker} ${a.afterRestart.ms === null ? '(never came back)' : `${a.afterRestart.ms >= 0 ? '+' : ''}${a.afterRestart.ms} ms after up`}`;
+  return `  ${clock(a.at)}  ${a.kind.padEnd(18)} ${where}  (${after})`;
+}
+
+export function formatText(report: Report): string {
+  const t = report.totals;
+  const out: string[] = [];
+  const run =
+    report.run === null
+      ? ''
+      : `  run ${report.run.runId}${report.run.cluster === null ? '' : ` on ${report.run.cluster}`}`;
+  out.push(
+    `VERDICT: ${report.verdict.toUpperCase()}   policy ${report.policy}, restart window ${report.windowMs} ms${run}`,
+  );
+  for (const reason of report.reasons) out.push(`  ${report.verdict}: ${reason}`);
+  out.push(
+    `records: produced ${t.produced} (acked ${t.acked}, failed ${t.failed}), logged ${t.logged}, ignored ${report.ignoredRecords}`,
+  );
+  if (t.lost === null)
+    out.push('no log records: loss and skips cannot be judged (nothing was read back)');
+  const insideWindows = report.anomalies.filter(
+    (a) => a.kind === 'outOfOrder' && a.afterRestart !== null,
+  ).length;
+  out.push('');
+  out.push(`  lost                 ${count(t.lost)}`);
+  out.push(`  duplicates           ${t.duplicates}`);
+  out.push(
+    `  out of order         ${t.outOfOrder}${t.outOfOrder > 0 ? `  (${insideWindows}${report.anomaliesTruncated ? '+' : ''} inside a restart window)` : ''}`,
+  );
+  out.push(`  inconsistent offsets ${t.inconsistentOffsets}`);
+  out.push(`  skipped              ${count(t.skipped)}`);
+  out.push(`  redelivered          ${t.redelivered}`);
+  out.push(`  unacked but written  ${t.unackedWritten}  (not an anomaly: a retried send may land)`);
+  out.push(`  longest unavailable  ${t.maxUnavailableMs} ms`);
+
+  const worst = report.partitions
+    .filter((p) => anomalyCount(p) > 0)
+    .sort((a, b) => anomalyCount(b) - anomalyCount(a) || a.partition - b.partition)
+    .slice(0, WORST_PARTITIONS);
+  if (worst.length > 0) {
+    out.push('', 'worst partitions:');
+    for (const p of worst) {
+      out.push(
+        `  p${p.partition}: ${anomalyCount(p)} anomalies (lost ${count(p.lost)}, dup ${p.duplicates}, order ${p.outOfOrder}, skipped ${count(p.skipped)}, redelivered ${p.redelivered}); produce ${latency(p.produceLatencyMs)}; end-to-end ${latency(p.endToEndLatencyMs)}`,
+      );
+    }
+  }
+
+  if (report.restarts.length > 0 || report.anomalies.length > 0) {
+    out.push(
+      '',
+      `anomalies by restart${report.anomaliesTruncated ? ' (list truncated; counts above are complete)' : ''}:`,
+    );
+    const restarts = [...report.restarts].sort(
+      (a, b) => (a.downAt ?? a.upAt ?? 0) - (b.downAt ?? b.upAt ?? 0),
+    );
+    for (const r of restarts) {
+      const mine = report.anomalies.filter(
+        (a) => a.afterRestart !== null && a.afterRestart.broker === r.broker && windowHolds(r, a),
+      );
+      const span =
+        `${r.downAt === null ? '?' : clock(r.downAt)} → ${r.upAt === null ? 'never up' : clock(r.upAt)}` +
+        (r.downAt !== null && r.upAt !== null ? ` (down ${r.upAt - r.downAt} ms)` : '');
+      out.push(`  broker ${r.broker}  ${span}: ${mine.length === 0 ? 'none' : kindSummary(mine)}`);
+    }
+    const outside = report.anomalies.filter((a) => a.afterRestart === null);
+    if (outside.length > 0) out.push(`  outside every restart window: ${kindSummary(outside)}`);
+  }
+
+  if (report.anomalies.length > 0) {
+    out.push(
+      '',
+      `first anomalies (${Math.min(EXAMPLES, report.anomalies.length)} of ${report.anomalies.length}${report.anomaliesTruncated ? '+' : ''}; --format json lists them):`,
+    );
+    for (const a of report.anomalies.slice(0, EXAMPLES)) out.push(describeAnomaly(a));
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function windowHolds(r: Report['restarts'][number], a: Anomaly): boolean {
+  // The anomaly was attributed to this broker; with several restarts of one broker, match by upAt.
+  if (a.afterRestart === null || a.afterRestart.ms === null) return r.upAt === null;
+  return r.upAt !== null && a.at - a.afterRestart.ms === r.upAt;
+}
