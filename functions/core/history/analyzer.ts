@@ -86,22 +86,29 @@ class PartitionState {
 
   constructor(readonly partition: number) {}
 
+  private lastStream: Stream | undefined;
+  private lastGroup: GroupPartition | undefined;
+
   stream(producer: string): Stream {
+    if (this.lastStream?.producer === producer) return this.lastStream;
     let s = this.streamByProducer.get(producer);
     if (s === undefined) {
       s = new Stream(producer, this.streams.length);
       this.streams.push(s);
       this.streamByProducer.set(producer, s);
     }
+    this.lastStream = s;
     return s;
   }
 
   group(name: string): GroupPartition {
+    if (this.lastGroup?.group === name) return this.lastGroup;
     let g = this.groups.get(name);
     if (g === undefined) {
       g = new GroupPartition(name);
       this.groups.set(name, g);
     }
+    this.lastGroup = g;
     return g;
   }
 

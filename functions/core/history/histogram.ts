@@ -15,6 +15,8 @@ export class Histogram {
   private dense: Uint32Array | null = null;
   private readonly sparse = new Map<number, number>();
   private n = 0;
+  /** One past the largest value stored in `dense`: where its scan can stop. */
+  private denseEnd = 0;
 
   get count(): number {
     return this.n;
@@ -24,6 +26,7 @@ export class Histogram {
     this.n += 1;
     if (value >= 0 && value < DENSE_LIMIT && Number.isInteger(value)) {
       (this.dense ??= new Uint32Array(DENSE_LIMIT))[value]! += 1;
+      if (value >= this.denseEnd) this.denseEnd = value + 1;
     } else {
       this.sparse.set(value, (this.sparse.get(value) ?? 0) + 1);
     }
@@ -48,7 +51,7 @@ export class Histogram {
     }
     if (found.length < ranks.length && this.dense !== null) {
       const dense = this.dense;
-      for (let v = 0; v < DENSE_LIMIT; v++) {
+      for (let v = 0; v < this.denseEnd; v++) {
         const c = dense[v]!;
         if (c === 0) continue;
         // Non-integer values between dense slots are impossible: times are integers.

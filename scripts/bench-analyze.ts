@@ -1,0 +1,223 @@
+/**
+ * Benchmark for `analyze` (npm run bench:analyze): how long it takes on a
+ * history of at least a million records, as a ratio to the floor — a loop that
+ * only streams the same file and JSON.parses each line — and its peak memory.
+ * Each measurement runs in its own child process; the two alternate so that a
+ * noisy machine hits both alike. Prints ratios from one run: not a timed test.
+ *
+ *   npm run bench:analyze [-- --records N] [-- --runs K] [-- --file PATH]
+ */
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { analyzeHistory } from '../functions/core/history/index.js';
+import { forEachLine } from '../functions/core/history/lines.js';
+
+const here = fileURLToPath(import.meta.url);
+const root = join(dirname(here), '../..');
+
+interface Sample {
+  ms: number;
+  maxRssMB: number;
+  records: number;
+}
+
+/** Child mode: run one measurement and print it as JSON. */
+async function child(mode: string, file: string): Promise<void> {
+  const start = process.hrtime.bigint();
+  let records = 0;
+  if (mode === 'floor') {
+    let sink = 0;
+    await forEachLine(file, (line) => {
+      const o = JSON.parse(line) as { type?: unknown };
+      if (o.type !== undefined) sink += 1;
+      records += 1;
+    });
+    if (sink < 0) process.stdout.write('');
+  } else {
+    const report = await analyzeHistory(file, { policy: 'strict', windowMs: 300_000 });
+    records = report.totals.produced;
+  }
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  const sample: Sample = { ms, maxRssMB: process.resourceUsage().maxRSS / 1024, records };
+  process.stdout.write(JSON.stringify(sample));
+}
+
+/**
+ * A rolling-restart-shaped history: `partitions` partitions, one canary
+ * producer, every message logged once and consumed by two groups, with a few
+ * failures, duplicates, reorderings and redeliveries around three restarts.
+ * About 4 records per message, so records / 4 messages.
+ */
+async function generate(file: string, records: number): Promise<void> {
+  mkdirSync(dirname(file), { recursive: true });
+  const partial = `${file}.partial`;
+  const out = createWriteStream(partial);
+  const write = (o: object): Promise<void> | void => {
+    if (!out.write(`${JSON.stringify(o)}\n`)) {
+      return new Promise((resolve) => out.once('drain', () => resolve()));
+    }
+  };
+  const t0 = 1_763_900_000_000;
+  const partitions = 12;
+  const messages = Math.ceil(records / 4);
+  await write({ type: 'run', runId: 'bench', cluster: 'bench', startedAt: t0 });
+  const restarts = [0.25, 0.5, 0.75].map((f, i) => ({
+    broker: i + 1,
+    at: t0 + Math.floor(messages * f),
+  }));
+  for (const r of restarts) {
+    await write({ type: 'broker', broker: r.broker, event: 'down', at: r.at });
+    await write({ type: 'broker', broker: r.broker, event: 'up', at: r.at + 15_000 });
+  }
+  const offsets = new Array<number>(partitions).fill(0);
+  for (let m = 0; m < messages; m++) {
+    const partition = m % partitions;
+    const seq = Math.floor(m / partitions);
+    const sentAt = t0 + m;
+    const failed = m % 5003 === 0;
+    const offset = offsets[partition]!++;
+    if (failed) {
+      await write({
+        type: 'produce',
+        producer: 'canary',
+        partition,
+        seq,
+        sentAt,
+        ok: false,
+        failedAt: sentAt + 30_000,
+        error: 'REQUEST_TIMED_OUT',
+      });
+    } else {
+      await write({
+        type: 'produce',
+        producer: 'canary',
+        partition,
+        seq,
+        sentAt,
+        ok: true,
+        ackedAt: sentAt + 3 + (m % 17),
+        offset,
+      });
+    }
+    await write({ type: 'log', partition, offset, producer: 'canary', seq, timestamp: sentAt + 2 });
+    if (m % 9973 === 0) {
+      // A duplicate written by a retry.
+      const dup = offsets[partition]!++;
+      await write({
+        type: 'log',
+        partition,
+        offset: dup,
+        producer: 'canary',
+        seq,
+        timestamp: sentAt + 4,
+      });
+    }
+    await write({
+      type: 'consume',
+      group: 'canary-a',
+      consumer: 'c-1',
+      partition,
+      offset,
+      producer: 'canary',
+      seq,
+      receivedAt: sentAt + 20,
+    });
+    await write({
+      type: 'consume',
+      group: 'canary-b',
+      consumer: 'c-2',
+      partition,
+      offset,
+      producer: 'canary',
+      seq,
+      receivedAt: sentAt + 25,
+    });
+    if (m % 7919 === 0) {
+      await write({
+        type: 'consume',
+        group: 'canary-a',
+        consumer: 'c-3',
+        partition,
+        offset,
+        producer: 'canary',
+        seq,
+        receivedAt: sentAt + 900,
+      });
+    }
+  }
+  await new Promise<void>((resolve, reject) =>
+    out.end((error?: Error | null) => (error ? reject(error) : resolve())),
+  );
+  renameSync(partial, file);
+}
+
+function measure(mode: 'floor' | 'analyze', file: string): Sample {
+  const r = spawnSync(process.execPath, [here, '--child', mode, '--file', file], {
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) {
+    throw new Error(`bench child '${mode}' failed with status ${r.status}: ${r.stderr}`);
+  }
+  return JSON.parse(r.stdout) as Sample;
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      child: { type: 'string' },
+      file: { type: 'string' },
+      records: { type: 'string', default: '1000000' },
+      runs: { type: 'string', default: '5' },
+    },
+  });
+  if (values.child !== undefined) return child(values.child, values.file!);
+
+  const records = Number(values.records);
+  const runs = Number(values.runs);
+  if (!Number.isSafeInteger(records) || records < 1000 || !Number.isSafeInteger(runs) || runs < 1) {
+    throw new Error('bench:analyze: --records must be an integer ≥ 1000 and --runs ≥ 1');
+  }
+  const file = values.file ?? join(root, '.cache/bench', `history-${records}.jsonl`);
+  if (!existsSync(file)) {
+    process.stderr.write(`generating ${file} (${records} records)…\n`);
+    await generate(file, records);
+  }
+  process.stderr.write(`history ${file}: ${(statSync(file).size / 2 ** 20).toFixed(0)} MiB\n`);
+
+  const floor: Sample[] = [];
+  const analyze: Sample[] = [];
+  for (let i = 0; i < runs; i++) {
+    floor.push(measure('floor', file));
+    analyze.push(measure('analyze', file));
+    process.stderr.write(
+      `run ${i + 1}/${runs}: floor ${floor[i]!.ms.toFixed(0)} ms, analyze ${analyze[i]!.ms.toFixed(0)} ms\n`,
+    );
+  }
+  const floorMs = median(floor.map((s) => s.ms));
+  const analyzeMs = median(analyze.map((s) => s.ms));
+  const best = (xs: Sample[]): number => Math.min(...xs.map((s) => s.ms));
+  const peak = Math.max(...analyze.map((s) => s.maxRssMB));
+  const floorPeak = Math.max(...floor.map((s) => s.maxRssMB));
+  const lines = floor[0]!.records;
+  process.stdout.write(
+    [
+      `records            ${lines}`,
+      `floor (parse only) ${floorMs.toFixed(0)} ms  (median of ${runs}), peak RSS ${floorPeak.toFixed(0)} MB`,
+      `analyze            ${analyzeMs.toFixed(0)} ms  (median of ${runs}), peak RSS ${peak.toFixed(0)} MB`,
+      `ratio analyze/floor ${(analyzeMs / floorMs).toFixed(2)}   (medians; target ≤ 1.5)`,
+      `ratio of best runs  ${(best(analyze) / best(floor)).toFixed(2)}   (the least disturbed run of each)`,
+      `peak memory        ${peak.toFixed(0)} MB   (target ≤ 256 MB)`,
+      '',
+    ].join('\n'),
+  );
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { Histogram } from '../../../functions/core/history/histogram.js';
+
+/** The reference: sort every value, take the ⌈p/100·n⌉-th smallest. */
+function nearestRank(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.ceil((p * sorted.length) / 100) - 1]!;
+}
+
+describe('Histogram', () => {
+  it('is null when empty', () => {
+    expect(new Histogram().percentiles()).toBeNull();
+  });
+
+  it('gives one value as every percentile', () => {
+    const h = new Histogram();
+    h.add(42);
+    expect(h.percentiles()).toEqual({ p50: 42, p99: 42, max: 42 });
+  });
+
+  it.each([1, 2, 3, 99, 100, 101, 1000, 4567])(
+    'matches the sorted nearest rank for %i values spanning negative, dense and sparse ranges',
+    (n) => {
+      const values: number[] = [];
+      let x = 7;
+      for (let i = 0; i < n; i++) {
+        x = (x * 1103515245 + 12345) % 2147483648;
+        const kind = x % 10;
+        values.push(kind === 0 ? -(x % 500) : kind === 1 ? 65536 + (x % 100000) : x % 300);
+      }
+      const h = new Histogram();
+      for (const v of values) h.add(v);
+      expect(h.count).toBe(n);
+      expect(h.percentiles()).toEqual({
+        p50: nearestRank(values, 50),
+        p99: nearestRank(values, 99),
+        max: Math.max(...values),
+      });
+    },
+  );
+});
