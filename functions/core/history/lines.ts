@@ -75,8 +75,10 @@ export async function forEachLine(
     lineNumber += 1;
     let end = line.length;
     if (end > 0 && line.charCodeAt(end - 1) === 13) end -= 1;
-    if (end === 0) return;
-    const text = end === line.length ? line : line.slice(0, end);
+    // A byte-order mark some editors put before the first line is not part of the JSON.
+    const start = lineNumber === 1 && line.charCodeAt(0) === 0xfeff ? 1 : 0;
+    if (end <= start) return;
+    const text = start === 0 && end === line.length ? line : line.slice(start, end);
     // A line made only of white space is blank too.
     const c0 = text.charCodeAt(0);
     if ((c0 === 32 || c0 === 9) && text.trim().length === 0) return;

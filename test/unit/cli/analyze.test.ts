@@ -76,8 +76,9 @@ describe('analyze', () => {
     expect(viaFile.stdout).toBe(expected);
   });
 
-  it('accepts CRLF line ends and blank lines', () => {
-    const crlf = readFileSync(join(fixtures, 'delivery.jsonl'), 'utf8').replace(/\n/g, '\r\n\r\n');
+  it('accepts CRLF line ends, blank lines and a byte-order mark', () => {
+    const crlf =
+      '\ufeff' + readFileSync(join(fixtures, 'delivery.jsonl'), 'utf8').replace(/\n/g, '\r\n\r\n');
     const r = run(['analyze', '-', '--format', 'json'], crlf);
     expect(r.status).toBe(1);
     expect(JSON.parse(r.stdout).totals.logged).toBe(8);
