@@ -29,8 +29,10 @@ import {
   type Verdict,
 } from './report.js';
 import { RestartCollector, RestartWindows } from './restarts.js';
+import { HistoryFormatError } from '../errors.js';
 import {
   CHUNK,
+  ChunkBudget,
   ChunkMap,
   GrowableFloat64,
   OffsetChunk,
@@ -41,25 +43,36 @@ import {
 
 const { PRODUCED, ACKED, IN_LOG } = SeqChunk;
 
+/** 2 GiB: dense histories of tens of millions of records fit well below it. */
+export const DEFAULT_MEMORY_LIMIT_BYTES = 2 ** 31;
+
 /** One producer's messages to one partition, indexed by seq. */
 class Stream {
-  readonly seqs = new ChunkMap(() => new SeqChunk());
+  readonly seqs: ChunkMap<SeqChunk>;
   /** Highest seq seen so far in the offset-ordered walk of the log (out-of-order check). */
   highestLogged = Number.NEGATIVE_INFINITY;
 
   constructor(
     readonly producer: string,
     readonly index: number,
-  ) {}
+    budget: ChunkBudget,
+  ) {
+    this.seqs = new ChunkMap(() => new SeqChunk(), SeqChunk.BYTES, budget);
+  }
 }
 
 /** One consumer group's view of one partition. */
 class GroupPartition {
-  readonly offsets = new ChunkMap(() => new ReceivedChunk());
+  readonly offsets: ChunkMap<ReceivedChunk>;
   lowest = Number.POSITIVE_INFINITY;
   highest = Number.NEGATIVE_INFINITY;
 
-  constructor(readonly group: string) {}
+  constructor(
+    readonly group: string,
+    budget: ChunkBudget,
+  ) {
+    this.offsets = new ChunkMap(() => new ReceivedChunk(), ReceivedChunk.BYTES, budget);
+  }
 }
 
 interface LogEntry {
@@ -71,7 +84,7 @@ interface LogEntry {
 class PartitionState {
   readonly streams: Stream[] = [];
   readonly streamByProducer = new Map<string, Stream>();
-  readonly log = new ChunkMap(() => new OffsetChunk());
+  readonly log: ChunkMap<OffsetChunk>;
   /** Offsets that the log gives several identities: every entry at that offset. */
   readonly logOverflow = new Map<number, LogEntry[]>();
   readonly groups = new Map<string, GroupPartition>();
@@ -84,7 +97,12 @@ class PartitionState {
   failed = 0;
   redelivered = 0;
 
-  constructor(readonly partition: number) {}
+  constructor(
+    readonly partition: number,
+    private readonly budget: ChunkBudget,
+  ) {
+    this.log = new ChunkMap(() => new OffsetChunk(), OffsetChunk.BYTES, budget);
+  }
 
   private lastStream: Stream | undefined;
   private lastGroup: GroupPartition | undefined;
@@ -93,7 +111,7 @@ class PartitionState {
     if (this.lastStream?.producer === producer) return this.lastStream;
     let s = this.streamByProducer.get(producer);
     if (s === undefined) {
-      s = new Stream(producer, this.streams.length);
+      s = new Stream(producer, this.streams.length, this.budget);
       this.streams.push(s);
       this.streamByProducer.set(producer, s);
     }
@@ -105,7 +123,7 @@ class PartitionState {
     if (this.lastGroup?.group === name) return this.lastGroup;
     let g = this.groups.get(name);
     if (g === undefined) {
-      g = new GroupPartition(name);
+      g = new GroupPartition(name, this.budget);
       this.groups.set(name, g);
     }
     this.lastGroup = g;
@@ -164,13 +182,30 @@ export class HistoryAnalyzer {
   private logRecords = 0;
   private ignored = 0;
   private run: RunInfo | null = null;
+  /** The line being added: where a budget overrun is reported. */
+  private at: LineContext = { source: 'history', line: 0 };
+  private readonly budget: ChunkBudget;
+
+  /** @param memoryLimitBytes what the analysis state may take (default 2 GiB). */
+  constructor(memoryLimitBytes = DEFAULT_MEMORY_LIMIT_BYTES) {
+    this.budget = new ChunkBudget(memoryLimitBytes, (used) => {
+      throw new HistoryFormatError(
+        this.at.source,
+        this.at.line,
+        null,
+        `the analysis would need more than ${Math.round(used / 2 ** 20)} MiB: sequence numbers or offsets ` +
+          "are too sparse. The format expects each producer's seq to grow by one per message to a " +
+          'partition; check the history was written by the canary, or split it.',
+      );
+    });
+  }
 
   private partition(partition: number): PartitionState {
     const last = this.lastPartition;
     if (last !== undefined && last.partition === partition) return last;
     let p = this.partitions.get(partition);
     if (p === undefined) {
-      p = new PartitionState(partition);
+      p = new PartitionState(partition, this.budget);
       this.partitions.set(partition, p);
     }
     this.lastPartition = p;
@@ -183,6 +218,7 @@ export class HistoryAnalyzer {
    * known type; counts a record of an unknown type as ignored.
    */
   add(o: JsonObject, at: LineContext): void {
+    this.at = at;
     switch (o.type) {
       case 'produce':
         return this.addProduce(o, at);

@@ -12,19 +12,44 @@ export function chunkKey(n: number): number {
   return Math.floor(n / CHUNK);
 }
 
+/**
+ * The bytes all chunks of one analysis may take. Dense histories need a few
+ * bytes per record; sparse sequence numbers or offsets (which the format rules
+ * out) would allocate a whole chunk per record, so past the limit the analysis
+ * stops with a message instead of exhausting the machine's memory.
+ */
+export class ChunkBudget {
+  used = 0;
+
+  constructor(
+    readonly limitBytes: number,
+    private readonly exceeded: (used: number) => never,
+  ) {}
+
+  charge(bytes: number): void {
+    this.used += bytes;
+    if (this.used > this.limitBytes) this.exceeded(this.used);
+  }
+}
+
 /** A map from chunk key to chunk that remembers the last chunk it returned. */
 export class ChunkMap<C> {
   readonly chunks = new Map<number, C>();
   private lastKey = Number.NaN;
   private last: C | undefined;
 
-  constructor(private readonly create: () => C) {}
+  constructor(
+    private readonly create: () => C,
+    private readonly bytesPerChunk: number,
+    private readonly budget: ChunkBudget,
+  ) {}
 
   /** The chunk holding `n` (created on first use); `n - key * CHUNK` indexes into it. */
   at(key: number): C {
     if (key === this.lastKey) return this.last!;
     let chunk = this.chunks.get(key);
     if (chunk === undefined) {
+      this.budget.charge(this.bytesPerChunk);
       chunk = this.create();
       this.chunks.set(key, chunk);
     }
@@ -49,6 +74,7 @@ export class SeqChunk {
   static readonly PRODUCED = 1;
   static readonly ACKED = 2;
   static readonly IN_LOG = 4;
+  static readonly BYTES = CHUNK * (1 + 8 + 8);
   readonly flags = new Uint8Array(CHUNK);
   /** sentAt of the identity's first acked send. */
   readonly ackedSentAt = new Float64Array(CHUNK);
@@ -58,6 +84,7 @@ export class SeqChunk {
 
 /** Per logged offset of one partition. */
 export class OffsetChunk {
+  static readonly BYTES = CHUNK * (1 + 4 + 8 + 8);
   /** 0: nothing logged here; 1: one identity; 2: several (see the partition's overflow). */
   readonly kind = new Uint8Array(CHUNK);
   readonly stream = new Int32Array(CHUNK);
@@ -67,6 +94,7 @@ export class OffsetChunk {
 
 /** Offsets one consumer group received from one partition: a byte per offset. */
 export class ReceivedChunk {
+  static readonly BYTES = CHUNK;
   readonly received = new Uint8Array(CHUNK);
 }
 

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { HistoryFormatError } from '../../../functions/core/errors.js';
-import { ANOMALY_CAP_PER_KIND } from '../../../functions/core/history/index.js';
+import { ANOMALY_CAP_PER_KIND, HistoryAnalyzer } from '../../../functions/core/history/index.js';
+import { parseLine } from '../../../functions/core/history/records.js';
 import { acked, analyze, broker, clean, consume, failed, log, run, t } from './history-builder.js';
 
 /** Logs seqs in the given order at offsets 0, 1, 2, … after acked sends of each. */
@@ -558,5 +559,28 @@ describe('bad input', () => {
   it('numbers lines counting blank lines, and accepts CRLF', () => {
     const error = fails([run(), '', '   ', `${acked(1, 0)}\r`, 'oops']);
     expect(error.line).toBe(5);
+  });
+
+  it('stops with a message, not an exhausted machine, on sparse sequence numbers', () => {
+    const analyzer = new HistoryAnalyzer(8 * 2 ** 20);
+    const add = (line: string, n: number) => {
+      const at = { source: 'sparse.jsonl', line: n };
+      analyzer.add(parseLine(line, at), at);
+    };
+    let error: unknown;
+    try {
+      for (let n = 1; n <= 1000; n++) add(acked(n * 1_000_000, n), n);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(HistoryFormatError);
+    expect((error as HistoryFormatError).message).toMatch(/sparse\.jsonl: line \d+: .*too sparse/);
+    // Dense ones of the same count fit easily.
+    const dense = new HistoryAnalyzer(8 * 2 ** 20);
+    for (let n = 1; n <= 1000; n++) {
+      const at = { source: 'dense.jsonl', line: n };
+      dense.add(parseLine(acked(n, n), at), at);
+    }
+    expect(dense.finish({ policy: 'strict', windowMs: 0 }).totals.acked).toBe(1000);
   });
 });
