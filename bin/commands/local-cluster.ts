@@ -15,12 +15,12 @@ import {
   stop,
   type ClusterStatus,
 } from '../../scripts/local-cluster/cluster.js';
-import { DEFAULT_KAFKA_VERSION } from '../../scripts/local-cluster/jars.js';
+import { DEFAULT_KAFKA_VERSION, ensureKafkaJars } from '../../scripts/local-cluster/jars.js';
 import { stderrLog } from '../../scripts/local-cluster/log.js';
 import { defaultStatePath } from '../../scripts/local-cluster/paths.js';
 import type { Command } from './index.js';
 
-const HELP = `usage: kafka-upgrade-verifier local-cluster <start|status|roll|stop> [options]
+const HELP = `usage: kafka-upgrade-verifier local-cluster <start|status|roll|stop|fetch> [options]
 
   start    resolve Kafka from Maven Central (once per version), start dnsmasq and
            N combined KRaft nodes on 127.0.0.1..N, wait until ready
@@ -40,6 +40,7 @@ const HELP = `usage: kafka-upgrade-verifier local-cluster <start|status|roll|sto
              --json           print the status object when done
   stop     stop every process, free every port, remove the data
              --keep           keep the data folder
+  fetch    only resolve a Kafka version's jars into the cache (--version V, default ${DEFAULT_KAFKA_VERSION})
 
 State file: $KUV_LOCAL_CLUSTER_STATE or .cache/local-cluster/state.json (--state PATH).
 `;
@@ -110,6 +111,7 @@ async function run(args: string[]): Promise<number> {
     status: ['json', 'state'],
     roll: ['to-version', 'readdress', 'broker', 'timeout', 'json', 'state'],
     stop: ['keep', 'state'],
+    fetch: ['version'],
   };
   const accepted = allowed[action];
   if (accepted === undefined)
@@ -151,6 +153,11 @@ async function run(args: string[]): Promise<number> {
           log: stderrLog,
         });
         printStatus(s, v.json);
+        return 0;
+      }
+      case 'fetch': {
+        const libs = await ensureKafkaJars(v.version ?? DEFAULT_KAFKA_VERSION, stderrLog);
+        process.stdout.write(`${libs}\n`);
         return 0;
       }
       default: {

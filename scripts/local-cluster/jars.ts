@@ -12,7 +12,9 @@ import type { Log } from './log.js';
 import { kafkaCacheRoot } from './paths.js';
 import { JAVA, MAVEN, requireTool } from './tools.js';
 
-export const DEFAULT_KAFKA_VERSION = '4.1.1';
+export const DEFAULT_KAFKA_VERSION = '4.4.0';
+/** The 3.x version the upgrade path is tested from. */
+export const DEFAULT_UPGRADE_FROM_VERSION = '3.9.1';
 const DEPENDENCY_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1';
 
 export function checkKafkaVersion(version: string): { major: number; minor: number } {

@@ -36,7 +36,8 @@ const found = new Map<string, string>();
 
 /** Returns the first line the tool prints for its version; throws ClusterError if absent. */
 export function requireTool(tool: Tool): string {
-  const cached = found.get(tool.command);
+  const key = `${tool.command}\0${process.env.PATH ?? ''}`;
+  const cached = found.get(key);
   if (cached !== undefined) return cached;
   const result = spawnSync(tool.command, tool.versionArgs, { encoding: 'utf8', timeout: 30_000 });
   if (result.error !== undefined || result.status !== 0) {
@@ -49,6 +50,6 @@ export function requireTool(tool: Tool): string {
     );
   }
   const first = `${result.stdout}${result.stderr}`.trim().split('\n')[0] ?? '';
-  found.set(tool.command, first);
+  found.set(key, first);
   return first;
 }

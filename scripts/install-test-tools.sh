@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs what the integration tests need on a fresh Debian machine, and is fast
+# when everything is already there: dnsmasq (the brokers' DNS server) and kcat from
+# Debian, Java and Maven if missing, then the Kafka jars of the versions the tests
+# run (resolved from Maven Central into .cache/kafka/<version>/, once per version).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '[%s] install-test-tools: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+
+missing=()
+command -v dnsmasq >/dev/null 2>&1 || [ -x /usr/sbin/dnsmasq ] || missing+=(dnsmasq-base)
+command -v kcat >/dev/null 2>&1 || missing+=(kcat)
+command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null 2>&1 || missing+=(maven)
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ]; then SUDO=(); elif command -v sudo >/dev/null 2>&1; then SUDO=(sudo); else
+    say "missing ${missing[*]} and not root (no sudo): install them with apt-get, then rerun"; exit 1
+  fi
+  say "installing ${missing[*]} from Debian"
+  "${SUDO[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  say "dnsmasq, kcat, java and mvn already installed"
+fi
+# Debian puts dnsmasq in /usr/sbin, which a non-root PATH may lack.
+command -v dnsmasq >/dev/null 2>&1 || export PATH="$PATH:/usr/sbin"
+
+if [ ! -f dist/bin/kafka-upgrade-verifier.js ]; then
+  say "building the CLI (npm run build)"
+  npm run build --silent || true
+fi
+# The versions the integration tests use: the default (upgrade target) and the 3.9.x
+# the upgrade starts from. KUV_KAFKA_VERSION / KUV_UPGRADE_FROM override them.
+versions=$(node --input-type=module -e "
+  const j = await import('./dist/scripts/local-cluster/jars.js');
+  const v = new Set([process.env.KUV_KAFKA_VERSION ?? j.DEFAULT_KAFKA_VERSION, process.env.KUV_UPGRADE_TO ?? j.DEFAULT_KAFKA_VERSION, process.env.KUV_UPGRADE_FROM ?? j.DEFAULT_UPGRADE_FROM_VERSION]);
+  console.log([...v].join(' '));")
+for v in $versions; do
+  if [ -f ".cache/kafka/$v/complete" ] && [ -z "${KUV_KAFKA_CACHE:-}" ]; then
+    say "Kafka $v jars already cached"
+  else
+    node dist/bin/kafka-upgrade-verifier.js local-cluster fetch --version "$v" >/dev/null
+  fi
+done
+say "done"

@@ -1,0 +1,125 @@
+/**
+ * Bad input to local-cluster ends with a clear message naming the input, and leaves
+ * no process behind. Uses its own ports and state file; never touches the shared cluster.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { ClusterError, InputError } from '../../functions/core/errors.js';
+import { start } from '../../scripts/local-cluster/cluster.js';
+import { silentLog } from '../../scripts/local-cluster/log.js';
+
+const PORT_BASE = 19392;
+const DNS_PORT = 15653;
+
+function freshStatePath(): string {
+  return join(mkdtempSync(join(tmpdir(), 'kuv-it-state-')), 'state.json');
+}
+
+function kafkaDataDirs(): Set<string> {
+  return new Set(readdirSync(tmpdir()).filter((d) => d.startsWith('kuv-kafka-')));
+}
+
+function ourProcesses(dirs: Set<string>): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      if ([...dirs].some((d) => cmdline.includes(d)))
+        found.push(`${entry}: ${cmdline.split('\0').join(' ')}`);
+    } catch {
+      // gone
+    }
+  }
+  return found;
+}
+
+describe('local-cluster start with bad input', () => {
+  it('names a Kafka version Maven Central does not have', async () => {
+    const statePath = freshStatePath();
+    const error = await start({
+      statePath,
+      version: '3.99.0',
+      portBase: PORT_BASE,
+      dnsPort: DNS_PORT,
+      log: silentLog,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as Error).message).toMatch(
+      /Kafka 3\.99\.0 could not be resolved from Maven Central/,
+    );
+    expect(existsSync(statePath)).toBe(false);
+  });
+
+  it('rejects a version that is not MAJOR.MINOR.PATCH before doing anything', async () => {
+    await expect(
+      start({ statePath: freshStatePath(), version: 'latest', log: silentLog }),
+    ).rejects.toThrow(/Kafka version 'latest' is not of the form MAJOR\.MINOR\.PATCH/);
+  });
+
+  it('says which port is busy, on which address, and starts nothing', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(PORT_BASE + 2, '127.0.0.2', resolve));
+    const before = kafkaDataDirs();
+    try {
+      const error = await start({
+        statePath: freshStatePath(),
+        portBase: PORT_BASE,
+        dnsPort: DNS_PORT,
+        log: silentLog,
+      }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ClusterError);
+      expect((error as Error).message).toContain(
+        `TCP port ${PORT_BASE + 2} on 127.0.0.2 (broker 2 internal listener) is already in use`,
+      );
+      expect([...kafkaDataDirs()].filter((d) => !before.has(d))).toEqual([]);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+
+  it('says Java is missing when it is not on PATH', async () => {
+    const path = process.env.PATH;
+    process.env.PATH = '/nonexistent';
+    try {
+      await expect(
+        start({
+          statePath: freshStatePath(),
+          portBase: PORT_BASE,
+          dnsPort: DNS_PORT,
+          log: silentLog,
+        }),
+      ).rejects.toThrow(/^Java \(a JDK or JRE 17\+\) is missing \(no 'java' on PATH\)/);
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+
+  it('a broker that does not start in time ends with a message and every process stopped', async () => {
+    const statePath = freshStatePath();
+    const before = kafkaDataDirs();
+    const error = await start({
+      statePath,
+      brokers: 1,
+      portBase: PORT_BASE,
+      dnsPort: DNS_PORT,
+      timeoutMs: 500,
+      log: silentLog,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ClusterError);
+    expect((error as Error).message).toMatch(
+      /broker 1 .* did not log "Kafka Server started" within 1 s/,
+    );
+    const created = [...kafkaDataDirs()].filter((d) => !before.has(d));
+    expect(ourProcesses(new Set(created.map((d) => join(tmpdir(), d))))).toEqual([]);
+    expect(created).toEqual([]);
+    expect(existsSync(statePath)).toBe(false);
+  });
+});

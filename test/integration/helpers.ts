@@ -1,0 +1,243 @@
+/**
+ * Helpers in the kafkajs test style: a random topic per test, and every client
+ * disconnected after the test whatever happened.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+import type { Admin, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { afterEach, expect, inject } from 'vitest';
+
+import { ClusterError } from '../../functions/core/errors.js';
+import { createKafka } from '../../functions/core/kafka/client.js';
+
+export interface TestCluster {
+  bootstrap: string;
+  dnsServer: string | null;
+  /** The local-cluster state file; null when the tests use an external cluster. */
+  statePath: string | null;
+  version: string;
+}
+
+/** Ports of the clusters the tests start: below the ephemeral range, apart from the CLI's defaults. */
+export const TEST_CLUSTER_PORTS = {
+  main: { portBase: 19192, dnsPort: 15453 },
+  upgrade: { portBase: 19292, dnsPort: 15553 },
+} as const;
+
+export function testCluster(): TestCluster {
+  return inject('cluster');
+}
+
+export function secureRandom(bytes = 6): string {
+  return randomBytes(bytes).toString('hex');
+}
+
+export function randomTopic(prefix = 'kuv-it'): string {
+  return `${prefix}-${secureRandom()}`;
+}
+
+export function randomGroup(prefix = 'kuv-it-group'): string {
+  return `${prefix}-${secureRandom()}`;
+}
+
+export function kafkaFor(
+  cluster: { bootstrap: string; dnsServer: string | null },
+  clientId = `kuv-it-${secureRandom(3)}`,
+): Kafka {
+  return createKafka({
+    bootstrap: cluster.bootstrap,
+    dnsServer: cluster.dnsServer ?? undefined,
+    clientId,
+    config: {
+      retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 3000 },
+      connectionTimeout: 3000,
+    },
+  });
+}
+
+type Client = Admin | Producer | Consumer;
+
+/**
+ * Registers an afterEach that disconnects every client created through `track`;
+ * call once at the top of a test file.
+ */
+export function trackClients(): <T extends Client>(client: T) => T {
+  const clients: Client[] = [];
+  afterEach(async () => {
+    const all = clients.splice(0);
+    await Promise.all(all.map((c) => c.disconnect().catch(() => {})));
+  });
+  return (client) => {
+    clients.push(client);
+    return client;
+  };
+}
+
+export async function createTopic(admin: Admin, topic: string, numPartitions = 3): Promise<void> {
+  const created = await admin.createTopics({
+    topics: [{ topic, numPartitions, replicationFactor: -1 }],
+    waitForLeaders: false,
+    timeout: 30_000,
+  });
+  expect(created, `topic ${topic} already existed; random topic names must not collide`).toBe(true);
+  // kafkajs' own waitForLeaders retries only LEADER_NOT_AVAILABLE, but a KRaft broker
+  // whose metadata has not caught up answers UNKNOWN_TOPIC_OR_PARTITION: wait ourselves.
+  await waitFor(async () => {
+    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+    const partitions = topics[0]?.partitions ?? [];
+    return partitions.length === numPartitions && partitions.every((p) => p.leader >= 0);
+  }, `leaders for every partition of the new topic ${topic}`);
+}
+
+export interface Consumed {
+  partition: number;
+  message: KafkaMessage;
+}
+
+/**
+ * Consumes `topic` from the beginning in a fresh consumer group until `count` messages
+ * arrived (or the timeout); the consumer is disconnected in finally.
+ */
+export async function consumeCount(
+  kafka: Kafka,
+  topic: string,
+  count: number,
+  timeoutMs = 60_000,
+  groupId = randomGroup(),
+  done: (received: Consumed[]) => boolean = (received) => received.length >= count,
+): Promise<Consumed[]> {
+  const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+  const received: Consumed[] = [];
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `consumed ${received.length} of ${count} messages from ${topic} within ${timeoutMs} ms`,
+            ),
+          ),
+        timeoutMs,
+      );
+      consumer
+        .run({
+          eachMessage: async ({ partition, message }) => {
+            received.push({ partition, message });
+            if (done(received)) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        })
+        .catch((error: unknown) => {
+          clearTimeout(timer);
+          reject(error instanceof Error ? error : new Error(String(error)));
+        });
+    });
+  } finally {
+    await consumer.disconnect().catch(() => {});
+  }
+  return received;
+}
+
+/** Per partition, the `seq` header values in arrival order. */
+export function valuesByPartition(consumed: Consumed[]): Map<number, string[]> {
+  const out = new Map<number, string[]>();
+  for (const { partition, message } of consumed) {
+    const list = out.get(partition) ?? [];
+    list.push(message.value?.toString() ?? '');
+    out.set(partition, list);
+  }
+  return out;
+}
+
+/**
+ * Produces, consumes with a group, and checks with admin calls — the round trip the
+ * tests prove on each Kafka version. Returns the topic it used.
+ */
+export async function roundTrip(
+  kafka: Kafka,
+  track: <T extends Client>(c: T) => T,
+  messages = 30,
+): Promise<string> {
+  const topic = randomTopic();
+  const admin = track(kafka.admin());
+  await admin.connect();
+  await createTopic(admin, topic);
+  const producer = track(kafka.producer({ allowAutoTopicCreation: false }));
+  await producer.connect();
+  const values = Array.from({ length: messages }, (_, i) => `m-${i}`);
+  await producer.send({
+    topic,
+    acks: -1,
+    messages: values.map((value, i) => ({ key: `k-${i % 7}`, value })),
+  });
+  const groupId = randomGroup();
+  const consumed = await consumeCount(kafka, topic, messages, 60_000, groupId);
+  expect(consumed.map((c) => c.message.value?.toString()).sort()).toEqual([...values].sort());
+  // The group committed its offsets: admin sees them, summing to what was consumed.
+  await waitFor(async () => {
+    const offsets = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const committed = offsets[0]!.partitions.reduce(
+      (sum, p) => sum + Math.max(0, Number(p.offset)),
+      0,
+    );
+    return committed === messages;
+  }, `group ${groupId} committed offsets for all ${messages} messages of ${topic}`);
+  return topic;
+}
+
+/** Polls `check` every 250 ms until it is true; fails with `what` after `timeoutMs`. */
+export async function waitFor(
+  check: () => Promise<boolean>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown = null;
+  while (Date.now() < deadline) {
+    try {
+      if (await check()) return;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  expect.fail(
+    `timed out after ${timeoutMs} ms waiting for: ${what}${last === null ? '' : ` (last error: ${String(last)})`}`,
+  );
+}
+
+/**
+ * Claims a test cluster's state file for this process, so two test runs in one work
+ * tree never stop each other's cluster: a live other owner is an error, a dead one's
+ * cluster is stale and may be stopped. Returns the release function.
+ */
+export function claimState(statePath: string): () => void {
+  const ownerFile = `${statePath}.owner`;
+  if (existsSync(ownerFile)) {
+    const owner = Number(readFileSync(ownerFile, 'utf8').trim());
+    let alive = false;
+    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid) {
+      try {
+        process.kill(owner, 0);
+        alive = true;
+      } catch {
+        alive = false;
+      }
+    }
+    if (alive) {
+      throw new ClusterError(
+        `another test run (pid ${owner}) is using the local cluster of ${statePath}; ` +
+          'wait for it to finish (two integration runs in one work tree would stop each other’s brokers).',
+      );
+    }
+  }
+  mkdirSync(dirname(ownerFile), { recursive: true });
+  writeFileSync(ownerFile, `${process.pid}\n`);
+  return () => rmSync(ownerFile, { force: true });
+}

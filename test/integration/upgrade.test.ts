@@ -1,0 +1,132 @@
+/**
+ * A real upgrade on a cluster of its own: start on Kafka 3.9.x, prove kafkajs works,
+ * roll onto 4.x, finalize the feature levels, prove kafkajs still works and the data
+ * survived, then stop and prove nothing is left behind.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { describeFeatures, roll, start, stop } from '../../scripts/local-cluster/cluster.js';
+import {
+  DEFAULT_KAFKA_VERSION,
+  DEFAULT_UPGRADE_FROM_VERSION,
+} from '../../scripts/local-cluster/jars.js';
+import { stderrLog } from '../../scripts/local-cluster/log.js';
+import { projectRoot } from '../../scripts/local-cluster/paths.js';
+import { isRunning, tcpPortFree, udpPortFree } from '../../scripts/local-cluster/process.js';
+import { brokerMarker, readState, type ClusterState } from '../../scripts/local-cluster/state.js';
+import {
+  claimState,
+  consumeCount,
+  kafkaFor,
+  roundTrip,
+  TEST_CLUSTER_PORTS,
+  testCluster,
+  trackClients,
+} from './helpers.js';
+
+const FROM = process.env.KUV_UPGRADE_FROM ?? DEFAULT_UPGRADE_FROM_VERSION;
+const TO = process.env.KUV_UPGRADE_TO ?? DEFAULT_KAFKA_VERSION;
+const statePath = join(projectRoot(), '.cache', 'local-cluster', 'upgrade-test-state.json');
+const track = trackClients();
+const releaseOf = (v: string) => v.split('.').slice(0, 2).join('.');
+
+function processesUnder(dataDir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (cmdline.includes(dataDir) && isRunning(Number(entry), dataDir)) pids.push(Number(entry));
+    } catch {
+      // exited while we looked
+    }
+  }
+  return pids;
+}
+
+// Needs a cluster of its own; with an external cluster (KUV_BOOTSTRAP) only if asked.
+describe.skipIf(testCluster().statePath === null && process.env.KUV_UPGRADE_TEST !== '1')(
+  `upgrade ${FROM} -> ${TO}`,
+  () => {
+    let cluster: { bootstrap: string; dnsServer: string };
+    let preUpgradeTopic = '';
+    let release = () => {};
+
+    beforeAll(async () => {
+      release = claimState(statePath);
+      await stop(statePath, { log: stderrLog });
+      const began = Date.now();
+      const s = await start({
+        statePath,
+        version: FROM,
+        portBase: TEST_CLUSTER_PORTS.upgrade.portBase,
+        dnsPort: TEST_CLUSTER_PORTS.upgrade.dnsPort,
+        log: stderrLog,
+      });
+      stderrLog(
+        `upgrade-test cluster (Kafka ${FROM}) ready in ${((Date.now() - began) / 1000).toFixed(1)} s`,
+      );
+      cluster = { bootstrap: s.bootstrap, dnsServer: s.dnsServer };
+    });
+
+    afterAll(async () => {
+      try {
+        await stop(statePath, { log: stderrLog });
+      } finally {
+        release();
+      }
+    });
+
+    it(`kafkajs produces, consumes with a group and administers Kafka ${FROM}`, async () => {
+      preUpgradeTopic = await roundTrip(kafkaFor(cluster), track, 30);
+      const features = await describeFeatures(readState(statePath)!);
+      expect(features['metadata.version']).toMatch(
+        new RegExp(`^${releaseOf(FROM).replace('.', '\\.')}-IV\\d+$`),
+      );
+    });
+
+    it(`roll --to-version ${TO} upgrades every broker and finalizes metadata.version`, async () => {
+      const began = Date.now();
+      const after = await roll({ statePath, toVersion: TO, log: stderrLog });
+      stderrLog(`roll --to-version ${TO}: ${((Date.now() - began) / 1000).toFixed(1)} s`);
+      expect(after.brokers.map((b) => [b.version, b.up])).toEqual(
+        after.brokers.map(() => [TO, true]),
+      );
+      // kafkajs has no DescribeFeatures; this is the Java AdminClient's describeFeatures via FeatureCommand.
+      const features = await describeFeatures(readState(statePath)!);
+      expect(features['metadata.version']).toMatch(
+        new RegExp(`^${releaseOf(TO).replace('.', '\\.')}-IV\\d+$`),
+      );
+      const log = readFileSync(join(readState(statePath)!.brokers[0]!.dir, 'server.log'), 'utf8');
+      expect(log).toContain(`Kafka version: ${TO}`);
+    });
+
+    it(`kafkajs still works on Kafka ${TO}, and the data written on ${FROM} survived`, async () => {
+      const kafka = kafkaFor(cluster);
+      const old = await consumeCount(kafka, preUpgradeTopic, 30);
+      expect(new Set(old.map((c) => c.message.value?.toString())).size).toBe(30);
+      await roundTrip(kafka, track, 30);
+    });
+
+    it('stop leaves no process, no port and no data behind', async () => {
+      const state = readState(statePath) as ClusterState;
+      expect(processesUnder(state.dataDir).length).toBe(state.brokers.length + 1);
+      const result = await stop(statePath, { log: stderrLog });
+      expect(result.stopped).toBe(true);
+      expect(processesUnder(state.dataDir)).toEqual([]);
+      for (const b of state.brokers) {
+        expect(isRunning(b.pid, brokerMarker(b))).toBe(false);
+        expect(await tcpPortFree(b.address, b.clientPort)).toBe(true);
+        expect(await tcpPortFree(b.address, b.internalPort)).toBe(true);
+        expect(await tcpPortFree(b.homeAddress, b.controllerPort)).toBe(true);
+      }
+      expect(await udpPortFree(state.dns.address, state.dns.port)).toBe(true);
+      expect(await tcpPortFree(state.dns.address, state.dns.port)).toBe(true);
+      expect(existsSync(state.dataDir)).toBe(false);
+      expect(existsSync(statePath)).toBe(false);
+    });
+  },
+);
