@@ -291,7 +291,7 @@ async function startDns(state: ClusterState): Promise<number> {
   ];
   // As root dnsmasq otherwise drops to 'nobody', who may not read the 0700 data folder.
   if (process.getuid?.() === 0) args.push('--user=root');
-  const pid = await spawnDetached('dnsmasq', args, join(state.dataDir, 'dnsmasq.log'));
+  const pid = await spawnDetached(requireTool(DNSMASQ), args, join(state.dataDir, 'dnsmasq.log'));
   await sleep(200);
   if (!isRunning(pid, dnsMarker(state))) {
     throw new ClusterError(

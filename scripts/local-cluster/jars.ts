@@ -84,14 +84,24 @@ function runMaven(args: string[], log: Log): Promise<{ status: number; output: s
 function mavenFailure(version: string, output: string, dir: string): Error {
   const lines = output.split('\n').filter((l) => l.includes('[ERROR]'));
   const first = (lines[0] ?? output.trim().split('\n').pop() ?? '').replace(/^\[ERROR\]\s*/, '');
+  // Nothing of a version that failed to resolve stays in the cache.
+  rmSync(dir, { recursive: true, force: true });
   if (/Could not (resolve|find|transfer)|was not found|Failed to collect/i.test(output)) {
+    const unreachable =
+      /Could not transfer|Unknown host|Connection (refused|timed out)|Network is unreachable/i.test(
+        output,
+      );
     return new InputError(
-      `Kafka ${version} could not be resolved from Maven Central (org.apache.kafka:kafka_2.13:${version}): ${first.slice(0, 300)} — ` +
-        `check that the version exists (e.g. ${DEFAULT_KAFKA_VERSION}, 3.9.1) and that Maven Central is reachable; pom in ${dir}.`,
+      unreachable
+        ? `Kafka ${version}: Maven could not reach Maven Central to resolve org.apache.kafka:kafka_2.13:${version}; ` +
+            `check the network or Maven's proxy/mirror settings (~/.m2/settings.xml), then retry. Maven said: ${first.slice(0, 200)}`
+        : `Kafka ${version} is not on Maven Central (org.apache.kafka:kafka_2.13:${version} could not be resolved); ` +
+            `use a released version such as ${DEFAULT_KAFKA_VERSION} or 3.9.1.`,
     );
   }
   return new ClusterError(
-    `Maven failed while resolving Kafka ${version} jars: ${first.slice(0, 300)} — rerun 'mvn -f ${join(dir, 'pom.xml')} ${DEPENDENCY_PLUGIN}:copy-dependencies' to see the whole output.`,
+    `Maven failed while resolving Kafka ${version} jars: ${first.slice(0, 300)} — rerun with the generated pom ` +
+      `(mvn -f POM ${DEPENDENCY_PLUGIN}:copy-dependencies) to see the whole output.`,
   );
 }
 
@@ -130,7 +140,6 @@ export async function ensureKafkaJars(version: string, log: Log): Promise<string
     log,
   );
   if (copy.status !== 0) {
-    rmSync(staging, { recursive: true, force: true });
     throw mavenFailure(version, copy.output, dir);
   }
 
@@ -157,7 +166,6 @@ export async function ensureKafkaJars(version: string, log: Log): Promise<string
       log,
     );
     if (add.status !== 0) {
-      rmSync(staging, { recursive: true, force: true });
       throw mavenFailure(version, add.output, dir);
     }
   }

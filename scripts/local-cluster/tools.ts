@@ -8,6 +8,8 @@ import { ClusterError } from '../../functions/core/errors.js';
 
 interface Tool {
   command: string;
+  /** Absolute paths tried when `command` is not on PATH (Debian puts dnsmasq in /usr/sbin). */
+  fallbacks?: string[];
   versionArgs: string[];
   what: string;
   install: string;
@@ -28,28 +30,33 @@ export const MAVEN: Tool = {
 export const DNSMASQ: Tool = {
   command: 'dnsmasq',
   versionArgs: ['--version'],
+  fallbacks: ['/usr/sbin/dnsmasq', '/sbin/dnsmasq'],
   what: 'dnsmasq',
   install: 'scripts/install-test-tools.sh (or apt-get install -y dnsmasq-base)',
 };
 
 const found = new Map<string, string>();
 
-/** Returns the first line the tool prints for its version; throws ClusterError if absent. */
+/** Returns the command to run the tool with; throws ClusterError if it is absent or broken. */
 export function requireTool(tool: Tool): string {
   const key = `${tool.command}\0${process.env.PATH ?? ''}`;
   const cached = found.get(key);
   if (cached !== undefined) return cached;
-  const result = spawnSync(tool.command, tool.versionArgs, { encoding: 'utf8', timeout: 30_000 });
-  if (result.error !== undefined || result.status !== 0) {
-    const why =
-      (result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT'
-        ? `no '${tool.command}' on PATH`
-        : `'${tool.command} ${tool.versionArgs.join(' ')}' failed: ${(result.error?.message ?? result.stderr ?? '').trim().split('\n')[0]}`;
-    throw new ClusterError(
-      `${tool.what} is missing (${why}); the local Kafka cluster needs it. Install it (${tool.install}) and retry.`,
-    );
+  let why = '';
+  for (const candidate of [tool.command, ...(tool.fallbacks ?? [])]) {
+    const result = spawnSync(candidate, tool.versionArgs, { encoding: 'utf8', timeout: 30_000 });
+    if (result.error === undefined && result.status === 0) {
+      found.set(key, candidate);
+      return candidate;
+    }
+    if (why === '') {
+      why =
+        (result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT'
+          ? `no '${tool.command}' on PATH`
+          : `'${candidate} ${tool.versionArgs.join(' ')}' failed: ${(result.error?.message ?? result.stderr ?? '').trim().split('\n')[0]}`;
+    }
   }
-  const first = `${result.stdout}${result.stderr}`.trim().split('\n')[0] ?? '';
-  found.set(key, first);
-  return first;
+  throw new ClusterError(
+    `${tool.what} is missing (${why}); the local Kafka cluster needs it. Install it (${tool.install}) and retry.`,
+  );
 }

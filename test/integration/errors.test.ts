@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { ClusterError, InputError } from '../../functions/core/errors.js';
 import { start } from '../../scripts/local-cluster/cluster.js';
 import { silentLog } from '../../scripts/local-cluster/log.js';
+import { kafkaCacheRoot } from '../../scripts/local-cluster/paths.js';
 
 const PORT_BASE = 19392;
 const DNS_PORT = 15653;
@@ -53,9 +54,11 @@ describe('local-cluster start with bad input', () => {
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InputError);
     expect((error as Error).message).toMatch(
-      /Kafka 3\.99\.0 could not be resolved from Maven Central/,
+      /^Kafka 3\.99\.0 is not on Maven Central \(org\.apache\.kafka:kafka_2\.13:3\.99\.0 could not be resolved\)/,
     );
     expect(existsSync(statePath)).toBe(false);
+    // Nothing of the unknown version stays in the jar cache.
+    expect(existsSync(join(kafkaCacheRoot(), '3.99.0'))).toBe(false);
   });
 
   it('rejects a version that is not MAJOR.MINOR.PATCH before doing anything', async () => {
