@@ -8,6 +8,7 @@ import { ClusterError, UsageError } from '../../functions/core/errors.js';
 import {
   DEFAULT_DNS_PORT,
   DEFAULT_PORT_BASE,
+  dnsRunning,
   loadRunning,
   roll,
   start,
@@ -53,14 +54,14 @@ function intFlag(name: string, value: string | undefined, fallback: number): num
   return n;
 }
 
-function printStatus(s: ClusterStatus, json: boolean): void {
+function printStatus(s: ClusterStatus, json: boolean, dnsUp = true): void {
   if (json) {
     process.stdout.write(`${JSON.stringify(s)}\n`);
     return;
   }
   const up = s.brokers.filter((b) => b.up).length;
   const lines = [
-    `local Kafka cluster: ${up}/${s.brokers.length} brokers up, DNS server ${s.dnsServer}`,
+    `local Kafka cluster: ${up}/${s.brokers.length} brokers up, DNS server ${s.dnsServer}${dnsUp ? '' : ' (DOWN: clients cannot resolve the broker names; stop and start the cluster)'}`,
     ...s.brokers.map(
       (b) =>
         `  broker ${b.id}  ${b.name}:${b.port} -> ${b.address}  Kafka ${b.version}  ${b.up ? 'up' : 'DOWN'}`,
@@ -137,9 +138,11 @@ async function run(args: string[]): Promise<number> {
         return 0;
       }
       case 'status': {
-        const s = await status(loadRunning(statePath));
-        printStatus(s, v.json);
-        return s.brokers.every((b) => b.up) ? 0 : 1;
+        const state = loadRunning(statePath);
+        const s = await status(state);
+        const dnsUp = dnsRunning(state);
+        printStatus(s, v.json, dnsUp);
+        return s.brokers.every((b) => b.up) && dnsUp ? 0 : 1;
       }
       case 'roll': {
         const s = await roll({

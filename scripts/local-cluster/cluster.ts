@@ -492,6 +492,7 @@ export async function start(options: StartOptions): Promise<ClusterStatus> {
     );
     for (const broker of state.brokers) {
       broker.pid = await startBrokerProcess(state, broker);
+      writeState(statePath, state); // so 'stop' finds it even if this command is killed now
       log(
         `broker ${broker.id}: started pid ${broker.pid} on ${broker.address} (client ${broker.name}:${broker.clientPort})`,
       );
@@ -531,6 +532,11 @@ export function loadRunning(statePath: string): ClusterState {
   return state;
 }
 
+/** Whether the cluster's dnsmasq still runs (status --json leaves it out of the documented shape). */
+export function dnsRunning(state: ClusterState): boolean {
+  return isRunning(state.dns.pid, dnsMarker(state));
+}
+
 export async function status(state: ClusterState): Promise<ClusterStatus> {
   const brokers = await Promise.all(
     state.brokers.map(async (b) => ({
@@ -556,8 +562,13 @@ export interface RollOptions {
   log: Log;
 }
 
+/** Null when every broker is registered and no partition lacks a replica in its ISR. */
 async function underReplicated(state: ClusterState): Promise<string | null> {
   return withAdmin(state, async (admin) => {
+    const { brokers } = await admin.describeCluster();
+    const absent = state.brokers.filter((b) => !brokers.some((m) => m.nodeId === b.id));
+    if (absent.length > 0)
+      return `broker(s) ${absent.map((b) => b.id).join(', ')} not registered (fenced or down)`;
     const { topics } = await admin.fetchTopicMetadata();
     const lagging: string[] = [];
     for (const topic of topics) {
@@ -633,56 +644,69 @@ export async function roll(options: RollOptions): Promise<ClusterStatus> {
     );
   }
 
-  for (const id of ids) {
-    const broker = state.brokers.find((b) => b.id === id)!;
-    const stepStart = Date.now();
-    const newAddress =
-      options.readdress === true
-        ? broker.address === broker.homeAddress
-          ? altAddress(id)
-          : broker.homeAddress
-        : broker.address;
-    if (newAddress !== broker.address) {
-      await checkPorts([
-        [newAddress, broker.clientPort, `broker ${id} new client listener`],
-        [newAddress, broker.internalPort, `broker ${id} new internal listener`],
-      ]);
-    }
-    log(`broker ${id}: SIGTERM to pid ${broker.pid} (controlled shutdown)`);
-    const ended = await terminate(broker.pid!, brokerMarker(broker), timeoutMs);
-    log(
-      `broker ${id}: ${ended === 'killed' ? `did not exit within ${Math.round(timeoutMs / 1000)} s, killed` : 'exited'} after ${((Date.now() - stepStart) / 1000).toFixed(1)} s`,
-    );
-    broker.pid = null;
-    if (options.toVersion !== undefined) broker.version = options.toVersion;
-    if (newAddress !== broker.address) {
+  try {
+    for (const id of ids) {
+      const broker = state.brokers.find((b) => b.id === id)!;
+      const stepStart = Date.now();
+      const newAddress =
+        options.readdress === true
+          ? broker.address === broker.homeAddress
+            ? altAddress(id)
+            : broker.homeAddress
+          : broker.address;
+      if (newAddress !== broker.address) {
+        await checkPorts([
+          [newAddress, broker.clientPort, `broker ${id} new client listener`],
+          [newAddress, broker.internalPort, `broker ${id} new internal listener`],
+        ]);
+      }
+      log(`broker ${id}: SIGTERM to pid ${broker.pid} (controlled shutdown)`);
+      const ended = await terminate(broker.pid!, brokerMarker(broker), timeoutMs);
       log(
-        `broker ${id}: moving from ${broker.address} to ${newAddress}; ${broker.name} now resolves to ${newAddress}`,
+        `broker ${id}: ${ended === 'killed' ? `did not exit within ${Math.round(timeoutMs / 1000)} s, killed` : 'exited'} after ${((Date.now() - stepStart) / 1000).toFixed(1)} s`,
       );
-      broker.address = newAddress;
-      publishDns(state);
-    }
-    writeNodeFiles(state, broker);
-    const offset = fileSize(logFile(broker));
-    broker.pid = await startBrokerProcess(state, broker);
-    writeState(statePath, state);
-    log(`broker ${id}: started pid ${broker.pid} (Kafka ${broker.version} on ${broker.address})`);
-    await waitBrokerStarted(broker, offset, timeoutMs);
-    log(`broker ${id}: Kafka Server started; waiting until it is back in every ISR`);
-    const lagging = await pollUntil(timeoutMs, () => underReplicated(state));
-    if (lagging !== null) {
-      throw new ClusterError(
-        `broker ${id} did not rejoin every ISR within ${Math.round(timeoutMs / 1000)} s (${lagging}). The roll stopped here; ` +
-          `the cluster is left running. Read ${logFile(broker)}, then 'local-cluster status' or 'local-cluster stop'.`,
+      broker.pid = null;
+      if (options.toVersion !== undefined) broker.version = options.toVersion;
+      if (newAddress !== broker.address) {
+        log(
+          `broker ${id}: moving from ${broker.address} to ${newAddress}; ${broker.name} now resolves to ${newAddress}`,
+        );
+        broker.address = newAddress;
+        publishDns(state);
+      }
+      writeNodeFiles(state, broker);
+      const offset = fileSize(logFile(broker));
+      broker.pid = await startBrokerProcess(state, broker);
+      writeState(statePath, state);
+      log(`broker ${id}: started pid ${broker.pid} (Kafka ${broker.version} on ${broker.address})`);
+      await waitBrokerStarted(broker, offset, timeoutMs);
+      log(`broker ${id}: Kafka Server started; waiting until it is back in every ISR`);
+      const lagging = await pollUntil(timeoutMs, () => underReplicated(state));
+      if (lagging !== null) {
+        throw new ClusterError(
+          `broker ${id} did not rejoin every ISR within ${Math.round(timeoutMs / 1000)} s (${lagging}); its log is ${logFile(broker)}.`,
+        );
+      }
+      log(`broker ${id}: in every ISR; running a preferred leader election`);
+      await electPreferred(state, log);
+      const unsettled = await pollUntil(30_000, () => leadershipUnsettled(state));
+      if (unsettled !== null)
+        log(`broker ${id}: warning: leadership not settled after 30 s (${unsettled}); continuing`);
+      log(
+        `broker ${id}: back, leadership settled; step took ${((Date.now() - stepStart) / 1000).toFixed(1)} s`,
       );
     }
-    log(`broker ${id}: in every ISR; running a preferred leader election`);
-    await electPreferred(state, log);
-    const unsettled = await pollUntil(30_000, () => leadershipUnsettled(state));
-    if (unsettled !== null)
-      log(`broker ${id}: warning: leadership not settled after 30 s (${unsettled}); continuing`);
-    log(
-      `broker ${id}: back, leadership settled; step took ${((Date.now() - stepStart) / 1000).toFixed(1)} s`,
+  } catch (error) {
+    // A broker that does not come back: stop everything, keep the evidence.
+    log('roll failed; stopping every process of the cluster (data and logs kept)');
+    const left = await stopState(state, { keep: true, log });
+    removeState(statePath);
+    const message = error instanceof Error ? error.message : String(error);
+    throw new ClusterError(
+      `${message}\n  The roll stopped there and every process of the cluster was stopped` +
+        `${left.length > 0 ? ` except: ${left.join('; ')}` : ''}; logs and data are kept in ${state.dataDir} ` +
+        "(delete it when done). Start a fresh cluster with 'kafka-upgrade-verifier local-cluster start'.",
+      { cause: error },
     );
   }
 

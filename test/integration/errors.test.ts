@@ -2,7 +2,7 @@
  * Bad input to local-cluster ends with a clear message naming the input, and leaves
  * no process behind. Uses its own ports and state file; never touches the shared cluster.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { ClusterError, InputError } from '../../functions/core/errors.js';
-import { start } from '../../scripts/local-cluster/cluster.js';
+import { roll, start, stop } from '../../scripts/local-cluster/cluster.js';
+import { readState } from '../../scripts/local-cluster/state.js';
 import { silentLog } from '../../scripts/local-cluster/log.js';
 import { kafkaCacheRoot } from '../../scripts/local-cluster/paths.js';
 
@@ -124,5 +125,26 @@ describe('local-cluster start with bad input', () => {
     expect(ourProcesses(new Set(created.map((d) => join(tmpdir(), d))))).toEqual([]);
     expect(created).toEqual([]);
     expect(existsSync(statePath)).toBe(false);
+  });
+
+  it('a broker that does not come back from a roll in time ends with a message and every process stopped', async () => {
+    const statePath = freshStatePath();
+    await start({ statePath, brokers: 1, portBase: PORT_BASE, dnsPort: DNS_PORT, log: silentLog });
+    const state = readState(statePath)!;
+    try {
+      const error = await roll({ statePath, timeoutMs: 500, log: silentLog }).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(ClusterError);
+      expect((error as Error).message).toMatch(
+        /broker 1 .* did not log "Kafka Server started" within 1 s[\s\S]*every process of the cluster was stopped; logs and data are kept in/,
+      );
+      expect(ourProcesses(new Set([state.dataDir]))).toEqual([]);
+      expect(existsSync(join(state.brokers[0]!.dir, 'server.log'))).toBe(true);
+      expect(existsSync(statePath)).toBe(false);
+    } finally {
+      await stop(statePath, { log: silentLog });
+      rmSync(state.dataDir, { recursive: true, force: true });
+    }
   });
 });
