@@ -25,7 +25,12 @@ import type { Admin } from 'kafkajs';
 import { ClusterError, InputError } from '../../functions/core/errors.js';
 import { createKafka } from '../../functions/core/kafka/client.js';
 import { hostsFile, log4j2Properties, log4jProperties, serverProperties } from './config.js';
-import { checkKafkaVersion, DEFAULT_KAFKA_VERSION, ensureKafkaJars } from './jars.js';
+import {
+  cachedKafkaLibs,
+  checkKafkaVersion,
+  DEFAULT_KAFKA_VERSION,
+  ensureKafkaJars,
+} from './jars.js';
 import type { Log } from './log.js';
 import {
   isRunning,
@@ -102,21 +107,18 @@ export function dnsServerOf(state: ClusterState): string {
 function internalBootstrap(state: ClusterState): string {
   return state.brokers.map((b) => `${b.address}:${b.internalPort}`).join(',');
 }
+/** The cached jar folder of a version that `jars` resolved before. */
 function libsOf(version: string): string {
-  return ensureKafkaJarsSyncPath(version);
+  const libs = cachedKafkaLibs(version);
+  if (libs === null) {
+    throw new ClusterError(
+      `the jars of Kafka ${version} are not in the cache; run 'kafka-upgrade-verifier local-cluster fetch --version ${version}'.`,
+    );
+  }
+  return libs;
 }
-let jarPaths = new Map<string, string>();
-function ensureKafkaJarsSyncPath(version: string): string {
-  const path = jarPaths.get(version);
-  if (path === undefined)
-    throw new ClusterError(`internal: jars of Kafka ${version} were not resolved first`);
-  return path;
-}
-async function jars(version: string, log: Log): Promise<string> {
-  const path = await ensureKafkaJars(version, log);
-  jarPaths = new Map(jarPaths).set(version, path);
-  return path;
-}
+
+const jars = ensureKafkaJars;
 
 /** A Kafka cluster id: 16 random bytes, base64url without padding, not starting with '-'. */
 function newClusterId(): string {
@@ -154,7 +156,10 @@ export function runKafkaTool(
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const timer = setTimeout(() => {
+      stderr += `\n(${mainClass} killed: no answer within ${Math.round(timeoutMs / 1000)} s)`;
+      child.kill('SIGKILL');
+    }, timeoutMs);
     child.on('error', (error) => {
       clearTimeout(timer);
       reject(error);

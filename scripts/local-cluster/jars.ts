@@ -105,6 +105,12 @@ function mavenFailure(version: string, output: string, dir: string): Error {
   );
 }
 
+/** The jar folder of `version` if a resolve finished, else null. */
+export function cachedKafkaLibs(version: string): string | null {
+  const dir = join(kafkaCacheRoot(), version);
+  return existsSync(join(dir, 'complete')) ? join(dir, 'libs') : null;
+}
+
 /**
  * Makes sure the jars of Kafka `version` are in the cache and returns the folder that
  * holds them. Fast when already there; otherwise runs Maven (needs java and mvn).
