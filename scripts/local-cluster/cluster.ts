@@ -634,6 +634,7 @@ export async function roll(options: RollOptions): Promise<ClusterStatus> {
   ])) {
     await jars(version, log);
   }
+  if (options.toVersion !== undefined) await refuseMetadataDowngrade(state, options.toVersion);
   const began = Date.now();
   const what = [
     options.toVersion !== undefined ? `onto Kafka ${options.toVersion}` : null,
@@ -728,6 +729,35 @@ export async function roll(options: RollOptions): Promise<ClusterStatus> {
   }
   log(`roll done in ${((Date.now() - began) / 1000).toFixed(1)} s`);
   return status(state);
+}
+
+function releaseOf(text: string): [number, number] | null {
+  const m = /^(\d+)\.(\d+)/.exec(text);
+  return m === null ? null : [Number(m[1]), Number(m[2])];
+}
+
+/**
+ * A broker cannot start on a metadata.version newer than its own release, and metadata
+ * cannot be downgraded: refuse such a roll before stopping anything.
+ */
+async function refuseMetadataDowngrade(state: ClusterState, toVersion: string): Promise<void> {
+  const target = releaseOf(toVersion)!;
+  const lowerThanSome = state.brokers.some((b) => {
+    const r = releaseOf(b.version)!;
+    return r[0] > target[0] || (r[0] === target[0] && r[1] > target[1]);
+  });
+  if (!lowerThanSome) return;
+  const finalized = (await describeFeatures(state))['metadata.version'];
+  const level = finalized === undefined ? null : releaseOf(finalized);
+  if (
+    level !== null &&
+    (level[0] > target[0] || (level[0] === target[0] && level[1] > target[1]))
+  ) {
+    throw new InputError(
+      `--to-version ${toVersion}: the cluster's metadata.version is finalized at ${finalized}, which Kafka ${toVersion} cannot run, ` +
+        `and metadata cannot be downgraded. Nothing was restarted; roll to Kafka ${level[0]}.${level[1]} or later instead.`,
+    );
+  }
 }
 
 async function electPreferred(state: ClusterState, log: Log): Promise<void> {

@@ -111,6 +111,16 @@ describe.skipIf(testCluster().statePath === null && process.env.KUV_UPGRADE_TEST
       await roundTrip(kafka, track, 30);
     });
 
+    it(`refuses to roll back to ${FROM} below the finalized metadata.version, touching nothing`, async () => {
+      const before = readState(statePath)!;
+      await expect(roll({ statePath, toVersion: FROM, log: stderrLog })).rejects.toThrow(
+        /metadata\.version is finalized at .*which Kafka .* cannot run.*Nothing was restarted/,
+      );
+      expect(readState(statePath)!.brokers.map((b) => [b.pid, b.version])).toEqual(
+        before.brokers.map((b) => [b.pid, b.version]),
+      );
+    });
+
     it('stop leaves no process, no port and no data behind', async () => {
       const state = readState(statePath) as ClusterState;
       expect(processesUnder(state.dataDir).length).toBe(state.brokers.length + 1);
