@@ -51,6 +51,8 @@ function intFlag(name: string, value: string | undefined, fallback: number): num
   const n = Number(value);
   if (!Number.isInteger(n))
     throw new UsageError(`--${name} '${value}' is not a whole number.\n\n${HELP}`);
+  if (name === 'timeout' && n < 1)
+    throw new UsageError(`--timeout ${value}: give at least 1 second.`);
   return n;
 }
 
