@@ -140,6 +140,27 @@ export async function consumeCount(
           reject(error instanceof Error ? error : new Error(String(error)));
         });
     });
+    // Commit what was consumed before leaving, rather than trusting the auto-commit to
+    // land while the group may be rebalancing; retried, as a rebalance refuses commits.
+    const next = new Map<number, bigint>();
+    for (const { partition, message } of received) {
+      const offset = BigInt(message.offset) + 1n;
+      if (offset > (next.get(partition) ?? 0n)) next.set(partition, offset);
+    }
+    const offsets = [...next].map(([partition, offset]) => ({
+      topic,
+      partition,
+      offset: offset.toString(),
+    }));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await consumer.commitOffsets(offsets);
+        break;
+      } catch (error) {
+        if (attempt >= 10) throw error;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
   } finally {
     await consumer.disconnect().catch(() => {});
   }

@@ -106,6 +106,7 @@ describe.skipIf(testCluster().statePath === null && process.env.KUV_UPGRADE_TEST
     });
 
     it(`kafkajs still works on Kafka ${TO}, and the data written on ${FROM} survived`, async () => {
+      expect(preUpgradeTopic, `the ${FROM} round trip failed; nothing to read back`).not.toBe('');
       const kafka = kafkaFor(cluster);
       const old = await consumeCount(kafka, preUpgradeTopic, 30);
       expect([...distinctValues(old)].sort()).toEqual(
