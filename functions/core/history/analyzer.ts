@@ -35,6 +35,7 @@ import {
   ChunkBudget,
   ChunkMap,
   GrowableFloat64,
+  LastHitMap,
   OffsetChunk,
   ReceivedChunk,
   SeqChunk,
@@ -83,11 +84,11 @@ interface LogEntry {
 
 class PartitionState {
   readonly streams: Stream[] = [];
-  readonly streamByProducer = new Map<string, Stream>();
+  readonly stream: LastHitMap<string, Stream>;
+  readonly group: LastHitMap<string, GroupPartition>;
   readonly log: ChunkMap<OffsetChunk>;
   /** Offsets that the log gives several identities: every entry at that offset. */
   readonly logOverflow = new Map<number, LogEntry[]>();
-  readonly groups = new Map<string, GroupPartition>();
   readonly produceSentAt = new GrowableFloat64();
   readonly produceEndAt = new GrowableFloat64();
   readonly produceOk = new GrowableFloat64();
@@ -99,35 +100,15 @@ class PartitionState {
 
   constructor(
     readonly partition: number,
-    private readonly budget: ChunkBudget,
+    budget: ChunkBudget,
   ) {
     this.log = new ChunkMap(() => new OffsetChunk(), OffsetChunk.BYTES, budget);
-  }
-
-  private lastStream: Stream | undefined;
-  private lastGroup: GroupPartition | undefined;
-
-  stream(producer: string): Stream {
-    if (this.lastStream?.producer === producer) return this.lastStream;
-    let s = this.streamByProducer.get(producer);
-    if (s === undefined) {
-      s = new Stream(producer, this.streams.length, this.budget);
+    this.stream = new LastHitMap((producer) => {
+      const s = new Stream(producer, this.streams.length, budget);
       this.streams.push(s);
-      this.streamByProducer.set(producer, s);
-    }
-    this.lastStream = s;
-    return s;
-  }
-
-  group(name: string): GroupPartition {
-    if (this.lastGroup?.group === name) return this.lastGroup;
-    let g = this.groups.get(name);
-    if (g === undefined) {
-      g = new GroupPartition(name, this.budget);
-      this.groups.set(name, g);
-    }
-    this.lastGroup = g;
-    return g;
+      return s;
+    });
+    this.group = new LastHitMap((name) => new GroupPartition(name, budget));
   }
 
   /** Every identity logged at one offset (one, or several at an inconsistent offset). */
@@ -175,8 +156,7 @@ interface PendingRedelivery {
 }
 
 export class HistoryAnalyzer {
-  private readonly partitions = new Map<number, PartitionState>();
-  private lastPartition: PartitionState | undefined;
+  private readonly partitions: LastHitMap<number, PartitionState>;
   private readonly restartCollector = new RestartCollector();
   private readonly redeliveries: PendingRedelivery[] = [];
   private logRecords = 0;
@@ -184,11 +164,9 @@ export class HistoryAnalyzer {
   private run: RunInfo | null = null;
   /** The line being added: where a budget overrun is reported. */
   private at: LineContext = { source: 'history', line: 0 };
-  private readonly budget: ChunkBudget;
-
   /** @param memoryLimitBytes what the analysis state may take (default 2 GiB). */
   constructor(memoryLimitBytes = DEFAULT_MEMORY_LIMIT_BYTES) {
-    this.budget = new ChunkBudget(memoryLimitBytes, (used) => {
+    const budget = new ChunkBudget(memoryLimitBytes, (used) => {
       throw new HistoryFormatError(
         this.at.source,
         this.at.line,
@@ -198,18 +176,7 @@ export class HistoryAnalyzer {
           'partition; check the history was written by the canary, or split it.',
       );
     });
-  }
-
-  private partition(partition: number): PartitionState {
-    const last = this.lastPartition;
-    if (last !== undefined && last.partition === partition) return last;
-    let p = this.partitions.get(partition);
-    if (p === undefined) {
-      p = new PartitionState(partition, this.budget);
-      this.partitions.set(partition, p);
-    }
-    this.lastPartition = p;
-    return p;
+    this.partitions = new LastHitMap((partition) => new PartitionState(partition, budget));
   }
 
   /**
@@ -249,7 +216,7 @@ export class HistoryAnalyzer {
 
   private addProduce(o: JsonObject, at: LineContext): void {
     const producer = text(o, 'producer', at);
-    const p = this.partition(naturalNumber(o, 'partition', at));
+    const p = this.partitions.get(naturalNumber(o, 'partition', at));
     const seq = integer(o, 'seq', at);
     const sentAt = time(o, 'sentAt', at);
     const ok = boolean(o, 'ok', at);
@@ -261,7 +228,7 @@ export class HistoryAnalyzer {
       endAt = time(o, 'failedAt', at);
     }
     const key = chunkKey(seq);
-    const chunk = p.stream(producer).seqs.at(key);
+    const chunk = p.stream.get(producer).seqs.get(key);
     const i = seq - key * CHUNK;
     const flags = chunk.flags[i]!;
     p.produced += 1;
@@ -280,15 +247,15 @@ export class HistoryAnalyzer {
   }
 
   private addLog(o: JsonObject, at: LineContext): void {
-    const p = this.partition(naturalNumber(o, 'partition', at));
+    const p = this.partitions.get(naturalNumber(o, 'partition', at));
     const offset = naturalNumber(o, 'offset', at);
     const producer = text(o, 'producer', at);
     const seq = integer(o, 'seq', at);
     const timestamp = time(o, 'timestamp', at);
     this.logRecords += 1;
-    const stream = p.stream(producer).index;
+    const stream = p.stream.get(producer).index;
     const key = chunkKey(offset);
-    const chunk = p.log.at(key);
+    const chunk = p.log.get(key);
     const i = offset - key * CHUNK;
     const kind = chunk.kind[i];
     if (kind === 0) {
@@ -318,15 +285,15 @@ export class HistoryAnalyzer {
     const group = text(o, 'group', at);
     text(o, 'consumer', at);
     const partition = naturalNumber(o, 'partition', at);
-    const p = this.partition(partition);
+    const p = this.partitions.get(partition);
     const offset = naturalNumber(o, 'offset', at);
     const producer = text(o, 'producer', at);
     const seq = integer(o, 'seq', at);
     const receivedAt = time(o, 'receivedAt', at);
 
-    const g = p.group(group);
+    const g = p.group.get(group);
     const okey = chunkKey(offset);
-    const received = g.offsets.at(okey).received;
+    const received = g.offsets.get(okey).received;
     const oi = offset - okey * CHUNK;
     if (received[oi] === 1) {
       p.redelivered += 1;
@@ -340,7 +307,7 @@ export class HistoryAnalyzer {
     }
 
     const skey = chunkKey(seq);
-    const identity = p.stream(producer).seqs.at(skey);
+    const identity = p.stream.get(producer).seqs.get(skey);
     const si = seq - skey * CHUNK;
     const first = identity.firstReceivedAt[si]!;
     if (!(first <= receivedAt)) identity.firstReceivedAt[si] = receivedAt;
@@ -416,7 +383,7 @@ export class HistoryAnalyzer {
         for (const e of entries) {
           const stream = p.streams[e.stream]!;
           const skey = chunkKey(e.seq);
-          const seqs = stream.seqs.at(skey);
+          const seqs = stream.seqs.get(skey);
           const si = e.seq - skey * CHUNK;
           const producer = stream.producer;
           if ((seqs.flags[si]! & IN_LOG) !== 0) {
@@ -485,7 +452,7 @@ export class HistoryAnalyzer {
     // Every group: logged offsets inside the range it received that it never received.
     let skipped = 0;
     if (hasLog) {
-      for (const g of p.groups.values()) skipped += this.skippedBy(p, g, anomalies);
+      for (const g of p.group.values()) skipped += this.skippedBy(p, g, anomalies);
     }
 
     return {

@@ -32,40 +32,52 @@ export class ChunkBudget {
   }
 }
 
-/** A map from chunk key to chunk that remembers the last chunk it returned. */
-export class ChunkMap<C> {
-  readonly chunks = new Map<number, C>();
-  private lastKey = Number.NaN;
-  private last: C | undefined;
+/** A map that creates each value on first use and remembers the last one it returned. */
+export class LastHitMap<K, V> {
+  private readonly map = new Map<K, V>();
+  private lastKey: K | undefined;
+  private last: V | undefined;
 
-  constructor(
-    private readonly create: () => C,
-    private readonly bytesPerChunk: number,
-    private readonly budget: ChunkBudget,
-  ) {}
+  constructor(private readonly create: (key: K) => V) {}
 
-  /** The chunk holding `n` (created on first use); `n - key * CHUNK` indexes into it. */
-  at(key: number): C {
-    if (key === this.lastKey) return this.last!;
-    let chunk = this.chunks.get(key);
-    if (chunk === undefined) {
-      this.budget.charge(this.bytesPerChunk);
-      chunk = this.create();
-      this.chunks.set(key, chunk);
+  get(key: K): V {
+    if (this.last !== undefined && key === this.lastKey) return this.last;
+    let value = this.map.get(key);
+    if (value === undefined) {
+      value = this.create(key);
+      this.map.set(key, value);
     }
     this.lastKey = key;
-    this.last = chunk;
-    return chunk;
+    this.last = value;
+    return value;
   }
 
-  /** The chunk holding `key`, or undefined, without creating it. */
-  peek(key: number): C | undefined {
-    return key === this.lastKey ? this.last : this.chunks.get(key);
+  /** The value for `key`, or undefined, without creating it. */
+  peek(key: K): V | undefined {
+    return this.map.get(key);
+  }
+
+  keys(): IterableIterator<K> {
+    return this.map.keys();
+  }
+
+  values(): IterableIterator<V> {
+    return this.map.values();
+  }
+}
+
+/** Chunks by chunk key, created on first use and charged to the analysis' budget. */
+export class ChunkMap<C> extends LastHitMap<number, C> {
+  constructor(create: () => C, bytesPerChunk: number, budget: ChunkBudget) {
+    super(() => {
+      budget.charge(bytesPerChunk);
+      return create();
+    });
   }
 
   /** Chunk keys in ascending order. */
   sortedKeys(): number[] {
-    return [...this.chunks.keys()].sort((a, b) => a - b);
+    return [...this.keys()].sort((a, b) => a - b);
   }
 }
 
