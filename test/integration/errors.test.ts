@@ -7,7 +7,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 import { ClusterError, InputError } from '../../functions/core/errors.js';
 import { roll, start, stop } from '../../scripts/local-cluster/cluster.js';
@@ -18,8 +18,15 @@ import { kafkaCacheRoot } from '../../scripts/local-cluster/paths.js';
 const PORT_BASE = 19392;
 const DNS_PORT = 15653;
 
+const stateDirs: string[] = [];
+afterAll(() => {
+  for (const dir of stateDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
 function freshStatePath(): string {
-  return join(mkdtempSync(join(tmpdir(), 'kuv-it-state-')), 'state.json');
+  const dir = mkdtempSync(join(tmpdir(), 'kuv-it-state-'));
+  stateDirs.push(dir);
+  return join(dir, 'state.json');
 }
 
 function kafkaDataDirs(): Set<string> {
