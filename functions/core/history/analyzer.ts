@@ -111,10 +111,10 @@ class PartitionState {
     this.group = new LastHitMap((name) => new GroupPartition(name, budget));
   }
 
-  /** Every identity logged at one offset (one, or several at an inconsistent offset). */
-  entriesAt(chunk: OffsetChunk, i: number, offset: number): LogEntry[] {
-    if (chunk.kind[i] === 2) return this.logOverflow.get(offset)!;
-    return [{ stream: chunk.stream[i]!, seq: chunk.seq[i]!, timestamp: chunk.timestamp[i]! }];
+  /** The latest log timestamp at an offset (one identity, or several at an inconsistent offset). */
+  latestTimestampAt(chunk: OffsetChunk, i: number, offset: number): number {
+    if (chunk.kind[i] !== 2) return chunk.timestamp[i]!;
+    return Math.max(...this.logOverflow.get(offset)!.map((e) => e.timestamp));
   }
 }
 
@@ -195,9 +195,9 @@ export class HistoryAnalyzer {
         return this.addConsume(o, at);
       case 'broker':
         return this.restartCollector.add(
-          integer(o, 'broker', at),
-          brokerEvent(o, at),
-          time(o, 'at', at),
+          integer(o.broker, 'broker', at),
+          brokerEvent(o.event, at),
+          time(o.at, 'at', at),
         );
       case 'run':
         return this.addRun(o, at);
@@ -207,25 +207,25 @@ export class HistoryAnalyzer {
   }
 
   private addRun(o: JsonObject, at: LineContext): void {
-    const runId = text(o, 'runId', at);
-    const startedAt = time(o, 'startedAt', at);
-    const endedAt = optionalTime(o, 'endedAt', at) ?? null;
+    const runId = text(o.runId, 'runId', at);
+    const startedAt = time(o.startedAt, 'startedAt', at);
+    const endedAt = optionalTime(o.endedAt, 'endedAt', at) ?? null;
     const cluster = typeof o.cluster === 'string' ? o.cluster : null;
     this.run ??= { runId, cluster, startedAt, endedAt };
   }
 
   private addProduce(o: JsonObject, at: LineContext): void {
-    const producer = text(o, 'producer', at);
-    const p = this.partitions.get(naturalNumber(o, 'partition', at));
-    const seq = integer(o, 'seq', at);
-    const sentAt = time(o, 'sentAt', at);
-    const ok = boolean(o, 'ok', at);
+    const producer = text(o.producer, 'producer', at);
+    const p = this.partitions.get(naturalNumber(o.partition, 'partition', at));
+    const seq = integer(o.seq, 'seq', at);
+    const sentAt = time(o.sentAt, 'sentAt', at);
+    const ok = boolean(o.ok, 'ok', at);
     let endAt: number;
     if (ok) {
-      endAt = time(o, 'ackedAt', at);
-      naturalNumber(o, 'offset', at);
+      endAt = time(o.ackedAt, 'ackedAt', at);
+      naturalNumber(o.offset, 'offset', at);
     } else {
-      endAt = time(o, 'failedAt', at);
+      endAt = time(o.failedAt, 'failedAt', at);
     }
     const key = chunkKey(seq);
     const chunk = p.stream.get(producer).seqs.get(key);
@@ -247,11 +247,11 @@ export class HistoryAnalyzer {
   }
 
   private addLog(o: JsonObject, at: LineContext): void {
-    const p = this.partitions.get(naturalNumber(o, 'partition', at));
-    const offset = naturalNumber(o, 'offset', at);
-    const producer = text(o, 'producer', at);
-    const seq = integer(o, 'seq', at);
-    const timestamp = time(o, 'timestamp', at);
+    const p = this.partitions.get(naturalNumber(o.partition, 'partition', at));
+    const offset = naturalNumber(o.offset, 'offset', at);
+    const producer = text(o.producer, 'producer', at);
+    const seq = integer(o.seq, 'seq', at);
+    const timestamp = time(o.timestamp, 'timestamp', at);
     this.logRecords += 1;
     const stream = p.stream.get(producer).index;
     const key = chunkKey(offset);
@@ -282,14 +282,14 @@ export class HistoryAnalyzer {
   }
 
   private addConsume(o: JsonObject, at: LineContext): void {
-    const group = text(o, 'group', at);
-    text(o, 'consumer', at);
-    const partition = naturalNumber(o, 'partition', at);
+    const group = text(o.group, 'group', at);
+    text(o.consumer, 'consumer', at);
+    const partition = naturalNumber(o.partition, 'partition', at);
     const p = this.partitions.get(partition);
-    const offset = naturalNumber(o, 'offset', at);
-    const producer = text(o, 'producer', at);
-    const seq = integer(o, 'seq', at);
-    const receivedAt = time(o, 'receivedAt', at);
+    const offset = naturalNumber(o.offset, 'offset', at);
+    const producer = text(o.producer, 'producer', at);
+    const seq = integer(o.seq, 'seq', at);
+    const receivedAt = time(o.receivedAt, 'receivedAt', at);
 
     const g = p.group.get(group);
     const okey = chunkKey(offset);
@@ -359,62 +359,42 @@ export class HistoryAnalyzer {
   ): PartitionReport {
     const partition = p.partition;
     let logged = 0;
-    let duplicates = 0;
-    let outOfOrder = 0;
     let inconsistentOffsets = 0;
 
     // The log, in offset order: duplicates, reordering, inconsistent offsets.
+    const walk = { duplicates: 0, outOfOrder: 0 };
     for (const key of p.log.sortedKeys()) {
       const chunk = p.log.peek(key)!;
       for (let i = 0; i < CHUNK; i++) {
-        if (chunk.kind[i] === 0) continue;
+        const kind = chunk.kind[i];
+        if (kind === 0) continue;
         const offset = key * CHUNK + i;
         logged += 1;
-        const entries = p.entriesAt(chunk, i, offset);
-        if (entries.length > 1) {
-          inconsistentOffsets += 1;
-          anomalies.add({
-            kind: 'inconsistentOffset',
-            partition,
+        if (kind === 1) {
+          walkLogged(
+            p,
+            chunk.stream[i]!,
+            chunk.seq[i]!,
+            chunk.timestamp[i]!,
             offset,
-            at: Math.max(...entries.map((e) => e.timestamp)),
-          });
+            walk,
+            anomalies,
+          );
+          continue;
         }
-        for (const e of entries) {
-          const stream = p.streams[e.stream]!;
-          const skey = chunkKey(e.seq);
-          const seqs = stream.seqs.get(skey);
-          const si = e.seq - skey * CHUNK;
-          const producer = stream.producer;
-          if ((seqs.flags[si]! & IN_LOG) !== 0) {
-            duplicates += 1;
-            anomalies.add({
-              kind: 'duplicate',
-              partition,
-              producer,
-              seq: e.seq,
-              offset,
-              at: e.timestamp,
-            });
-            continue;
-          }
-          seqs.flags[si]! |= IN_LOG;
-          if (e.seq < stream.highestLogged) {
-            outOfOrder += 1;
-            anomalies.add({
-              kind: 'outOfOrder',
-              partition,
-              producer,
-              seq: e.seq,
-              offset,
-              at: e.timestamp,
-            });
-          } else {
-            stream.highestLogged = e.seq;
-          }
+        inconsistentOffsets += 1;
+        anomalies.add({
+          kind: 'inconsistentOffset',
+          partition,
+          offset,
+          at: p.latestTimestampAt(chunk, i, offset),
+        });
+        for (const e of p.logOverflow.get(offset)!) {
+          walkLogged(p, e.stream, e.seq, e.timestamp, offset, walk, anomalies);
         }
       }
     }
+    const { duplicates, outOfOrder } = walk;
 
     // Every identity: loss, unacked-but-written, end-to-end latency.
     let lost = 0;
@@ -487,11 +467,50 @@ export class HistoryAnalyzer {
         const offset = key * CHUNK + i;
         if (offset < g.lowest || offset > g.highest) continue;
         skipped += 1;
-        const at = Math.max(...p.entriesAt(log, i, offset).map((e) => e.timestamp));
-        anomalies.add({ kind: 'skipped', partition: p.partition, offset, group: g.group, at });
+        anomalies.add({
+          kind: 'skipped',
+          partition: p.partition,
+          offset,
+          group: g.group,
+          at: p.latestTimestampAt(log, i, offset),
+        });
       }
     }
     return skipped;
+  }
+}
+
+/**
+ * One identity found in the log, visited in offset order: a second sighting is a
+ * duplicate; a first sighting below the highest seq of its producer so far is
+ * out of order.
+ */
+function walkLogged(
+  p: PartitionState,
+  streamIndex: number,
+  seq: number,
+  timestamp: number,
+  offset: number,
+  counts: { duplicates: number; outOfOrder: number },
+  anomalies: AnomalyList,
+): void {
+  const stream = p.streams[streamIndex]!;
+  const key = chunkKey(seq);
+  const flags = stream.seqs.get(key).flags;
+  const i = seq - key * CHUNK;
+  const partition = p.partition;
+  const producer = stream.producer;
+  if ((flags[i]! & IN_LOG) !== 0) {
+    counts.duplicates += 1;
+    anomalies.add({ kind: 'duplicate', partition, producer, seq, offset, at: timestamp });
+    return;
+  }
+  flags[i]! |= IN_LOG;
+  if (seq < stream.highestLogged) {
+    counts.outOfOrder += 1;
+    anomalies.add({ kind: 'outOfOrder', partition, producer, seq, offset, at: timestamp });
+  } else {
+    stream.highestLogged = seq;
   }
 }
 

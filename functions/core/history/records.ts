@@ -83,16 +83,18 @@ function fail(at: LineContext, field: string, value: unknown, expected: string):
   );
 }
 
+// The checks take the field's value, read by the caller with a named property
+// access (fast: records of one type share a shape), and the field's name, used
+// only in the message when the value is bad.
+
 /** A required integer (a time, a sequence number, an id). */
-export function integer(o: JsonObject, field: string, at: LineContext): number {
-  const v = o[field];
+export function integer(v: unknown, field: string, at: LineContext): number {
   if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
   return fail(at, field, v, 'an integer');
 }
 
 /** A required integer ≥ 0 (a partition, an offset). */
-export function naturalNumber(o: JsonObject, field: string, at: LineContext): number {
-  const v = o[field];
+export function naturalNumber(v: unknown, field: string, at: LineContext): number {
   if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
   return fail(at, field, v, 'an integer ≥ 0');
 }
@@ -101,29 +103,25 @@ export function naturalNumber(o: JsonObject, field: string, at: LineContext): nu
 export const time = integer;
 
 /** A required non-empty string. */
-export function text(o: JsonObject, field: string, at: LineContext): string {
-  const v = o[field];
+export function text(v: unknown, field: string, at: LineContext): string {
   if (typeof v === 'string' && v.length > 0) return v;
   return fail(at, field, v, 'a non-empty string');
 }
 
-export function boolean(o: JsonObject, field: string, at: LineContext): boolean {
-  const v = o[field];
+export function boolean(v: unknown, field: string, at: LineContext): boolean {
   if (typeof v === 'boolean') return v;
   return fail(at, field, v, 'true or false');
 }
 
-export function brokerEvent(o: JsonObject, at: LineContext): 'down' | 'up' {
-  const v = o.event;
+export function brokerEvent(v: unknown, at: LineContext): 'down' | 'up' {
   if (v === 'down' || v === 'up') return v;
   return fail(at, 'event', v, '"down" or "up"');
 }
 
 /** An optional time: absent (or null) is fine, present must be an integer. */
-export function optionalTime(o: JsonObject, field: string, at: LineContext): number | undefined {
-  const v = o[field];
+export function optionalTime(v: unknown, field: string, at: LineContext): number | undefined {
   if (v === undefined || v === null) return undefined;
-  return integer(o, field, at);
+  return integer(v, field, at);
 }
 
 /** The known record types; any other `type` string is counted and skipped. */
