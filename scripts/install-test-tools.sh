@@ -29,7 +29,7 @@ command -v dnsmasq >/dev/null 2>&1 || export PATH="$PATH:/usr/sbin"
 
 if [ ! -f dist/bin/kafka-upgrade-verifier.js ]; then
   say "building the CLI (npm run build)"
-  npm run build --silent || true
+  npm run build --silent
 fi
 # The versions the integration tests use: the default (upgrade target) and the 3.9.x
 # the upgrade starts from. KUV_KAFKA_VERSION / KUV_UPGRADE_FROM override them.
