@@ -79,29 +79,12 @@ async function generate(file: string, records: number): Promise<void> {
     const sentAt = t0 + m;
     const failed = m % 5003 === 0;
     const offset = offsets[partition]!++;
-    if (failed) {
-      await write({
-        type: 'produce',
-        producer: 'canary',
-        partition,
-        seq,
-        sentAt,
-        ok: false,
-        failedAt: sentAt + 30_000,
-        error: 'REQUEST_TIMED_OUT',
-      });
-    } else {
-      await write({
-        type: 'produce',
-        producer: 'canary',
-        partition,
-        seq,
-        sentAt,
-        ok: true,
-        ackedAt: sentAt + 3 + (m % 17),
-        offset,
-      });
-    }
+    const send = { type: 'produce', producer: 'canary', partition, seq, sentAt };
+    await write(
+      failed
+        ? { ...send, ok: false, failedAt: sentAt + 30_000, error: 'REQUEST_TIMED_OUT' }
+        : { ...send, ok: true, ackedAt: sentAt + 3 + (m % 17), offset },
+    );
     await write({ type: 'log', partition, offset, producer: 'canary', seq, timestamp: sentAt + 2 });
     if (m % 9973 === 0) {
       // A duplicate written by a retry.

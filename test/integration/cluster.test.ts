@@ -8,6 +8,7 @@ import { describe, expect, it, vi } from 'vitest';
 
 import { localClusterCommand } from '../../bin/commands/local-cluster.js';
 import { createKafka, lookupVia } from '../../functions/core/kafka/client.js';
+import type { ClusterStatus } from '../../scripts/local-cluster/cluster.js';
 import { createBoundResolver, DnsLookupError } from '../../functions/core/kafka/dns.js';
 import {
   createTopic,
@@ -117,18 +118,7 @@ describe(`local cluster (Kafka ${cluster.version})`, () => {
       spy.mockRestore();
     }
     expect(code).toBe(0);
-    const status = JSON.parse(out) as {
-      bootstrap: string;
-      dnsServer: string;
-      brokers: Array<{
-        id: number;
-        name: string;
-        address: string;
-        port: number;
-        version: string;
-        up: boolean;
-      }>;
-    };
+    const status = JSON.parse(out) as ClusterStatus;
     expect(status.bootstrap).toBe(cluster.bootstrap);
     expect(status.dnsServer).toBe(cluster.dnsServer);
     expect(status.brokers).toHaveLength(3);
