@@ -3,7 +3,7 @@
  * the one entry point shared by the CLI and the Lambda handlers.
  */
 import { HistoryAnalyzer, type AnalyzeOptions } from './analyzer.js';
-import { forEachLine } from './lines.js';
+import { forEachLine, lineContent } from './lines.js';
 import { type LineContext, parseLine } from './records.js';
 import type { Report } from './report.js';
 
@@ -43,9 +43,8 @@ export function analyzeLines(
   const at: LineContext = { source, line: 0 };
   for (const line of lines) {
     at.line += 1;
-    const trimmed = line.endsWith('\r') ? line.slice(0, -1) : line;
-    if (trimmed.trim().length === 0) continue;
-    analyzer.add(parseLine(trimmed, at), at);
+    const content = lineContent(line, at.line);
+    if (content !== null) analyzer.add(parseLine(content, at), at);
   }
   return analyzer.finish(options);
 }

@@ -59,6 +59,23 @@ async function openText(source: string, stdin: NodeJS.ReadableStream): Promise<R
 }
 
 /**
+ * A raw line (without its `\n`) as the analyzer should see it: a trailing `\r`
+ * and a byte-order mark before line 1 dropped; null for a blank line (empty, or
+ * spaces and tabs only), which is skipped but still counted.
+ */
+export function lineContent(line: string, lineNumber: number): string | null {
+  let end = line.length;
+  if (end > 0 && line.charCodeAt(end - 1) === 13) end -= 1;
+  // A byte-order mark some editors put before the first line is not part of the JSON.
+  const start = lineNumber === 1 && line.charCodeAt(0) === 0xfeff ? 1 : 0;
+  if (end <= start) return null;
+  const text = start === 0 && end === line.length ? line : line.slice(start, end);
+  const c0 = text.charCodeAt(0);
+  if ((c0 === 32 || c0 === 9) && text.trim().length === 0) return null;
+  return text;
+}
+
+/**
  * Calls `onLine` for every non-blank line of the source, in order. Errors thrown
  * by `onLine` stop the read and reject the returned promise.
  */
@@ -73,16 +90,8 @@ export async function forEachLine(
   let lineNumber = 0;
   const emit = (line: string): void => {
     lineNumber += 1;
-    let end = line.length;
-    if (end > 0 && line.charCodeAt(end - 1) === 13) end -= 1;
-    // A byte-order mark some editors put before the first line is not part of the JSON.
-    const start = lineNumber === 1 && line.charCodeAt(0) === 0xfeff ? 1 : 0;
-    if (end <= start) return;
-    const text = start === 0 && end === line.length ? line : line.slice(start, end);
-    // A line made only of white space is blank too.
-    const c0 = text.charCodeAt(0);
-    if ((c0 === 32 || c0 === 9) && text.trim().length === 0) return;
-    onLine(text, lineNumber);
+    const content = lineContent(line, lineNumber);
+    if (content !== null) onLine(content, lineNumber);
   };
   try {
     for await (const chunk of text as AsyncIterable<string>) {
