@@ -14,9 +14,10 @@ import { roll, start, stop } from '../../scripts/local-cluster/cluster.js';
 import { readState } from '../../scripts/local-cluster/state.js';
 import { silentLog } from '../../scripts/local-cluster/log.js';
 import { kafkaCacheRoot } from '../../scripts/local-cluster/paths.js';
+import { TEST_CLUSTER_PORTS } from './helpers.js';
 
-const PORT_BASE = 19392;
-const DNS_PORT = 15653;
+const PORT_BASE = TEST_CLUSTER_PORTS.errors.portBase;
+const DNS_PORT = TEST_CLUSTER_PORTS.errors.dnsPort;
 
 const stateDirs: string[] = [];
 afterAll(() => {

@@ -20,10 +20,28 @@ export interface TestCluster {
   version: string;
 }
 
+/**
+ * Shifts every port the tests use, so that two work trees on one machine can each run
+ * their integration tests at once (KUV_TEST_PORT_SHIFT=1000 moves 19192 to 20192 …).
+ */
+export const TEST_PORT_SHIFT = testPortShift(process.env.KUV_TEST_PORT_SHIFT);
+
+function testPortShift(value: string | undefined): number {
+  if (value === undefined || value === '') return 0;
+  const shift = Number(value);
+  if (!Number.isInteger(shift) || shift < 0 || shift > 20_000) {
+    throw new ClusterError(
+      `KUV_TEST_PORT_SHIFT must be a whole number from 0 to 20000, not '${value}'`,
+    );
+  }
+  return shift;
+}
+
 /** Ports of the clusters the tests start: below the ephemeral range, apart from the CLI's defaults. */
 export const TEST_CLUSTER_PORTS = {
-  main: { portBase: 19192, dnsPort: 15453 },
-  upgrade: { portBase: 19292, dnsPort: 15553 },
+  main: { portBase: 19192 + TEST_PORT_SHIFT, dnsPort: 15453 + TEST_PORT_SHIFT },
+  upgrade: { portBase: 19292 + TEST_PORT_SHIFT, dnsPort: 15553 + TEST_PORT_SHIFT },
+  errors: { portBase: 19392 + TEST_PORT_SHIFT, dnsPort: 15653 + TEST_PORT_SHIFT },
 } as const;
 
 export function testCluster(): TestCluster {
