@@ -34,7 +34,7 @@ fi
 # The versions the integration tests use: the default (upgrade target) and the 3.9.x
 # the upgrade starts from. KUV_KAFKA_VERSION / KUV_UPGRADE_FROM override them.
 versions=$(node --input-type=module -e "
-  const j = await import('./dist/scripts/local-cluster/jars.js');
+  const j = await import('./dist/rehearsal/jars.js');
   const v = new Set([process.env.KUV_KAFKA_VERSION ?? j.DEFAULT_KAFKA_VERSION, process.env.KUV_UPGRADE_TO ?? j.DEFAULT_KAFKA_VERSION, process.env.KUV_UPGRADE_FROM ?? j.DEFAULT_UPGRADE_FROM_VERSION]);
   console.log([...v].join(' '));")
 for v in $versions; do

@@ -15,10 +15,10 @@ import {
   status,
   stop,
   type ClusterStatus,
-} from '../../scripts/local-cluster/cluster.js';
-import { DEFAULT_KAFKA_VERSION, ensureKafkaJars } from '../../scripts/local-cluster/jars.js';
-import { stderrLog } from '../../scripts/local-cluster/log.js';
-import { defaultStatePath } from '../../scripts/local-cluster/paths.js';
+} from '../../rehearsal/cluster.js';
+import { DEFAULT_KAFKA_VERSION, ensureKafkaJars } from '../../rehearsal/jars.js';
+import { stderrLog } from '../../rehearsal/log.js';
+import { defaultStatePath } from '../../rehearsal/paths.js';
 import type { Command } from './index.js';
 
 const HELP = `usage: kafka-upgrade-verifier local-cluster <start|status|roll|stop|fetch> [options]

@@ -8,7 +8,7 @@ import { describe, expect, it, vi } from 'vitest';
 
 import { localClusterCommand } from '../../bin/commands/local-cluster.js';
 import { createKafka, lookupVia } from '../../functions/core/kafka/client.js';
-import type { ClusterStatus } from '../../scripts/local-cluster/cluster.js';
+import type { ClusterStatus } from '../../rehearsal/cluster.js';
 import { createBoundResolver, DnsLookupError } from '../../functions/core/kafka/dns.js';
 import {
   createTopic,

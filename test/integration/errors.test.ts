@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { ClusterError, InputError } from '../../functions/core/errors.js';
-import { roll, start, stop } from '../../scripts/local-cluster/cluster.js';
-import { readState } from '../../scripts/local-cluster/state.js';
-import { silentLog } from '../../scripts/local-cluster/log.js';
-import { kafkaCacheRoot } from '../../scripts/local-cluster/paths.js';
+import { roll, start, stop } from '../../rehearsal/cluster.js';
+import { readState } from '../../rehearsal/state.js';
+import { silentLog } from '../../rehearsal/log.js';
+import { kafkaCacheRoot } from '../../rehearsal/paths.js';
 import { TEST_CLUSTER_PORTS } from './helpers.js';
 
 const PORT_BASE = TEST_CLUSTER_PORTS.errors.portBase;

@@ -8,10 +8,10 @@ import { join } from 'node:path';
 
 import type { TestProject } from 'vitest/node';
 
-import { start, stop } from '../../scripts/local-cluster/cluster.js';
-import { DEFAULT_KAFKA_VERSION } from '../../scripts/local-cluster/jars.js';
-import { stderrLog } from '../../scripts/local-cluster/log.js';
-import { projectRoot } from '../../scripts/local-cluster/paths.js';
+import { start, stop } from '../../rehearsal/cluster.js';
+import { DEFAULT_KAFKA_VERSION } from '../../rehearsal/jars.js';
+import { stderrLog } from '../../rehearsal/log.js';
+import { projectRoot } from '../../rehearsal/paths.js';
 import { claimState, TEST_CLUSTER_PORTS, type TestCluster } from './helpers.js';
 
 declare module 'vitest' {

@@ -6,10 +6,10 @@ import { describe, expect, it, vi } from 'vitest';
 
 import { localClusterCommand } from '../../bin/commands/local-cluster.js';
 import { createBoundResolver } from '../../functions/core/kafka/dns.js';
-import { roll, status } from '../../scripts/local-cluster/cluster.js';
-import { stderrLog } from '../../scripts/local-cluster/log.js';
-import { tcpReachable } from '../../scripts/local-cluster/process.js';
-import { readState } from '../../scripts/local-cluster/state.js';
+import { roll, status } from '../../rehearsal/cluster.js';
+import { stderrLog } from '../../rehearsal/log.js';
+import { tcpReachable } from '../../rehearsal/process.js';
+import { readState } from '../../rehearsal/state.js';
 import {
   consumeCount,
   createTopic,

@@ -8,15 +8,12 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { describeFeatures, roll, start, stop } from '../../scripts/local-cluster/cluster.js';
-import {
-  DEFAULT_KAFKA_VERSION,
-  DEFAULT_UPGRADE_FROM_VERSION,
-} from '../../scripts/local-cluster/jars.js';
-import { stderrLog } from '../../scripts/local-cluster/log.js';
-import { projectRoot } from '../../scripts/local-cluster/paths.js';
-import { isRunning, tcpPortFree, udpPortFree } from '../../scripts/local-cluster/process.js';
-import { brokerMarker, readState, type ClusterState } from '../../scripts/local-cluster/state.js';
+import { describeFeatures, roll, start, stop } from '../../rehearsal/cluster.js';
+import { DEFAULT_KAFKA_VERSION, DEFAULT_UPGRADE_FROM_VERSION } from '../../rehearsal/jars.js';
+import { stderrLog } from '../../rehearsal/log.js';
+import { projectRoot } from '../../rehearsal/paths.js';
+import { isRunning, tcpPortFree, udpPortFree } from '../../rehearsal/process.js';
+import { brokerMarker, readState, type ClusterState } from '../../rehearsal/state.js';
 import {
   claimState,
   consumeCount,

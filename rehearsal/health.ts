@@ -4,8 +4,8 @@
  */
 import type { Admin } from 'kafkajs';
 
-import { ClusterError } from '../../functions/core/errors.js';
-import { createKafka } from '../../functions/core/kafka/client.js';
+import { ClusterError } from '../functions/core/errors.js';
+import { createKafka } from '../functions/core/kafka/client.js';
 import { bootstrapOf, dnsServerOf, internalBootstrap } from './addresses.js';
 import { firstLines, runKafkaTool } from './java.js';
 import type { Log } from './log.js';

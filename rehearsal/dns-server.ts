@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { ClusterError } from '../../functions/core/errors.js';
+import { ClusterError } from '../functions/core/errors.js';
 import { hostsFile } from './config.js';
 import { tail } from './log-files.js';
 import { isRunning, signal, sleep, spawnDetached } from './process.js';

@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-import { ClusterError } from '../../functions/core/errors.js';
+import { ClusterError } from '../functions/core/errors.js';
 
 export interface BrokerState {
   id: number;

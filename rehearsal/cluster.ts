@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { ClusterError, InputError } from '../../functions/core/errors.js';
+import { ClusterError, InputError } from '../functions/core/errors.js';
 import { altAddress, bootstrapOf, dnsServerOf, homeAddress } from './addresses.js';
 import {
   logFile,
