@@ -1,36 +1,46 @@
-/** Where the local cluster keeps its jar cache and its state file. */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+/**
+ * Where the local cluster keeps its jar cache and its state file: the user's cache
+ * folder, so that an installed package works the same as a checkout and never writes
+ * into node_modules.
+ */
+import { homedir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
 
-/** The project's root: the nearest folder above this file with our package.json. */
-export function projectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest)) {
-      try {
-        const name = (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name;
-        if (name === 'kafka-upgrade-verifier') return dir;
-      } catch {
-        // not ours; keep walking up
-      }
+import { InputError } from '../functions/core/errors.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * `$KUV_CACHE_DIR`, else `$XDG_CACHE_HOME/kafka-upgrade-verifier`, else
+ * `~/.cache/kafka-upgrade-verifier`. A relative XDG_CACHE_HOME is ignored, as the XDG
+ * specification says; a relative KUV_CACHE_DIR is refused (it would move with the
+ * working folder).
+ */
+export function cacheRoot(env: Env = process.env, home: string = homedir()): string {
+  const own = env.KUV_CACHE_DIR;
+  if (own !== undefined && own !== '') {
+    if (!isAbsolute(own)) {
+      throw new InputError(
+        `KUV_CACHE_DIR '${own}' is not an absolute path; set it to a folder such as ${join(home, '.cache', 'kafka-upgrade-verifier')}.`,
+      );
     }
-    const parent = dirname(dir);
-    if (parent === dir) return process.cwd();
-    dir = parent;
+    return own;
   }
+  const xdg = env.XDG_CACHE_HOME;
+  const base = xdg !== undefined && isAbsolute(xdg) ? xdg : join(home, '.cache');
+  return join(base, 'kafka-upgrade-verifier');
 }
 
-/** `.cache/kafka/` under the project, or KUV_KAFKA_CACHE. */
-export function kafkaCacheRoot(): string {
-  return process.env.KUV_KAFKA_CACHE ?? join(projectRoot(), '.cache', 'kafka');
+/** `<cache>/kafka/` (one folder per Kafka version), or KUV_KAFKA_CACHE. */
+export function kafkaCacheRoot(env: Env = process.env, home: string = homedir()): string {
+  const own = env.KUV_KAFKA_CACHE;
+  return own !== undefined && own !== '' ? own : join(cacheRoot(env, home), 'kafka');
 }
 
-/** `.cache/local-cluster/state.json` under the project, or KUV_LOCAL_CLUSTER_STATE. */
-export function defaultStatePath(): string {
-  return (
-    process.env.KUV_LOCAL_CLUSTER_STATE ??
-    join(projectRoot(), '.cache', 'local-cluster', 'state.json')
-  );
+/** `<cache>/local-cluster/state.json`, or KUV_LOCAL_CLUSTER_STATE. */
+export function defaultStatePath(env: Env = process.env, home: string = homedir()): string {
+  const own = env.KUV_LOCAL_CLUSTER_STATE;
+  return own !== undefined && own !== ''
+    ? own
+    : join(cacheRoot(env, home), 'local-cluster', 'state.json');
 }

@@ -18,10 +18,11 @@ import {
 } from '../../rehearsal/cluster.js';
 import { DEFAULT_KAFKA_VERSION, ensureKafkaJars } from '../../rehearsal/jars.js';
 import { stderrLog } from '../../rehearsal/log.js';
-import { defaultStatePath } from '../../rehearsal/paths.js';
+import { cacheRoot, defaultStatePath } from '../../rehearsal/paths.js';
 import type { Command } from './index.js';
 
-const HELP = `usage: kafka-upgrade-verifier local-cluster <start|status|roll|stop|fetch> [options]
+function help(): string {
+  return `usage: kafka-upgrade-verifier local-cluster <start|status|roll|stop|fetch> [options]
 
   start    resolve Kafka from Maven Central (once per version), start dnsmasq and
            N combined KRaft nodes on 127.0.0.1..N, wait until ready
@@ -43,14 +44,26 @@ const HELP = `usage: kafka-upgrade-verifier local-cluster <start|status|roll|sto
              --keep           keep the data folder
   fetch    only resolve a Kafka version's jars into the cache (--version V, default ${DEFAULT_KAFKA_VERSION})
 
-State file: $KUV_LOCAL_CLUSTER_STATE or .cache/local-cluster/state.json (--state PATH).
+Cache (Kafka jars, default state file): $KUV_CACHE_DIR, else
+  \${XDG_CACHE_HOME:-~/.cache}/kafka-upgrade-verifier (now ${currentCache()}).
+State file: --state PATH, else $KUV_LOCAL_CLUSTER_STATE, else <cache>/local-cluster/state.json.
 `;
+}
+
+/** The cache folder as it resolves now, or why it does not. */
+function currentCache(): string {
+  try {
+    return cacheRoot();
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
 
 function intFlag(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n))
-    throw new UsageError(`--${name} '${value}' is not a whole number.\n\n${HELP}`);
+    throw new UsageError(`--${name} '${value}' is not a whole number.\n\n${help()}`);
   if (name === 'timeout' && n < 1)
     throw new UsageError(`--timeout ${value}: give at least 1 second.`);
   return n;
@@ -76,7 +89,7 @@ function printStatus(s: ClusterStatus, json: boolean, dnsUp = true): void {
 async function run(args: string[]): Promise<number> {
   const [action, ...rest] = args;
   if (action === undefined || action === '--help' || action === '-h') {
-    process.stdout.write(HELP);
+    process.stdout.write(help());
     return action === undefined ? 2 : 0;
   }
   let parsed;
@@ -101,11 +114,11 @@ async function run(args: string[]): Promise<number> {
       allowPositionals: false,
     });
   } catch (error) {
-    throw new UsageError(`local-cluster ${action}: ${(error as Error).message}\n\n${HELP}`);
+    throw new UsageError(`local-cluster ${action}: ${(error as Error).message}\n\n${help()}`);
   }
   const v = parsed.values;
   if (v.help) {
-    process.stdout.write(HELP);
+    process.stdout.write(help());
     return 0;
   }
   const statePath = v.state ?? defaultStatePath();
@@ -118,10 +131,10 @@ async function run(args: string[]): Promise<number> {
   };
   const accepted = allowed[action];
   if (accepted === undefined)
-    throw new UsageError(`local-cluster: unknown action '${action}'.\n\n${HELP}`);
+    throw new UsageError(`local-cluster: unknown action '${action}'.\n\n${help()}`);
   for (const [key, value] of Object.entries(v)) {
     if (key !== 'help' && value !== undefined && value !== false && !accepted.includes(key)) {
-      throw new UsageError(`local-cluster ${action} does not take --${key}.\n\n${HELP}`);
+      throw new UsageError(`local-cluster ${action} does not take --${key}.\n\n${help()}`);
     }
   }
   try {

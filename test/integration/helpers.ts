@@ -4,7 +4,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import type { Admin, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { afterEach, expect, inject } from 'vitest';
@@ -43,6 +44,20 @@ export const TEST_CLUSTER_PORTS = {
   upgrade: { portBase: 19292 + TEST_PORT_SHIFT, dnsPort: 15553 + TEST_PORT_SHIFT },
   errors: { portBase: 19392 + TEST_PORT_SHIFT, dnsPort: 15653 + TEST_PORT_SHIFT },
 } as const;
+
+/**
+ * The test clusters' state files live in the checkout (`.cache/local-cluster/`, ignored
+ * by git), not in the user's cache: each work tree has its own, found by the tests
+ * whatever their working folder.
+ */
+export const TEST_STATE_DIR = fileURLToPath(
+  new URL('../../.cache/local-cluster/', import.meta.url),
+);
+
+export function testStatePath(name: string): string {
+  mkdirSync(TEST_STATE_DIR, { recursive: true });
+  return join(TEST_STATE_DIR, name);
+}
 
 export function testCluster(): TestCluster {
   return inject('cluster');

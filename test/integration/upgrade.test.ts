@@ -11,7 +11,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeFeatures, roll, start, stop } from '../../rehearsal/cluster.js';
 import { DEFAULT_KAFKA_VERSION, DEFAULT_UPGRADE_FROM_VERSION } from '../../rehearsal/jars.js';
 import { stderrLog } from '../../rehearsal/log.js';
-import { projectRoot } from '../../rehearsal/paths.js';
 import { isRunning, tcpPortFree, udpPortFree } from '../../rehearsal/process.js';
 import { brokerMarker, readState, type ClusterState } from '../../rehearsal/state.js';
 import {
@@ -22,12 +21,13 @@ import {
   roundTrip,
   TEST_CLUSTER_PORTS,
   testCluster,
+  testStatePath,
   trackClients,
 } from './helpers.js';
 
 const FROM = process.env.KUV_UPGRADE_FROM ?? DEFAULT_UPGRADE_FROM_VERSION;
 const TO = process.env.KUV_UPGRADE_TO ?? DEFAULT_KAFKA_VERSION;
-const statePath = join(projectRoot(), '.cache', 'local-cluster', 'upgrade-test-state.json');
+const statePath = testStatePath('upgrade-test-state.json');
 const track = trackClients();
 const releaseOf = (v: string) => v.split('.').slice(0, 2).join('.');
 
