@@ -1,38 +1,31 @@
 /**
  * A real Apache Kafka cluster on this machine: N combined KRaft nodes on loopback
  * addresses 127.0.0.1…N, a dnsmasq serving broker-N.kafka.test, all detached so the
- * command returns; status, roll (restart, upgrade, readdress) and stop find them
- * through the state file.
+ * command returns; status, roll (restart, upgrade, readdress), kill, restart and stop
+ * find them through the state file. Linux only: loopback addresses 127.0.0.N and /proc.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
-import { ClusterError, InputError } from '../functions/core/errors.js';
-import { altAddress, bootstrapOf, dnsServerOf, homeAddress } from './addresses.js';
+import { ClusterError } from '../functions/core/errors.js';
+import { bootstrapOf, dnsServerOf, homeAddress } from './addresses.js';
 import {
-  logFile,
   startBrokerProcess,
   waitBrokerStarted,
   writeLoggingFiles,
   writeNodeFiles,
 } from './brokers.js';
-import { dnsRunning, publishDns, startDns, writeHostsFile } from './dns-server.js';
-import { finalizeFeatures, refuseMetadataDowngrade } from './features.js';
-import {
-  electPreferred,
-  leadershipUnsettled,
-  pollUntil,
-  underReplicated,
-  waitRegistered,
-} from './health.js';
-import { checkKafkaVersion, DEFAULT_KAFKA_VERSION, ensureKafkaJars } from './jars.js';
+import { dnsRunning, startDns, writeHostsFile } from './dns-server.js';
+import { waitRegistered } from './health.js';
+import { ensureKafkaJars } from './jars.js';
 import { firstLines, runKafkaTool } from './java.js';
-import { fileSize } from './log-files.js';
-import type { Log } from './log.js';
+import { withLock, type LockOptions } from './lock.js';
+import { silentLog, type Log } from './log.js';
 import { checkPorts, portProblem } from './ports.js';
 import { isRunning, sleep, tcpReachable, terminate } from './process.js';
+import { checkStartSettings, DOMAIN, type StartSettings } from './settings.js';
 import {
   brokerMarker,
   dnsMarker,
@@ -47,10 +40,7 @@ export { bootstrapOf, dnsServerOf } from './addresses.js';
 export { dnsRunning } from './dns-server.js';
 export { describeFeatures } from './features.js';
 export { runKafkaTool } from './java.js';
-
-export const DEFAULT_PORT_BASE = 19092;
-export const DEFAULT_DNS_PORT = 15353;
-export const DOMAIN = 'kafka.test';
+export { DEFAULT_DNS_PORT, DEFAULT_PORT_BASE, DOMAIN } from './settings.js';
 
 export interface BrokerStatus {
   id: number;
@@ -67,16 +57,11 @@ export interface ClusterStatus {
   brokers: BrokerStatus[];
 }
 
-export interface StartOptions {
+export interface StartOptions extends Partial<StartSettings> {
   statePath: string;
-  version?: string;
-  brokers?: number;
-  /** Client port; controller = base + 1, internal = base + 2, on every broker's own address. */
-  portBase?: number;
-  dnsPort?: number;
-  /** Per broker, to start and to register; default 120 s. */
-  timeoutMs?: number;
-  log: Log;
+  /** How long to wait for another operation on the same state file; default 10 s. */
+  lockWaitMs?: number;
+  log?: Log;
 }
 
 /** A Kafka cluster id: 16 random bytes, base64url without padding, not starting with '-'. */
@@ -87,64 +72,22 @@ function newClusterId(): string {
   }
 }
 
-export async function start(options: StartOptions): Promise<ClusterStatus> {
-  const { statePath, log } = options;
-  const version = options.version ?? DEFAULT_KAFKA_VERSION;
-  const count = options.brokers ?? 3;
-  const portBase = options.portBase ?? DEFAULT_PORT_BASE;
-  const dnsPort = options.dnsPort ?? DEFAULT_DNS_PORT;
-  const timeoutMs = options.timeoutMs ?? 120_000;
-  checkKafkaVersion(version);
-  if (!Number.isInteger(count) || count < 1 || count > 9) {
-    throw new InputError(
-      `--brokers ${count}: the local cluster runs 1 to 9 brokers (addresses 127.0.0.1-9).`,
-    );
-  }
-  for (const [flag, port] of [
-    ['--port-base', portBase],
-    ['--dns-port', dnsPort],
-  ] as const) {
-    if (!Number.isInteger(port) || port < 1024 || port > 65533) {
-      throw new InputError(`${flag} ${port}: use a port from 1024 to 65533.`);
-    }
-  }
-
-  const existing = readState(statePath);
-  if (existing !== null) {
-    const live = anyProcessRunning(existing);
-    if (live) {
-      throw new ClusterError(
-        `a local cluster is already running (state file ${statePath}, bootstrap ${bootstrapOf(existing)}). ` +
-          "Use it, or stop it first with 'kafka-upgrade-verifier local-cluster stop'.",
-      );
-    }
-    log(`removing stale state file ${statePath} (none of its processes runs)`);
-    removeState(statePath);
-  }
-
-  requireTool(JAVA);
-  requireTool(DNSMASQ);
-  const portChecks: Array<[string, number, string, boolean?]> = [
-    ['127.0.0.1', dnsPort, 'DNS server', true],
-    ['127.0.0.1', dnsPort, 'DNS server'],
-  ];
-  for (let id = 1; id <= count; id++) {
-    portChecks.push([homeAddress(id), portBase, `broker ${id} client listener`]);
-    portChecks.push([homeAddress(id), portBase + 1, `broker ${id} controller listener`]);
-    portChecks.push([homeAddress(id), portBase + 2, `broker ${id} internal listener`]);
-  }
-  await checkPorts(portChecks);
-  await ensureKafkaJars(version, log);
-
-  const dataDir = mkdtempSync(join(tmpdir(), 'kuv-kafka-'));
-  const state: ClusterState = {
+function newState(settings: StartSettings, dataDir: string): ClusterState {
+  const { version, portBase } = settings;
+  return {
     format: 1,
     clusterId: newClusterId(),
     dataDir,
     domain: DOMAIN,
     startedAt: new Date().toISOString(),
-    dns: { address: '127.0.0.1', port: dnsPort, pid: null, hostsFile: join(dataDir, 'hosts') },
-    brokers: Array.from({ length: count }, (_, i) => {
+    autoLeaderRebalance: settings.autoLeaderRebalance,
+    dns: {
+      address: '127.0.0.1',
+      port: settings.dnsPort,
+      pid: null,
+      hostsFile: join(dataDir, 'hosts'),
+    },
+    brokers: Array.from({ length: settings.brokers }, (_, i) => {
       const id = i + 1;
       return {
         id,
@@ -160,18 +103,72 @@ export async function start(options: StartOptions): Promise<ClusterStatus> {
       };
     }),
   };
+}
+
+/**
+ * Starts a cluster and waits until every broker is registered through its DNS name.
+ * A failed start stops what it started; whatever survives stays in the state file.
+ */
+export async function start(options: StartOptions): Promise<ClusterStatus> {
+  const { statePath } = options;
+  const log = options.log ?? silentLog;
+  const settings = checkStartSettings(options);
+  return withLock(statePath, 'start', lockOptions(options, log), () =>
+    startLocked(statePath, settings, log),
+  );
+}
+
+export function lockOptions(options: { lockWaitMs?: number }, log: Log): LockOptions {
+  return options.lockWaitMs === undefined ? { log } : { waitMs: options.lockWaitMs, log };
+}
+
+async function startLocked(
+  statePath: string,
+  settings: StartSettings,
+  log: Log,
+): Promise<ClusterStatus> {
+  const { version, portBase, dnsPort, timeoutMs } = settings;
+  const existing = readState(statePath);
+  if (existing !== null) {
+    if (anyProcessRunning(existing)) {
+      throw new ClusterError(
+        `a local cluster is already running (state file ${statePath}, bootstrap ${bootstrapOf(existing)}). ` +
+          "Use it, or stop it first with 'kafka-upgrade-verifier local-cluster stop'.",
+      );
+    }
+    log(`removing stale state file ${statePath} (none of its processes runs) and its data`);
+    removeDataDir(existing);
+    removeState(statePath);
+  }
+
+  requireTool(JAVA);
+  requireTool(DNSMASQ);
+  const portChecks: Array<[string, number, string, boolean?]> = [
+    ['127.0.0.1', dnsPort, 'DNS server', true],
+    ['127.0.0.1', dnsPort, 'DNS server'],
+  ];
+  for (let id = 1; id <= settings.brokers; id++) {
+    portChecks.push([homeAddress(id), portBase, `broker ${id} client listener`]);
+    portChecks.push([homeAddress(id), portBase + 1, `broker ${id} controller listener`]);
+    portChecks.push([homeAddress(id), portBase + 2, `broker ${id} internal listener`]);
+  }
+  await checkPorts(portChecks);
+  await ensureKafkaJars(version, log);
+
+  const state = newState(settings, mkdtempSync(join(tmpdir(), 'kuv-kafka-')));
   const started = Date.now();
   try {
     writeLoggingFiles(state);
     writeHostsFile(state);
-    state.dns.pid = await startDns(state);
     writeState(statePath, state);
+    await startDns(state, () => writeState(statePath, state));
     log(
       `DNS server (dnsmasq) on ${dnsServerOf(state)} serving ${state.brokers.map((b) => b.name).join(', ')}`,
     );
 
     log(
-      `formatting ${count} KRaft node(s) with Kafka ${version}, cluster id ${state.clusterId}, data in ${dataDir}`,
+      `formatting ${state.brokers.length} KRaft node(s) with Kafka ${version}, cluster id ${state.clusterId}, data in ${state.dataDir}` +
+        (settings.autoLeaderRebalance ? '' : ', automatic leader rebalancing off'),
     );
     await Promise.all(
       state.brokers.map(async (broker) => {
@@ -197,7 +194,6 @@ export async function start(options: StartOptions): Promise<ClusterStatus> {
         `broker ${broker.id}: started pid ${broker.pid} on ${broker.address} (client ${broker.name}:${broker.clientPort})`,
       );
     }
-    writeState(statePath, state);
     await Promise.all(state.brokers.map((b) => waitBrokerStarted(b, 0, timeoutMs)));
     log(
       'all brokers logged "Kafka Server started"; waiting for them to register through their DNS names',
@@ -206,17 +202,33 @@ export async function start(options: StartOptions): Promise<ClusterStatus> {
     log(
       `cluster ready in ${((Date.now() - started) / 1000).toFixed(1)} s: bootstrap ${bootstrapOf(state)}, DNS ${dnsServerOf(state)}`,
     );
-    return await status(state);
+    return await statusOf(state);
   } catch (error) {
     log('start failed; stopping every process it started');
-    await stopState(state, { keep: false, log });
-    removeState(statePath);
-    throw error;
+    const { survivors } = await stopState(state, { keep: false, log });
+    if (survivors.length === 0) {
+      removeState(statePath);
+      throw error;
+    }
+    writeState(statePath, state);
+    const message = error instanceof Error ? error.message : String(error);
+    throw new ClusterError(
+      `${message}\n  Stopping what the failed start had started left ${survivors.join('; ')}; ` +
+        `the state file ${statePath} still names them: end them with 'kafka-upgrade-verifier local-cluster stop'.`,
+      { cause: error },
+    );
   }
 }
 
-function anyProcessRunning(state: ClusterState): boolean {
+export function anyProcessRunning(state: ClusterState): boolean {
   return state.brokers.some((b) => isRunning(b.pid, brokerMarker(b))) || dnsRunning(state);
+}
+
+/** Removes a cluster's data folder, if it is one this code made ($TMPDIR/kuv-kafka-*). */
+function removeDataDir(state: ClusterState): void {
+  if (basename(state.dataDir).startsWith('kuv-kafka-') && existsSync(state.dataDir)) {
+    rmSync(state.dataDir, { recursive: true, force: true });
+  }
 }
 
 export function loadRunning(statePath: string): ClusterState {
@@ -229,7 +241,12 @@ export function loadRunning(statePath: string): ClusterState {
   return state;
 }
 
-export async function status(state: ClusterState): Promise<ClusterStatus> {
+/** The cluster of a state file: its bootstrap, DNS server and each broker's address and health. */
+export async function status(statePath: string): Promise<ClusterStatus> {
+  return statusOf(loadRunning(statePath));
+}
+
+export async function statusOf(state: ClusterState): Promise<ClusterStatus> {
   const brokers = await Promise.all(
     state.brokers.map(async (b) => ({
       id: b.id,
@@ -243,150 +260,30 @@ export async function status(state: ClusterState): Promise<ClusterStatus> {
   return { bootstrap: bootstrapOf(state), dnsServer: dnsServerOf(state), brokers };
 }
 
-export interface RollOptions {
-  statePath: string;
-  toVersion?: string;
-  readdress?: boolean;
-  /** Only these broker ids, in this order; default every broker by id. */
-  brokerIds?: number[];
-  /** Per step (shutdown, start, ISR); default 180 s. */
-  timeoutMs?: number;
-  log: Log;
-}
-
-/** Rolls brokers one at a time: SIGTERM, wait, start (maybe on new jars/address), wait ISR, elect. */
-export async function roll(options: RollOptions): Promise<ClusterStatus> {
-  const { statePath, log } = options;
-  const timeoutMs = options.timeoutMs ?? 180_000;
-  const state = loadRunning(statePath);
-  requireTool(JAVA);
-  const ids = options.brokerIds ?? state.brokers.map((b) => b.id);
-  for (const id of ids) {
-    if (!state.brokers.some((b) => b.id === id)) {
-      throw new InputError(
-        `--broker ${id}: this cluster has brokers ${state.brokers.map((b) => b.id).join(', ')}.`,
-      );
-    }
-  }
-  const down = state.brokers.filter((b) => !isRunning(b.pid, brokerMarker(b)));
-  if (down.length > 0) {
-    throw new ClusterError(
-      `broker(s) ${down.map((b) => b.id).join(', ')} are not running, so a rolling restart would take partitions offline; ` +
-        "see 'local-cluster status', then stop and start the cluster.",
-    );
-  }
-  if (options.toVersion !== undefined) checkKafkaVersion(options.toVersion);
-  for (const version of new Set([
-    ...state.brokers.map((b) => b.version),
-    options.toVersion ?? state.brokers[0]!.version,
-  ])) {
-    await ensureKafkaJars(version, log);
-  }
-  if (options.toVersion !== undefined) await refuseMetadataDowngrade(state, options.toVersion);
-  const began = Date.now();
-  const what = [
-    options.toVersion !== undefined ? `onto Kafka ${options.toVersion}` : null,
-    options.readdress === true ? 'with new addresses' : null,
-  ].filter((w) => w !== null);
-  log(
-    `rolling restart of broker(s) ${ids.join(', ')}${what.length > 0 ? ` ${what.join(', ')}` : ''}`,
-  );
-  const settle = await pollUntil(timeoutMs, () => underReplicated(state));
-  if (settle !== null) {
-    throw new ClusterError(
-      `the cluster is not healthy before the roll (${settle}); nothing was restarted. Wait, or check the broker logs in ${state.dataDir}.`,
-    );
-  }
-
-  try {
-    for (const id of ids) {
-      const broker = state.brokers.find((b) => b.id === id)!;
-      const stepStart = Date.now();
-      const newAddress =
-        options.readdress === true
-          ? broker.address === broker.homeAddress
-            ? altAddress(id)
-            : broker.homeAddress
-          : broker.address;
-      if (newAddress !== broker.address) {
-        await checkPorts([
-          [newAddress, broker.clientPort, `broker ${id} new client listener`],
-          [newAddress, broker.internalPort, `broker ${id} new internal listener`],
-        ]);
-      }
-      log(`broker ${id}: SIGTERM to pid ${broker.pid} (controlled shutdown)`);
-      const ended = await terminate(broker.pid!, brokerMarker(broker), timeoutMs);
-      log(
-        `broker ${id}: ${ended === 'killed' ? `did not exit within ${Math.round(timeoutMs / 1000)} s, killed` : 'exited'} after ${((Date.now() - stepStart) / 1000).toFixed(1)} s`,
-      );
-      broker.pid = null;
-      if (options.toVersion !== undefined) broker.version = options.toVersion;
-      if (newAddress !== broker.address) {
-        log(
-          `broker ${id}: moving from ${broker.address} to ${newAddress}; ${broker.name} now resolves to ${newAddress}`,
-        );
-        broker.address = newAddress;
-        publishDns(state);
-      }
-      writeNodeFiles(state, broker);
-      const offset = fileSize(logFile(broker));
-      broker.pid = await startBrokerProcess(state, broker);
-      writeState(statePath, state);
-      log(`broker ${id}: started pid ${broker.pid} (Kafka ${broker.version} on ${broker.address})`);
-      await waitBrokerStarted(broker, offset, timeoutMs);
-      log(`broker ${id}: Kafka Server started; waiting until it is back in every ISR`);
-      const lagging = await pollUntil(timeoutMs, () => underReplicated(state));
-      if (lagging !== null) {
-        throw new ClusterError(
-          `broker ${id} did not rejoin every ISR within ${Math.round(timeoutMs / 1000)} s (${lagging}); its log is ${logFile(broker)}.`,
-        );
-      }
-      log(`broker ${id}: in every ISR; running a preferred leader election`);
-      await electPreferred(state, log);
-      const unsettled = await pollUntil(30_000, () => leadershipUnsettled(state));
-      if (unsettled !== null)
-        log(`broker ${id}: warning: leadership not settled after 30 s (${unsettled}); continuing`);
-      log(
-        `broker ${id}: back, leadership settled; step took ${((Date.now() - stepStart) / 1000).toFixed(1)} s`,
-      );
-    }
-  } catch (error) {
-    // A broker that does not come back: stop everything, keep the evidence.
-    log('roll failed; stopping every process of the cluster (data and logs kept)');
-    const left = await stopState(state, { keep: true, log });
-    removeState(statePath);
-    const message = error instanceof Error ? error.message : String(error);
-    throw new ClusterError(
-      `${message}\n  The roll stopped there and every process of the cluster was stopped` +
-        `${left.length > 0 ? ` except: ${left.join('; ')}` : ''}; logs and data are kept in ${state.dataDir} ` +
-        "(delete it when done). Start a fresh cluster with 'kafka-upgrade-verifier local-cluster start'.",
-      { cause: error },
-    );
-  }
-
-  if (
-    options.toVersion !== undefined &&
-    state.brokers.every((b) => b.version === options.toVersion)
-  ) {
-    const finalized = await finalizeFeatures(state, options.toVersion, log);
-    log(
-      `finalized features: ${Object.entries(finalized)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(', ')}`,
-    );
-  }
-  log(`roll done in ${((Date.now() - began) / 1000).toFixed(1)} s`);
-  return status(state);
-}
-
 export interface StopOptions {
+  /** Keep the data folder (logs, data). */
   keep?: boolean;
-  log: Log;
+  lockWaitMs?: number;
+  log?: Log;
 }
 
-async function stopState(state: ClusterState, options: StopOptions): Promise<string[]> {
+export interface StopResult {
+  /** Our processes that did not end, even after SIGKILL: still named in the state. */
+  survivors: string[];
+  /** Ports still held (by anything) after our processes ended. */
+  busyPorts: string[];
+}
+
+/**
+ * Ends every process of `state` (SIGTERM, then SIGKILL), sets the pid of each one that
+ * ended to null, checks the ports, and removes the data folder unless `keep` or a
+ * process survived (then the state file and the data stay for a later stop).
+ */
+export async function stopState(
+  state: ClusterState,
+  options: { keep?: boolean; log: Log },
+): Promise<StopResult> {
   const { log } = options;
-  const problems: string[] = [];
   // Combined nodes all shut down at once cannot all finish a controlled shutdown (the
   // quorum goes away); give them a short grace, then kill: the data is thrown away.
   const graceMs = options.keep === true ? 30_000 : 10_000;
@@ -401,11 +298,15 @@ async function stopState(state: ClusterState, options: StopOptions): Promise<str
     const how = await terminate(state.dns.pid, dnsMarker(state), 5000);
     if (how !== 'absent') log(`dnsmasq: pid ${state.dns.pid} ${how}`);
   }
+  const survivors: string[] = [];
   for (const b of state.brokers) {
-    if (isRunning(b.pid, brokerMarker(b))) problems.push(`broker ${b.id} pid ${b.pid} still runs`);
+    if (isRunning(b.pid, brokerMarker(b))) survivors.push(`broker ${b.id} pid ${b.pid} still runs`);
+    else b.pid = null;
   }
   if (isRunning(state.dns.pid, dnsMarker(state)))
-    problems.push(`dnsmasq pid ${state.dns.pid} still runs`);
+    survivors.push(`dnsmasq pid ${state.dns.pid} still runs`);
+  else state.dns.pid = null;
+
   const checks: Array<[string, number, string, boolean?]> = [
     [state.dns.address, state.dns.port, 'DNS server', true],
     [state.dns.address, state.dns.port, 'DNS server'],
@@ -418,42 +319,47 @@ async function stopState(state: ClusterState, options: StopOptions): Promise<str
     checks.push([b.homeAddress, b.controllerPort, `broker ${b.id} controller`]);
   }
   const deadline = Date.now() + 10_000;
-  let busy: string[] = [];
+  let busyPorts: string[] = [];
   do {
-    busy = (await Promise.all(checks.map(([a, p, w, u]) => portProblem(a, p, w, u)))).filter(
+    busyPorts = (await Promise.all(checks.map(([a, p, w, u]) => portProblem(a, p, w, u)))).filter(
       (p): p is string => p !== null,
     );
-    if (busy.length === 0) break;
+    if (busyPorts.length === 0) break;
     await sleep(300);
   } while (Date.now() < deadline);
-  problems.push(...busy);
   if (options.keep === true) {
     log(`kept data in ${state.dataDir}`);
-  } else if (existsSync(state.dataDir)) {
-    rmSync(state.dataDir, { recursive: true, force: true });
+  } else if (survivors.length === 0) {
+    removeDataDir(state);
   }
-  return problems;
+  return { survivors, busyPorts };
 }
 
 /** Stops every process of the cluster in the state file and removes its data (unless keep). */
 export async function stop(
   statePath: string,
-  options: StopOptions,
+  options: StopOptions = {},
 ): Promise<{ stopped: boolean; dataDir: string | null }> {
-  const state = readState(statePath);
-  if (state === null) {
-    options.log(`no local cluster state at ${statePath}; nothing to stop`);
-    return { stopped: false, dataDir: null };
-  }
-  const problems = await stopState(state, options);
-  if (problems.length > 0) {
-    throw new ClusterError(
-      `stop left something behind: ${problems.join('; ')}. Find the holder with 'ss -ltnup' and end it by pid; state kept in ${statePath}.`,
+  const log = options.log ?? silentLog;
+  return withLock(statePath, 'stop', lockOptions(options, log), async () => {
+    const state = readState(statePath);
+    if (state === null) {
+      log(`no local cluster state at ${statePath}; nothing to stop`);
+      return { stopped: false, dataDir: null };
+    }
+    const { survivors, busyPorts } = await stopState(state, { keep: options.keep, log });
+    if (survivors.length > 0 || busyPorts.length > 0) {
+      writeState(statePath, state);
+      throw new ClusterError(
+        `stop left something behind: ${[...survivors, ...busyPorts].join('; ')}. ` +
+          `Find the holder with 'ss -ltnup' and end it by pid; the state file ${statePath} is kept` +
+          (survivors.length > 0 ? ' (it names what still runs; stop again to retry).' : '.'),
+      );
+    }
+    removeState(statePath);
+    log(
+      `stopped; ${options.keep === true ? `data kept in ${state.dataDir}` : `removed ${state.dataDir}`}`,
     );
-  }
-  removeState(statePath);
-  options.log(
-    `stopped; ${options.keep === true ? `data kept in ${state.dataDir}` : `removed ${state.dataDir}`}`,
-  );
-  return { stopped: true, dataDir: options.keep === true ? state.dataDir : null };
+    return { stopped: true, dataDir: options.keep === true ? state.dataDir : null };
+  });
 }

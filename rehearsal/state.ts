@@ -27,6 +27,8 @@ export interface ClusterState {
   dataDir: string;
   domain: string;
   startedAt: string;
+  /** auto.leader.rebalance.enable; absent (older state files) means true. */
+  autoLeaderRebalance?: boolean;
   dns: { address: string; port: number; pid: number | null; hostsFile: string };
   brokers: BrokerState[];
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { ClusterError, InputError } from '../../functions/core/errors.js';
-import { roll, start, stop } from '../../rehearsal/cluster.js';
+import { roll, start, stop } from '../../rehearsal/index.js';
 import { readState } from '../../rehearsal/state.js';
 import { silentLog } from '../../rehearsal/log.js';
 import { kafkaCacheRoot } from '../../rehearsal/paths.js';
@@ -71,9 +71,11 @@ describe('local-cluster start with bad input', () => {
   });
 
   it('rejects a version that is not MAJOR.MINOR.PATCH before doing anything', async () => {
-    await expect(
-      start({ statePath: freshStatePath(), version: 'latest', log: silentLog }),
-    ).rejects.toThrow(/Kafka version 'latest' is not of the form MAJOR\.MINOR\.PATCH/);
+    const attempt = start({ statePath: freshStatePath(), version: 'latest', log: silentLog });
+    await expect(attempt).rejects.toBeInstanceOf(InputError);
+    await expect(attempt).rejects.toThrow(
+      /Kafka version 'latest' is not of the form MAJOR\.MINOR\.PATCH/,
+    );
   });
 
   it('says which port is busy, on which address, and starts nothing', async () => {
@@ -101,14 +103,16 @@ describe('local-cluster start with bad input', () => {
     const path = process.env.PATH;
     process.env.PATH = '/nonexistent';
     try {
-      await expect(
-        start({
-          statePath: freshStatePath(),
-          portBase: PORT_BASE,
-          dnsPort: DNS_PORT,
-          log: silentLog,
-        }),
-      ).rejects.toThrow(/^Java \(a JDK or JRE 17\+\) is missing \(no 'java' on PATH\)/);
+      const attempt = start({
+        statePath: freshStatePath(),
+        portBase: PORT_BASE,
+        dnsPort: DNS_PORT,
+        log: silentLog,
+      });
+      await expect(attempt).rejects.toBeInstanceOf(ClusterError);
+      await expect(attempt).rejects.toThrow(
+        /^Java \(a JDK or JRE 17\+\) is missing \(no 'java' on PATH\)/,
+      );
     } finally {
       process.env.PATH = path;
     }
@@ -135,7 +139,7 @@ describe('local-cluster start with bad input', () => {
     expect(existsSync(statePath)).toBe(false);
   });
 
-  it('a broker that does not come back from a roll in time ends with a message and every process stopped', async () => {
+  it('a broker that does not come back from a roll in time: a message, every process stopped, logs and state kept until stop', async () => {
     const statePath = freshStatePath();
     await start({ statePath, brokers: 1, portBase: PORT_BASE, dnsPort: DNS_PORT, log: silentLog });
     const state = readState(statePath)!;
@@ -149,6 +153,12 @@ describe('local-cluster start with bad input', () => {
       );
       expect(ourProcesses(new Set([state.dataDir]))).toEqual([]);
       expect(existsSync(join(state.brokers[0]!.dir, 'server.log'))).toBe(true);
+      // The state file stays, naming no running process, so that stop can clean up.
+      const after = readState(statePath)!;
+      expect(after.dataDir).toBe(state.dataDir);
+      expect([after.dns.pid, ...after.brokers.map((b) => b.pid)]).toEqual([null, null]);
+      expect(await stop(statePath, { log: silentLog })).toEqual({ stopped: true, dataDir: null });
+      expect(existsSync(state.dataDir)).toBe(false);
       expect(existsSync(statePath)).toBe(false);
     } finally {
       await stop(statePath, { log: silentLog });

@@ -6,7 +6,7 @@ import { describe, expect, it, vi } from 'vitest';
 
 import { localClusterCommand } from '../../bin/commands/local-cluster.js';
 import { createBoundResolver } from '../../functions/core/kafka/dns.js';
-import { roll, status } from '../../rehearsal/cluster.js';
+import { roll, status } from '../../rehearsal/index.js';
 import { stderrLog } from '../../rehearsal/log.js';
 import { tcpReachable } from '../../rehearsal/process.js';
 import { readState } from '../../rehearsal/state.js';
@@ -140,7 +140,7 @@ describe.skipIf(statePath === null)('local-cluster roll', () => {
     expect(fresh!.address).toBe(moved.address);
     expect(await tcpReachable(moved.address, broker.clientPort)).toBe(true);
     expect(await tcpReachable(old!.address, broker.clientPort)).toBe(false);
-    expect((await status(readState(statePath!)!)).brokers.every((b) => b.up)).toBe(true);
+    expect((await status(statePath!)).brokers.every((b) => b.up)).toBe(true);
 
     const topic = randomTopic('kuv-it-readdress');
     const admin = track(kafka.admin());

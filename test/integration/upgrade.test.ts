@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { describeFeatures, roll, start, stop } from '../../rehearsal/cluster.js';
+import { describeFeatures, roll, start, stop } from '../../rehearsal/index.js';
 import { DEFAULT_KAFKA_VERSION, DEFAULT_UPGRADE_FROM_VERSION } from '../../rehearsal/jars.js';
 import { stderrLog } from '../../rehearsal/log.js';
 import { isRunning, tcpPortFree, udpPortFree } from '../../rehearsal/process.js';
