@@ -3,7 +3,7 @@
  * disconnected after the test whatever happened.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,6 +12,7 @@ import { afterEach, expect, inject } from 'vitest';
 
 import { ClusterError } from '../../functions/core/errors.js';
 import { createKafka } from '../../functions/core/kafka/client.js';
+import { isRunning } from '../../rehearsal/process.js';
 
 export interface TestCluster {
   bootstrap: string;
@@ -313,4 +314,19 @@ export function claimState(statePath: string): () => void {
   mkdirSync(dirname(ownerFile), { recursive: true });
   writeFileSync(ownerFile, `${process.pid}\n`);
   return () => rmSync(ownerFile, { force: true });
+}
+
+/** Live processes whose command line names `dataDir` (a cluster's brokers and dnsmasq). */
+export function processesUnder(dataDir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (cmdline.includes(dataDir) && isRunning(Number(entry), dataDir)) pids.push(Number(entry));
+    } catch {
+      // exited while we looked
+    }
+  }
+  return pids;
 }
