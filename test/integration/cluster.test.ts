@@ -4,9 +4,8 @@
  */
 import net from 'node:net';
 
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { localClusterCommand } from '../../bin/commands/local-cluster.js';
 import { createKafka, lookupVia } from '../../functions/core/kafka/client.js';
 import type { ClusterStatus } from '../../rehearsal/cluster.js';
 import { createBoundResolver, DnsLookupError } from '../../functions/core/kafka/dns.js';
@@ -15,6 +14,7 @@ import {
   kafkaFor,
   randomTopic,
   roundTrip,
+  runLocalCluster,
   testCluster,
   trackClients,
 } from './helpers.js';
@@ -113,17 +113,12 @@ describe(`local cluster (Kafka ${cluster.version})`, () => {
   it.skipIf(cluster.statePath === null)(
     'status --json prints the documented object (skipped: external cluster, no state file)',
     async () => {
-      let out = '';
-      const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-        out += String(chunk);
-        return true;
-      });
-      let code: number;
-      try {
-        code = await localClusterCommand.run(['status', '--json', '--state', cluster.statePath!]);
-      } finally {
-        spy.mockRestore();
-      }
+      const { code, out } = await runLocalCluster([
+        'status',
+        '--json',
+        '--state',
+        cluster.statePath!,
+      ]);
       expect(code).toBe(0);
       const status = JSON.parse(out) as ClusterStatus;
       expect(status.bootstrap).toBe(cluster.bootstrap);

@@ -2,7 +2,8 @@
  * Bad input to local-cluster ends with a clear message naming the input, and leaves
  * no process behind. Uses its own ports and state file; never touches the shared cluster.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { ClusterError, InputError } from '../../functions/core/errors.js';
 import { roll, start, stop } from '../../rehearsal/index.js';
-import { readState } from '../../rehearsal/state.js';
+import { readState, writeState, type ClusterState } from '../../rehearsal/state.js';
 import { silentLog } from '../../rehearsal/log.js';
 import { kafkaCacheRoot } from '../../rehearsal/paths.js';
 import { TEST_CLUSTER_PORTS } from './helpers.js';
@@ -163,6 +164,54 @@ describe('local-cluster start with bad input', () => {
     } finally {
       await stop(statePath, { log: silentLog });
       rmSync(state.dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('start replaces a stale state file, none of whose processes runs, and removes its data folder', async () => {
+    const statePath = freshStatePath();
+    const gone = spawnSync(process.execPath, ['-e', '']).pid;
+    const staleDir = mkdtempSync(join(tmpdir(), 'kuv-kafka-'));
+    writeFileSync(join(staleDir, 'hosts'), '127.0.0.1 broker-1.kafka.test\n');
+    const stale: ClusterState = {
+      format: 1,
+      clusterId: 'stale',
+      dataDir: staleDir,
+      domain: 'kafka.test',
+      startedAt: '2026-01-01T00:00:00.000Z',
+      dns: { address: '127.0.0.1', port: DNS_PORT, pid: gone, hostsFile: join(staleDir, 'hosts') },
+      brokers: [
+        {
+          id: 1,
+          name: 'broker-1.kafka.test',
+          homeAddress: '127.0.0.1',
+          address: '127.0.0.1',
+          clientPort: PORT_BASE,
+          controllerPort: PORT_BASE + 1,
+          internalPort: PORT_BASE + 2,
+          version: '4.4.0',
+          pid: gone,
+          dir: join(staleDir, 'node-1'),
+        },
+      ],
+    };
+    writeState(statePath, stale);
+    const logged: string[] = [];
+    try {
+      await start({
+        statePath,
+        brokers: 1,
+        portBase: PORT_BASE,
+        dnsPort: DNS_PORT,
+        log: (m) => logged.push(m),
+      });
+      expect(logged[0]).toBe(
+        `removing stale state file ${statePath} (none of its processes runs) and its data`,
+      );
+      expect(existsSync(staleDir)).toBe(false);
+      expect(readState(statePath)!.clusterId).not.toBe('stale');
+    } finally {
+      await stop(statePath, { log: silentLog });
+      rmSync(staleDir, { recursive: true, force: true });
     }
   });
 });

@@ -8,7 +8,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import type { Admin, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { afterEach, expect, inject } from 'vitest';
+import { afterEach, expect, inject, vi } from 'vitest';
+
+import { localClusterCommand } from '../../bin/commands/local-cluster.js';
 
 import { ClusterError } from '../../functions/core/errors.js';
 import { createKafka } from '../../functions/core/kafka/client.js';
@@ -329,4 +331,18 @@ export function processesUnder(dataDir: string): number[] {
     }
   }
   return pids;
+}
+
+/** Runs `local-cluster ARGS` in this process; resolves to its exit status and what it printed on stdout. */
+export async function runLocalCluster(args: string[]): Promise<{ code: number; out: string }> {
+  let out = '';
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    out += String(chunk);
+    return true;
+  });
+  try {
+    return { code: await localClusterCommand.run(args), out };
+  } finally {
+    spy.mockRestore();
+  }
 }

@@ -3,9 +3,8 @@
  * a broker moving to a new address behind its unchanged DNS name.
  */
 import { Kafka, logLevel } from 'kafkajs';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { localClusterCommand } from '../../bin/commands/local-cluster.js';
 import { dnsSocketFactory, parseBootstrap } from '../../functions/core/kafka/client.js';
 import { createBoundResolver } from '../../functions/core/kafka/dns.js';
 import { roll, status } from '../../rehearsal/index.js';
@@ -20,6 +19,7 @@ import {
   randomGroup,
   randomTopic,
   roundTrip,
+  runLocalCluster,
   testCluster,
   trackClients,
   waitFor,
@@ -160,25 +160,15 @@ describe.skipIf(statePath === null)('local-cluster roll', () => {
       old!.address,
     );
 
-    let out = '';
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-      out += String(chunk);
-      return true;
-    });
-    let code: number;
-    try {
-      code = await localClusterCommand.run([
-        'roll',
-        '--readdress',
-        '--broker',
-        '2',
-        '--json',
-        '--state',
-        statePath!,
-      ]);
-    } finally {
-      spy.mockRestore();
-    }
+    const { code, out } = await runLocalCluster([
+      'roll',
+      '--readdress',
+      '--broker',
+      '2',
+      '--json',
+      '--state',
+      statePath!,
+    ]);
     expect(code).toBe(0);
     const printed = JSON.parse(out) as {
       brokers: Array<{ id: number; address: string; up: boolean }>;
