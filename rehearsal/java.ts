@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
-import { ClusterError } from '../../functions/core/errors.js';
+import { ClusterError } from '../functions/core/errors.js';
 import { cachedKafkaLibs } from './jars.js';
 import type { ClusterState } from './state.js';
 

@@ -4,8 +4,8 @@
  */
 import type { Admin } from 'kafkajs';
 
-import { ClusterError } from '../../functions/core/errors.js';
-import { createKafka } from '../../functions/core/kafka/client.js';
+import { ClusterError } from '../functions/core/errors.js';
+import { createKafka } from '../functions/core/kafka/client.js';
 import { bootstrapOf, dnsServerOf, internalBootstrap } from './addresses.js';
 import { firstLines, runKafkaTool } from './java.js';
 import type { Log } from './log.js';
@@ -129,4 +129,24 @@ export async function electPreferred(state: ClusterState, log: Log): Promise<voi
   if (result.status !== 0) {
     log(`  leader election reported: ${firstLines(result.stdout + result.stderr, 2)}`);
   }
+}
+
+/**
+ * Preferred leader election on every partition, then up to `settleMs` for each to be
+ * led by its preferred replica. Returns null when settled, else what is still off (a
+ * warning is logged: a slow election is not a failed roll).
+ */
+export async function electAndSettle(
+  state: ClusterState,
+  log: Log,
+  prefix = '',
+  settleMs = 30_000,
+): Promise<string | null> {
+  await electPreferred(state, log);
+  const unsettled = await pollUntil(settleMs, () => leadershipUnsettled(state));
+  if (unsettled !== null)
+    log(
+      `${prefix}warning: leadership not settled after ${Math.round(settleMs / 1000)} s (${unsettled}); continuing`,
+    );
+  return unsettled;
 }

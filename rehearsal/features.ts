@@ -2,7 +2,7 @@
  * Kafka feature levels (metadata.version and the rest) through FeatureCommand: describe,
  * finalize after an upgrade, and refuse a roll onto a release the metadata is too new for.
  */
-import { ClusterError, InputError } from '../../functions/core/errors.js';
+import { ClusterError, InputError } from '../functions/core/errors.js';
 import { internalBootstrap } from './addresses.js';
 import { ensureKafkaJars } from './jars.js';
 import { firstLines, libsOf, runKafkaTool } from './java.js';

@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { ClusterError } from '../../functions/core/errors.js';
+import { ClusterError } from '../functions/core/errors.js';
 import { hostsFile } from './config.js';
 import { tail } from './log-files.js';
 import { isRunning, signal, sleep, spawnDetached } from './process.js';
@@ -14,7 +14,12 @@ export function writeHostsFile(state: ClusterState): void {
   writeFileSync(state.dns.hostsFile, hostsFile(state));
 }
 
-export async function startDns(state: ClusterState): Promise<number> {
+/**
+ * Starts dnsmasq for the cluster; sets `state.dns.pid` and calls `recorded` as soon as
+ * the process exists (so the state file names it before anything can fail), then checks
+ * that it did not exit at once.
+ */
+export async function startDns(state: ClusterState, recorded: () => void): Promise<void> {
   const args = [
     '--keep-in-foreground',
     '--conf-file=/dev/null',
@@ -31,13 +36,14 @@ export async function startDns(state: ClusterState): Promise<number> {
   // As root dnsmasq otherwise drops to 'nobody', who may not read the 0700 data folder.
   if (process.getuid?.() === 0) args.push('--user=root');
   const pid = await spawnDetached(requireTool(DNSMASQ), args, join(state.dataDir, 'dnsmasq.log'));
+  state.dns.pid = pid;
+  recorded();
   await sleep(200);
   if (!isRunning(pid, dnsMarker(state))) {
     throw new ClusterError(
       `dnsmasq exited at once on ${state.dns.address}:${state.dns.port}: ${tail(join(state.dataDir, 'dnsmasq.log'), 5)} — pick another --dns-port if it is taken.`,
     );
   }
-  return pid;
 }
 
 /** Writes the hosts file and tells dnsmasq to re-read it (SIGHUP). */

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { ClusterError, InputError } from '../../functions/core/errors.js';
+import { ClusterError, InputError } from '../functions/core/errors.js';
 import type { Log } from './log.js';
 import { kafkaCacheRoot } from './paths.js';
 import { JAVA, MAVEN, requireTool } from './tools.js';

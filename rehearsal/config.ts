@@ -32,7 +32,7 @@ export function serverProperties(cluster: ClusterState, broker: BrokerState): st
     `share.coordinator.state.topic.min.isr=${Math.min(2, n)}`,
     'group.initial.rebalance.delay.ms=0',
     'auto.create.topics.enable=true',
-    'auto.leader.rebalance.enable=true',
+    `auto.leader.rebalance.enable=${cluster.autoLeaderRebalance === false ? 'false' : 'true'}`,
     'leader.imbalance.check.interval.seconds=10',
     'num.network.threads=2',
     'num.io.threads=4',

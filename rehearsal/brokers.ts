@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { ClusterError } from '../../functions/core/errors.js';
+import { ClusterError } from '../functions/core/errors.js';
 import { log4j2Properties, log4jProperties, serverProperties } from './config.js';
 import { JVM_FLAGS, libsOf } from './java.js';
 import { readFrom, tail } from './log-files.js';

@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-import { ClusterError } from '../../functions/core/errors.js';
+import { ClusterError } from '../functions/core/errors.js';
 
 export interface BrokerState {
   id: number;
@@ -27,6 +27,8 @@ export interface ClusterState {
   dataDir: string;
   domain: string;
   startedAt: string;
+  /** auto.leader.rebalance.enable; absent (older state files) means true. */
+  autoLeaderRebalance?: boolean;
   dns: { address: string; port: number; pid: number | null; hostsFile: string };
   brokers: BrokerState[];
 }

@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 
-import { ClusterError } from '../../functions/core/errors.js';
+import { ClusterError } from '../functions/core/errors.js';
 
 interface Tool {
   command: string;

@@ -1,5 +1,5 @@
 /** Checking up front that the ports a cluster binds are free, naming the busy ones. */
-import { ClusterError } from '../../functions/core/errors.js';
+import { ClusterError } from '../functions/core/errors.js';
 import { tcpPortFree, udpPortFree } from './process.js';
 
 export async function portProblem(
