@@ -47,4 +47,14 @@ for v in $versions; do
     node dist/bin/kafka-upgrade-verifier.js local-cluster fetch --version "$v" >/dev/null
   fi
 done
+# The fault proxy (toxiproxy) the fault-injection tests put between a client and a broker,
+# built once from the Go module proxy into the same cache.
+if command -v go >/dev/null 2>&1; then
+  node --input-type=module -e "
+    const f = await import('./dist/rehearsal/fault-proxy.js');
+    const l = await import('./dist/rehearsal/log.js');
+    f.ensureToxiproxy(l.stderrLog);"
+else
+  say "Go is missing: the fault-proxy tests will be skipped (apt-get install -y golang-go to run them)"
+fi
 say "done"
