@@ -33,7 +33,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'kuv-probe-it-'));
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-function options(server = dnsServer): ProbeOptions {
+function options(server: string | undefined): ProbeOptions {
   return {
     resolve: createHostResolver(server, DEFAULT_STAGE_TIMEOUTS.dnsMs),
     timeouts: DEFAULT_STAGE_TIMEOUTS,
@@ -41,7 +41,8 @@ function options(server = dnsServer): ProbeOptions {
   };
 }
 
-function probe(endpoint: string, server = dnsServer): Promise<ProbeRecord> {
+/** Probes `endpoint` as a bootstrap endpoint, resolving through `server` (undefined: the system resolver). */
+function probe(endpoint: string, server: string | undefined): Promise<ProbeRecord> {
   return probeEndpoint(
     { endpoint: parseEndpoint(endpoint), role: 'bootstrap' },
     'baseline',
@@ -89,12 +90,20 @@ describe('reachability probes of the shared cluster', () => {
   it.skipIf(dnsServer === undefined)(
     'reports a name the DNS server does not know as dns ENOTFOUND, with tcp and kafka null',
     async () => {
-      const r = await probe('no-such-broker.kafka.test:9092');
+      const r = await probe('no-such-broker.kafka.test:9092', dnsServer);
       expect(r.dns).toMatchObject({ ok: false, addresses: [], error: 'ENOTFOUND' });
       expect(r.tcp).toBeNull();
       expect(r.kafka).toBeNull();
     },
   );
+
+  it('resolves through the system resolver when no DNS server is given', async () => {
+    const port = await closedTcpPort();
+    const r = await probe(`localhost:${port}`, undefined);
+    expect(r.dns.ok).toBe(true);
+    expect(r.dns.addresses.some((a) => a === '127.0.0.1' || a === '::1')).toBe(true);
+    expect(r.tcp).toMatchObject({ ok: false, address: r.dns.addresses[0], error: 'ECONNREFUSED' });
+  });
 
   it('reports a DNS server that never answers as dns ETIMEOUT within the 2 s bound', async () => {
     const silent = await silentDnsServer();
@@ -113,7 +122,7 @@ describe('reachability probes of the shared cluster', () => {
 
   it('reports a port where nothing listens as tcp ECONNREFUSED, kafka null, at the address tried', async () => {
     const port = await closedTcpPort();
-    const r = await probe(`127.0.0.1:${port}`);
+    const r = await probe(`127.0.0.1:${port}`, dnsServer);
     expect(r.dns).toEqual({ ok: true, ms: 0, addresses: ['127.0.0.1'] });
     expect(r.tcp).toMatchObject({ ok: false, address: '127.0.0.1', error: 'ECONNREFUSED' });
     expect(r.kafka).toBeNull();
@@ -122,7 +131,7 @@ describe('reachability probes of the shared cluster', () => {
   it('reports a server that accepts and never answers as kafka ETIMEOUT after the 3 s bound', async () => {
     const silent = await silentTcpServer();
     try {
-      const r = await probe(silent.endpoint);
+      const r = await probe(silent.endpoint, dnsServer);
       expect(r.tcp).toMatchObject({ ok: true, address: '127.0.0.1' });
       expect(r.kafka).toMatchObject({ ok: false, error: expect.stringMatching(/^ETIMEOUT: /) });
       expect(r.kafka!.ms).toBeGreaterThanOrEqual(2900);
@@ -177,6 +186,46 @@ describe.skipIf(!existsSync(cli))(
       const leaders = records.filter((r) => r.type === 'leaders');
       expect(leaders).toMatchObject([{ topic, phase: 'baseline' }]);
       expect((leaders[0]!.partitions as unknown[]).length).toBe(6);
+    });
+
+    it('treats a silent DNS server and an unknown name as findings, not failures of the command', async () => {
+      const silent = await silentDnsServer();
+      try {
+        const file = join(scratch, 'silent.jsonl');
+        const began = performance.now();
+        const r = spawnSync(
+          process.execPath,
+          [
+            cli,
+            'reachability',
+            '--bootstrap',
+            'broker-1.kafka.test:9092,no-such.kafka.test:9092',
+            '--dns-server',
+            silent.endpoint,
+            '--out',
+            file,
+          ],
+          { encoding: 'utf8', cwd: root },
+        );
+        const took = performance.now() - began;
+        process.stderr.write(
+          `reachability command against a silent DNS server: ${took.toFixed(0)} ms\n`,
+        );
+        // Not a usage error or a crash: the verdict decides (fail once the analyzer judges probes).
+        expect(r.status).toBe(ANALYZER_REPORTS_REACHABILITY ? 1 : 0);
+        expect(r.stderr).toMatch(/note: cluster metadata from .* unavailable/);
+        expect(took).toBeLessThan(15_000);
+        const probes = readFileSync(file, 'utf8')
+          .trimEnd()
+          .split('\n')
+          .map((l) => JSON.parse(l) as ProbeRecord);
+        expect(probes.map((p) => [p.endpoint, p.dns.ok, p.dns.error, p.tcp])).toEqual([
+          ['broker-1.kafka.test:9092', false, 'ETIMEOUT', null],
+          ['no-such.kafka.test:9092', false, 'ETIMEOUT', null],
+        ]);
+      } finally {
+        await silent.close();
+      }
     });
 
     it.skipIf(!ANALYZER_REPORTS_REACHABILITY)(

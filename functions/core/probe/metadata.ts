@@ -7,6 +7,7 @@ import type { Admin } from 'kafkajs';
 
 import { VerifierError } from '../errors.js';
 import { type KafkaConnection, createKafka } from '../kafka/client.js';
+import { parseEndpointList } from './endpoint.js';
 import { TIMEOUT_CODE, withTimeout } from './resolve.js';
 import { type ClusterSnapshot, normalizeSnapshot } from './snapshot.js';
 
@@ -44,8 +45,21 @@ export function isInternalTopic(topic: string): boolean {
 export function kafkajsMetadataSource(options: KafkajsMetadataOptions): MetadataSource {
   const timeoutMs = options.timeoutMs ?? 5000;
   const connectMs = Math.min(1000, timeoutMs);
+  // kafkajs splits a broker at its first ':', so it cannot bootstrap from `[v6]:port`;
+  // those endpoints are still probed, the metadata comes through the others.
+  const usable = parseEndpointList(options.connection.bootstrap).filter((e) => e.ipLiteral !== 6);
+  if (usable.length === 0) {
+    const reason =
+      'kafkajs cannot bootstrap from an IPv6 literal ([v6]:port); add a DNS name or an IPv4 endpoint';
+    return {
+      fetch: () =>
+        Promise.reject(new MetadataUnavailableError(options.connection.bootstrap, reason)),
+      close: async () => {},
+    };
+  }
   const kafka = createKafka({
     ...options.connection,
+    bootstrap: usable.map((e) => e.endpoint).join(','),
     clientId: options.connection.clientId ?? 'kafka-upgrade-verifier-watcher',
     config: {
       connectionTimeout: connectMs,
