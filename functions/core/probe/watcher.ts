@@ -235,11 +235,14 @@ export class ClusterWatcher implements RunMonitor, BrokerDirectory {
 
   /** Emits broker events and changed-topic snapshots (`during`; none when phase is null). */
   private async apply(next: ClusterSnapshot, emit: Emit, phase: 'during' | null): Promise<void> {
+    // The answer's time, before resolving addresses (which may take the DNS bound).
+    const at = this.clock();
     const previous = this.snapshot;
     this.snapshot = next;
     await this.remember(next.brokers);
     this.markPresent(next);
-    const at = this.clock();
+    // Closed while resolving: the slice is over, its sink may be too.
+    if (this.closed && phase !== null) return;
     if (previous === null) {
       // No baseline answer to compare with: this one is the first look at the topics.
       if (phase !== null) for (const topic of next.topics) emit(leadersRecord(topic, phase, at));
