@@ -4,6 +4,7 @@
  */
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -21,7 +22,7 @@ import { createHostResolver } from '../../functions/core/probe/resolve.js';
 import { ClusterWatcher } from '../../functions/core/probe/watcher.js';
 import { createTopic, kafkaFor, randomTopic, testCluster, trackClients } from './helpers.js';
 import { ANALYZER_REPORTS_REACHABILITY, NO_REACHABILITY_REASON } from './probe/analyzer.js';
-import { closedTcpPort, silentDnsServer, silentTcpServer } from './probe/servers.js';
+import { closedTcpPort, silentDnsServer, silentTcpServer, tcpServer } from './probe/servers.js';
 
 const cluster = testCluster();
 const dnsServer = cluster.dnsServer ?? undefined;
@@ -138,6 +139,38 @@ describe('reachability probes of the shared cluster', () => {
       expect(r.kafka!.ms).toBeLessThan(3500);
     } finally {
       await silent.close();
+    }
+  });
+});
+
+describe('the kafka stage against servers that are not Kafka brokers', () => {
+  it.each([
+    ['closes each connection at once', (s: Socket) => s.end(), /^ECONNRESET/],
+    [
+      'answers like a web server',
+      (s: Socket) => s.once('data', () => s.end('HTTP/1.1 400 Bad Request\r\n\r\n')),
+      /^EPROTO: response size \d+ is not a Kafka ApiVersions answer$/,
+    ],
+    [
+      'answers another correlation id',
+      (s: Socket) =>
+        s.once('data', () => {
+          const answer = Buffer.alloc(14);
+          answer.writeInt32BE(10, 0); // size
+          answer.writeInt32BE(-7, 4); // a correlation id no probe sends (they are positive)
+          s.write(answer);
+        }),
+      /^EPROTO: correlation id -7, expected \d+$/,
+    ],
+  ])('reports a server that %s as a kafka failure naming the cause', async (_, behave, error) => {
+    const server = await tcpServer(behave);
+    try {
+      const r = await probe(server.endpoint, dnsServer);
+      expect(r.tcp).toMatchObject({ ok: true });
+      expect(r.kafka).toMatchObject({ ok: false, error: expect.stringMatching(error) });
+      expect(r.kafka!.ms).toBeLessThan(1000);
+    } finally {
+      await server.close();
     }
   });
 });

@@ -26,12 +26,14 @@ export async function silentDnsServer(): Promise<Listening> {
   };
 }
 
-/** A TCP server on 127.0.0.1 that accepts connections and never writes a byte. */
-export async function silentTcpServer(): Promise<Listening> {
+/** A TCP server on 127.0.0.1 that hands each accepted connection to `onConnection`. */
+export async function tcpServer(onConnection: (socket: net.Socket) => void): Promise<Listening> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    onConnection(socket);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as net.AddressInfo;
@@ -44,6 +46,11 @@ export async function silentTcpServer(): Promise<Listening> {
         server.close(() => resolve());
       }),
   };
+}
+
+/** A TCP server on 127.0.0.1 that accepts connections and never writes a byte. */
+export function silentTcpServer(): Promise<Listening> {
+  return tcpServer(() => {});
 }
 
 /** A TCP port on 127.0.0.1 that was free a moment ago (bound, then released). */
