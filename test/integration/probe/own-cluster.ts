@@ -3,18 +3,8 @@
  * (the shared cluster must not be rolled under other tests). Every use of the local
  * cluster scripts by the probe tests goes through here.
  */
-import { join } from 'node:path';
-
-import { roll, start, stop } from '../../../scripts/local-cluster/cluster.js';
-import { stderrLog } from '../../../scripts/local-cluster/log.js';
-import { projectRoot } from '../../../scripts/local-cluster/paths.js';
-import { claimState, TEST_CLUSTER_PORTS } from '../helpers.js';
-
-/** Ports beside the shared cluster's, inside this work tree's KUV_TEST_PORT_SHIFT range. */
-export const PROBE_CLUSTER_PORTS = {
-  portBase: TEST_CLUSTER_PORTS.main.portBase + 500,
-  dnsPort: TEST_CLUSTER_PORTS.main.dnsPort + 500,
-} as const;
+import { roll, start, stderrLog, stop } from '../../../rehearsal/index.js';
+import { claimState, TEST_CLUSTER_PORTS, testStatePath } from '../helpers.js';
 
 export interface OwnCluster {
   bootstrap: string;
@@ -25,11 +15,11 @@ export interface OwnCluster {
 }
 
 export async function startOwnCluster(name: string): Promise<OwnCluster> {
-  const statePath = join(projectRoot(), '.cache', 'local-cluster', `${name}-state.json`);
+  const statePath = testStatePath(`${name}-state.json`);
   const release = claimState(statePath);
   try {
     await stop(statePath, { log: stderrLog });
-    const status = await start({ statePath, ...PROBE_CLUSTER_PORTS, log: stderrLog });
+    const status = await start({ statePath, ...TEST_CLUSTER_PORTS.probe, log: stderrLog });
     return {
       bootstrap: status.bootstrap,
       dnsServer: status.dnsServer,
