@@ -84,12 +84,19 @@ export class ChunkMap<C> extends LastHitMap<number, C> {
 /** Per identity (one producer, one partition, indexed by seq). */
 export class SeqChunk {
   static readonly PRODUCED = 1;
+  /** Some send of the identity was acked. */
   static readonly ACKED = 2;
   static readonly IN_LOG = 4;
-  static readonly BYTES = CHUNK * (1 + 8 + 8);
+  /** The send kept here (the first one seen) was acked. */
+  static readonly SEND_OK = 8;
+  /** The identity has more sends, kept in its partition's extra sends. */
+  static readonly MORE_SENDS = 16;
+  static readonly BYTES = CHUNK * (1 + 8 + 8 + 8);
   readonly flags = new Uint8Array(CHUNK);
-  /** sentAt of the identity's first acked send. */
-  readonly ackedSentAt = new Float64Array(CHUNK);
+  /** sentAt of the first send seen. */
+  readonly sentAt = new Float64Array(CHUNK);
+  /** ackedAt or failedAt of that send. */
+  readonly endAt = new Float64Array(CHUNK);
   /** Earliest receivedAt over every group; NaN until received. */
   readonly firstReceivedAt = new Float64Array(CHUNK).fill(Number.NaN);
 }
