@@ -154,8 +154,6 @@ class AnomalyCollector {
   }
 }
 
-type RecordHandler = (o: JsonObject, at: LineContext) => void;
-
 /**
  * Folds checked records into compact state (`add`), then computes the facts
  * once (`finish`). Records may come in any order; every figure but
@@ -173,28 +171,6 @@ export class HistoryAnalyzer {
   private analysis: HistoryAnalysis | null = null;
   /** The line being added: where a budget overrun is reported. */
   private at: LineContext = { source: 'history', line: 0 };
-  /** One handler per known record type: the one place the types are dispatched. */
-  private readonly handlers: Record<RecordType, RecordHandler> = {
-    run: (o, at) => this.addRun(o, at),
-    produce: (o, at) => this.addProduce(o, at),
-    log: (o, at) => this.addLog(o, at),
-    consume: (o, at) => this.addConsume(o, at),
-    broker: (o, at) =>
-      this.restartCollector.add(
-        integer(o.broker, 'broker', at),
-        brokerEvent(o.event, at),
-        time(o.at, 'at', at),
-      ),
-    probe: (o, at) => {
-      this.reachability.add(o, at);
-      this.counts.probe += 1;
-    },
-    leaders: (o, at) => {
-      this.balance.add(o, at);
-      this.counts.leaders += 1;
-    },
-  };
-
   /** @param memoryLimitBytes what the analysis state may take (default 2 GiB). */
   constructor(memoryLimitBytes = DEFAULT_MEMORY_LIMIT_BYTES) {
     const budget = new ChunkBudget(memoryLimitBytes, (used) => {
@@ -223,11 +199,40 @@ export class HistoryAnalyzer {
       );
     }
     this.at = at;
-    const handler = Object.hasOwn(this.handlers, o.type as string)
-      ? this.handlers[o.type as RecordType]
-      : undefined;
-    if (handler === undefined) this.ignored += 1;
-    else handler(o, at);
+    // Any string may come here; the cases are RECORD_TYPES, checked by the compiler below.
+    const type = o.type as RecordType;
+    switch (type) {
+      case 'produce':
+        return this.addProduce(o, at);
+      case 'log':
+        return this.addLog(o, at);
+      case 'consume':
+        return this.addConsume(o, at);
+      case 'broker':
+        return this.restartCollector.add(
+          integer(o.broker, 'broker', at),
+          brokerEvent(o.event, at),
+          time(o.at, 'at', at),
+        );
+      case 'probe':
+        this.counts.probe += 1;
+        return this.reachability.add(o, at);
+      case 'leaders':
+        this.counts.leaders += 1;
+        return this.balance.add(o, at);
+      case 'run':
+        return this.addRun(o, at);
+      default: {
+        // A compile error here means a type in RECORD_TYPES has no case above.
+        const unknownType: never = type;
+        this.ignore(unknownType);
+      }
+    }
+  }
+
+  /** A record of a type this version does not know: skipped, counted in ignoredRecords. */
+  private ignore(_type: string): void {
+    this.ignored += 1;
   }
 
   private addRun(o: JsonObject, at: LineContext): void {
@@ -448,16 +453,28 @@ function finishPartition(
     if (known === undefined || s.sentAt < known) earliestAcked.set(id, s.sentAt);
   }
 
-  // Every identity: loss, unacked-but-written, end-to-end latency.
+  // Every identity: loss, unacked-but-written, end-to-end latency; and, when the
+  // partition's sends are one per identity from one producer in seq order (the
+  // usual case), the outage walk too, without a second pass.
   let lost = 0;
   let unackedWritten = 0;
   const endToEnd = new Histogram();
+  const outages =
+    p.failed > 0 && p.streams.length === 1 && p.extraSends.length === 0 ? new OutageWalk() : null;
+  let sendsInSeqOrder = true;
+  let previousSentAt = Number.NEGATIVE_INFINITY;
   for (const stream of p.streamsByProducer()) {
     for (const key of stream.seqs.sortedKeys()) {
-      const { flags, sentAt, firstReceivedAt } = stream.seqs.peek(key)!;
+      const { flags, sentAt, endAt, firstReceivedAt } = stream.seqs.peek(key)!;
       for (let i = 0; i < CHUNK; i++) {
         const f = flags[i]!;
         if (f === 0) continue;
+        if (outages !== null && sendsInSeqOrder && (f & PRODUCED) !== 0) {
+          const sent = sentAt[i]!;
+          if (sent < previousSentAt) sendsInSeqOrder = false;
+          else outages.visit(sent, endAt[i]!, (f & SEND_OK) !== 0);
+          previousSentAt = sent;
+        }
         if ((f & ACKED) !== 0) {
           let ackedSentAt = (f & SEND_OK) !== 0 ? sentAt[i]! : Number.POSITIVE_INFINITY;
           if ((f & MORE_SENDS) !== 0) {
@@ -504,7 +521,12 @@ function finishPartition(
     skipped: hasLog ? skipped : null,
     produceLatencyMs: p.produceLatency.percentiles(),
     endToEndLatencyMs: endToEnd.percentiles(),
-    maxUnavailableMs: maxUnavailableMs(p),
+    maxUnavailableMs:
+      p.failed === 0
+        ? 0
+        : outages !== null && sendsInSeqOrder
+          ? outages.longest()
+          : maxUnavailableMs(p),
   };
 }
 
@@ -626,33 +648,45 @@ function sendsInOrder(p: PartitionState): Sends {
 }
 
 /**
- * The longest outage of a partition: its sends in (sentAt, producer, seq) order;
- * an outage starts at a failed send that follows an acked one (or starts the
- * partition) and ends at the ackedAt of the next acked send; one that never ends
- * runs to the last failedAt.
+ * The longest outage, over sends visited in (sentAt, producer, seq) order: an
+ * outage starts at a failed send that follows an acked one (or starts the
+ * partition) and ends at the ackedAt of the next acked send; one that never
+ * ends runs to the last failedAt.
  */
-function maxUnavailableMs(p: PartitionState): number {
-  if (p.failed === 0) return 0;
-  const { sentAt, endAt, ok, order } = sendsInOrder(p);
-  let longest = 0;
-  let outageStart = Number.NaN;
-  let lastFailedAt = Number.NaN;
-  for (let k = 0; k < order.length; k++) {
-    const j = order[k]!;
-    if (ok[j] === 1) {
-      if (outageStart === outageStart) {
-        longest = Math.max(longest, endAt[j]! - outageStart);
-        outageStart = Number.NaN;
+class OutageWalk {
+  private longestMs = 0;
+  private start = Number.NaN;
+  private lastFailedAt = Number.NaN;
+
+  visit(sentAt: number, endAt: number, ok: boolean): void {
+    if (ok) {
+      if (this.start === this.start) {
+        this.longestMs = Math.max(this.longestMs, endAt - this.start);
+        this.start = Number.NaN;
       }
-    } else if (outageStart !== outageStart) {
-      outageStart = sentAt[j]!;
-      lastFailedAt = endAt[j]!;
+    } else if (this.start !== this.start) {
+      this.start = sentAt;
+      this.lastFailedAt = endAt;
     } else {
-      lastFailedAt = Math.max(lastFailedAt, endAt[j]!);
+      this.lastFailedAt = Math.max(this.lastFailedAt, endAt);
     }
   }
-  if (outageStart === outageStart) longest = Math.max(longest, lastFailedAt - outageStart);
-  return longest;
+
+  longest(): number {
+    const open = this.start === this.start ? this.lastFailedAt - this.start : 0;
+    return Math.max(this.longestMs, open);
+  }
+}
+
+/** The longest outage of a partition whose sends must be sorted first. */
+function maxUnavailableMs(p: PartitionState): number {
+  const { sentAt, endAt, ok, order } = sendsInOrder(p);
+  const walk = new OutageWalk();
+  for (let k = 0; k < order.length; k++) {
+    const j = order[k]!;
+    walk.visit(sentAt[j]!, endAt[j]!, ok[j] === 1);
+  }
+  return walk.longest();
 }
 
 function sumTotals(partitions: readonly PartitionReport[], hasLog: boolean): Totals {
