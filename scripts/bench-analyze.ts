@@ -21,6 +21,8 @@ const root = join(dirname(here), '../..');
 
 interface Sample {
   ms: number;
+  /** User + system CPU time: steadier than wall time on a machine others are using. */
+  cpuMs: number;
   maxRssMB: number;
   records: number;
 }
@@ -28,6 +30,7 @@ interface Sample {
 /** Child mode: run one measurement and print it as JSON. */
 async function child(mode: string, file: string): Promise<void> {
   const start = process.hrtime.bigint();
+  const cpuStart = process.cpuUsage();
   let records = 0;
   if (mode === 'floor') {
     let sink = 0;
@@ -48,7 +51,9 @@ async function child(mode: string, file: string): Promise<void> {
     if (tolerant.totals.produced !== records) throw new Error('bench: the two reports disagree');
   }
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  const sample: Sample = { ms, maxRssMB: process.resourceUsage().maxRSS / 1024, records };
+  const cpu = process.cpuUsage(cpuStart);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  const sample: Sample = { ms, cpuMs, maxRssMB: process.resourceUsage().maxRSS / 1024, records };
   process.stdout.write(JSON.stringify(sample));
 }
 
@@ -233,11 +238,14 @@ async function main(): Promise<void> {
     floor.push(measure('floor', file));
     analyze.push(measure('analyze', file));
     process.stderr.write(
-      `run ${i + 1}/${runs}: floor ${floor[i]!.ms.toFixed(0)} ms, analyze ${analyze[i]!.ms.toFixed(0)} ms\n`,
+      `run ${i + 1}/${runs}: floor ${floor[i]!.ms.toFixed(0)} ms (cpu ${floor[i]!.cpuMs.toFixed(0)}), ` +
+        `analyze ${analyze[i]!.ms.toFixed(0)} ms (cpu ${analyze[i]!.cpuMs.toFixed(0)})\n`,
     );
   }
   const floorMs = median(floor.map((s) => s.ms));
   const analyzeMs = median(analyze.map((s) => s.ms));
+  const floorCpu = median(floor.map((s) => s.cpuMs));
+  const analyzeCpu = median(analyze.map((s) => s.cpuMs));
   const best = (xs: Sample[]): number => Math.min(...xs.map((s) => s.ms));
   const peak = Math.max(...analyze.map((s) => s.maxRssMB));
   const floorPeak = Math.max(...floor.map((s) => s.maxRssMB));
@@ -249,6 +257,7 @@ async function main(): Promise<void> {
       `analyze            ${analyzeMs.toFixed(0)} ms  (median of ${runs}), peak RSS ${peak.toFixed(0)} MB`,
       `ratio analyze/floor ${(analyzeMs / floorMs).toFixed(2)}   (medians; target ≤ 1.2)`,
       `ratio of best runs  ${(best(analyze) / best(floor)).toFixed(2)}   (the least disturbed run of each)`,
+      `ratio of CPU time   ${(analyzeCpu / floorCpu).toFixed(2)}   (medians of user + system time: ${analyzeCpu.toFixed(0)} / ${floorCpu.toFixed(0)} ms)`,
       `peak memory        ${peak.toFixed(0)} MB   (target ≤ 256 MB)`,
       '',
     ].join('\n'),

@@ -159,8 +159,12 @@ class AnomalyCollector {
  * once (`finish`). Records may come in any order; every figure but
  * `redelivered` is the same whatever it is.
  */
+/** Partitions below this are found by index; the rest through a map. */
+const DIRECT_PARTITIONS = 1 << 16;
+
 export class HistoryAnalyzer {
   private readonly partitions: LastHitMap<number, PartitionState>;
+  private readonly partitionByIndex: (PartitionState | undefined)[] = [];
   private readonly restartCollector = new RestartCollector();
   private readonly reachability = new ReachabilityCollector();
   private readonly balance = new BalanceCollector();
@@ -184,6 +188,11 @@ export class HistoryAnalyzer {
       );
     });
     this.partitions = new LastHitMap((partition) => new PartitionState(partition, budget));
+  }
+
+  private partition(partition: number): PartitionState {
+    if (partition >= DIRECT_PARTITIONS) return this.partitions.get(partition);
+    return (this.partitionByIndex[partition] ??= this.partitions.get(partition));
   }
 
   /**
@@ -247,7 +256,7 @@ export class HistoryAnalyzer {
 
   private addProduce(o: JsonObject, at: LineContext): void {
     const producer = text(o.producer, 'producer', at);
-    const p = this.partitions.get(naturalNumber(o.partition, 'partition', at));
+    const p = this.partition(naturalNumber(o.partition, 'partition', at));
     const seq = integer(o.seq, 'seq', at);
     const sentAt = time(o.sentAt, 'sentAt', at);
     const ok = boolean(o.ok, 'ok', at);
@@ -282,7 +291,7 @@ export class HistoryAnalyzer {
   }
 
   private addLog(o: JsonObject, at: LineContext): void {
-    const p = this.partitions.get(naturalNumber(o.partition, 'partition', at));
+    const p = this.partition(naturalNumber(o.partition, 'partition', at));
     const offset = naturalNumber(o.offset, 'offset', at);
     const producer = text(o.producer, 'producer', at);
     const seq = integer(o.seq, 'seq', at);
@@ -323,7 +332,7 @@ export class HistoryAnalyzer {
     const group = text(o.group, 'group', at);
     text(o.consumer, 'consumer', at);
     const partition = naturalNumber(o.partition, 'partition', at);
-    const p = this.partitions.get(partition);
+    const p = this.partition(partition);
     const offset = naturalNumber(o.offset, 'offset', at);
     const producer = text(o.producer, 'producer', at);
     const seq = integer(o.seq, 'seq', at);

@@ -80,7 +80,10 @@ export function hostOf(endpoint: string): string {
 }
 
 export function isIpLiteral(endpoint: string): boolean {
-  return isIP(hostOf(endpoint)) !== 0;
+  const host = hostOf(endpoint);
+  // Most hosts are names: neither all digits and dots (IPv4) nor holding a colon (IPv6).
+  if (!host.includes(':') && !/^[\d.]+$/.test(host)) return false;
+  return isIP(host) !== 0;
 }
 
 /** What the first / final probe choice needs of a probe. */

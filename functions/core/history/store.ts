@@ -32,21 +32,34 @@ export class ChunkBudget {
   }
 }
 
-/** A map that creates each value on first use and remembers the last one it returned. */
+/**
+ * A map that creates each value on first use and remembers the last two it
+ * returned (two consumer groups, or two chunks, taking turns hit without a
+ * hash lookup).
+ */
 export class LastHitMap<K, V> {
   private readonly map = new Map<K, V>();
   private lastKey: K | undefined;
   private last: V | undefined;
+  private previousKey: K | undefined;
+  private previous: V | undefined;
 
   constructor(private readonly create: (key: K) => V) {}
 
   get(key: K): V {
     if (this.last !== undefined && key === this.lastKey) return this.last;
-    let value = this.map.get(key);
-    if (value === undefined) {
-      value = this.create(key);
-      this.map.set(key, value);
+    let value: V | undefined;
+    if (this.previous !== undefined && key === this.previousKey) {
+      value = this.previous;
+    } else {
+      value = this.map.get(key);
+      if (value === undefined) {
+        value = this.create(key);
+        this.map.set(key, value);
+      }
     }
+    this.previousKey = this.lastKey;
+    this.previous = this.last;
     this.lastKey = key;
     this.last = value;
     return value;
