@@ -285,8 +285,7 @@ export class HistoryAnalyzer {
       chunk.endAt[i] = endAt;
       chunk.flags[i] = flags | PRODUCED | (ok ? ACKED | SEND_OK : 0);
     } else {
-      p.extraSends.push({ stream: stream.index, seq, sentAt, endAt, ok });
-      chunk.flags[i] = flags | MORE_SENDS | (ok ? ACKED : 0);
+      addExtraSend(p, chunk, i, { stream: stream.index, seq, sentAt, endAt, ok });
     }
   }
 
@@ -301,31 +300,14 @@ export class HistoryAnalyzer {
     const key = chunkKey(offset);
     const chunk = p.log.get(key);
     const i = offset - key * CHUNK;
-    const kind = chunk.kind[i];
-    if (kind === 0) {
+    if (chunk.kind[i] === 0) {
       chunk.kind[i] = 1;
       chunk.stream[i] = stream;
       chunk.seq[i] = seq;
       chunk.timestamp[i] = timestamp;
-      return;
+    } else {
+      logAgain(p, chunk, i, offset, stream, seq, timestamp);
     }
-    if (kind === 1) {
-      // A repeated record counts once, at its latest timestamp whatever the order.
-      if (chunk.stream[i] === stream && chunk.seq[i] === seq) {
-        if (timestamp > chunk.timestamp[i]!) chunk.timestamp[i] = timestamp;
-        return;
-      }
-      chunk.kind[i] = 2;
-      p.logOverflow.set(offset, [
-        { stream: chunk.stream[i]!, seq: chunk.seq[i]!, timestamp: chunk.timestamp[i]! },
-        { stream, seq, timestamp },
-      ]);
-      return;
-    }
-    const entries = p.logOverflow.get(offset)!;
-    const same = entries.find((e) => e.stream === stream && e.seq === seq);
-    if (same === undefined) entries.push({ stream, seq, timestamp });
-    else if (timestamp > same.timestamp) same.timestamp = timestamp;
   }
 
   private addConsume(o: JsonObject, at: LineContext): void {
@@ -343,18 +325,7 @@ export class HistoryAnalyzer {
     const received = g.offsets.get(okey).received;
     const oi = offset - okey * CHUNK;
     if (received[oi] === 1) {
-      p.redelivered += 1;
-      if (this.redeliveries.length < ANOMALY_CAP_PER_KIND + 1) {
-        this.redeliveries.push({
-          kind: 'redelivered',
-          partition,
-          producer,
-          seq,
-          offset,
-          group,
-          at: receivedAt,
-        });
-      }
+      this.redelivery(p, producer, seq, offset, group, receivedAt);
     } else {
       received[oi] = 1;
       if (offset < g.lowest) g.lowest = offset;
@@ -366,6 +337,21 @@ export class HistoryAnalyzer {
     const si = seq - skey * CHUNK;
     const first = identity.firstReceivedAt[si]!;
     if (!(first <= receivedAt)) identity.firstReceivedAt[si] = receivedAt;
+  }
+
+  private redelivery(
+    p: PartitionState,
+    producer: string,
+    seq: number,
+    offset: number,
+    group: string,
+    at: number,
+  ): void {
+    p.redelivered += 1;
+    if (this.redeliveries.length <= ANOMALY_CAP_PER_KIND) {
+      const partition = p.partition;
+      this.redeliveries.push({ kind: 'redelivered', partition, producer, seq, offset, group, at });
+    }
   }
 
   /**
@@ -398,6 +384,44 @@ export class HistoryAnalyzer {
   }
 }
 
+/**
+ * A log record at an offset already logged: the same identity again counts once
+ * (at its latest timestamp, whatever the order); another identity makes the
+ * offset inconsistent, with every entry kept in the partition's overflow.
+ */
+function logAgain(
+  p: PartitionState,
+  chunk: OffsetChunk,
+  i: number,
+  offset: number,
+  stream: number,
+  seq: number,
+  timestamp: number,
+): void {
+  if (chunk.kind[i] === 1) {
+    if (chunk.stream[i] === stream && chunk.seq[i] === seq) {
+      if (timestamp > chunk.timestamp[i]!) chunk.timestamp[i] = timestamp;
+      return;
+    }
+    chunk.kind[i] = 2;
+    p.logOverflow.set(offset, [
+      { stream: chunk.stream[i]!, seq: chunk.seq[i]!, timestamp: chunk.timestamp[i]! },
+      { stream, seq, timestamp },
+    ]);
+    return;
+  }
+  const entries = p.logOverflow.get(offset)!;
+  const same = entries.find((e) => e.stream === stream && e.seq === seq);
+  if (same === undefined) entries.push({ stream, seq, timestamp });
+  else if (timestamp > same.timestamp) same.timestamp = timestamp;
+}
+
+/** A second or later send of one identity: kept apart, flagged on the identity. */
+function addExtraSend(p: PartitionState, chunk: SeqChunk, i: number, send: ExtraSend): void {
+  p.extraSends.push(send);
+  chunk.flags[i] = chunk.flags[i]! | MORE_SENDS | (send.ok ? ACKED : 0);
+}
+
 function compareRuns(a: RunInfo, b: RunInfo): number {
   return (
     a.startedAt - b.startedAt ||
@@ -406,108 +430,153 @@ function compareRuns(a: RunInfo, b: RunInfo): number {
   );
 }
 
+/**
+ * The log, in (offset, producer, seq) order: logged offsets, duplicates,
+ * reordering, inconsistent offsets. One chunk per call, so the loop is compiled
+ * once and stays compiled (a loop inside one long function deoptimises each time
+ * it reaches code it has not run yet).
+ */
+class LogWalk {
+  logged = 0;
+  inconsistentOffsets = 0;
+  readonly counts = { duplicates: 0, outOfOrder: 0 };
+
+  constructor(
+    private readonly p: PartitionState,
+    private readonly anomalies: AnomalyCollector,
+  ) {}
+
+  chunk(key: number, chunk: OffsetChunk): void {
+    const { kind, stream, seq, timestamp } = chunk;
+    for (let i = 0; i < CHUNK; i++) {
+      const k = kind[i];
+      if (k === 0) continue;
+      this.logged += 1;
+      if (k === 1) {
+        walkLogged(
+          this.p,
+          stream[i]!,
+          seq[i]!,
+          timestamp[i]!,
+          key * CHUNK + i,
+          this.counts,
+          this.anomalies,
+        );
+      } else {
+        this.inconsistent(chunk, i, key * CHUNK + i);
+      }
+    }
+  }
+
+  private inconsistent(chunk: OffsetChunk, i: number, offset: number): void {
+    const p = this.p;
+    this.inconsistentOffsets += 1;
+    this.anomalies.add({
+      kind: 'inconsistentOffset',
+      partition: p.partition,
+      offset,
+      at: p.latestTimestampAt(chunk, i, offset),
+    });
+    const entries = [...p.logOverflow.get(offset)!].sort(
+      (a, b) =>
+        compareText(p.streams[a.stream]!.producer, p.streams[b.stream]!.producer) || a.seq - b.seq,
+    );
+    for (const e of entries) {
+      walkLogged(p, e.stream, e.seq, e.timestamp, offset, this.counts, this.anomalies);
+    }
+  }
+}
+
+/**
+ * Every identity: loss, unacked-but-written, end-to-end latency; and, when the
+ * partition's sends are one per identity from one producer in seq order (the
+ * usual case), the outage walk too, without a second pass. One chunk per call.
+ */
+class IdentityWalk {
+  lost = 0;
+  unackedWritten = 0;
+  readonly endToEnd = new Histogram();
+  /** null when the sends must be sorted first (several producers, or sends). */
+  readonly outages: OutageWalk | null;
+  sendsInSeqOrder = true;
+  private previousSentAt = Number.NEGATIVE_INFINITY;
+  /** An identity with several sends: the earliest sentAt of its acked ones. */
+  private readonly earliestAcked = new Map<string, number>();
+
+  constructor(
+    private readonly p: PartitionState,
+    private readonly hasLog: boolean,
+    private readonly anomalies: AnomalyCollector,
+  ) {
+    this.outages =
+      p.failed > 0 && p.streams.length === 1 && p.extraSends.length === 0 ? new OutageWalk() : null;
+    for (const s of p.extraSends) {
+      if (!s.ok) continue;
+      const id = `${s.stream}:${s.seq}`;
+      const known = this.earliestAcked.get(id);
+      if (known === undefined || s.sentAt < known) this.earliestAcked.set(id, s.sentAt);
+    }
+  }
+
+  chunk(stream: Stream, key: number, chunk: SeqChunk): void {
+    const { flags, sentAt, endAt, firstReceivedAt } = chunk;
+    const outages = this.outages;
+    for (let i = 0; i < CHUNK; i++) {
+      const f = flags[i]!;
+      if (f === 0) continue;
+      if (outages !== null && this.sendsInSeqOrder && (f & PRODUCED) !== 0) {
+        const sent = sentAt[i]!;
+        if (sent < this.previousSentAt) this.sendsInSeqOrder = false;
+        else outages.visit(sent, endAt[i]!, (f & SEND_OK) !== 0);
+        this.previousSentAt = sent;
+      }
+      if ((f & ACKED) !== 0) {
+        let ackedSentAt = (f & SEND_OK) !== 0 ? sentAt[i]! : Number.POSITIVE_INFINITY;
+        if ((f & MORE_SENDS) !== 0)
+          ackedSentAt = this.earliest(stream, key * CHUNK + i, ackedSentAt);
+        const received = firstReceivedAt[i]!;
+        if (received === received) this.endToEnd.add(received - ackedSentAt);
+        if (this.hasLog && (f & IN_LOG) === 0) this.addLost(stream, key * CHUNK + i, ackedSentAt);
+      } else if ((f & (PRODUCED | IN_LOG)) === (PRODUCED | IN_LOG)) {
+        this.unackedWritten += 1;
+      }
+    }
+  }
+
+  private earliest(stream: Stream, seq: number, sentAt: number): number {
+    const extra = this.earliestAcked.get(`${stream.index}:${seq}`);
+    return extra !== undefined && extra < sentAt ? extra : sentAt;
+  }
+
+  private addLost(stream: Stream, seq: number, at: number): void {
+    this.lost += 1;
+    this.anomalies.add({
+      kind: 'lost',
+      partition: this.p.partition,
+      producer: stream.producer,
+      seq,
+      at,
+    });
+  }
+}
+
 function finishPartition(
   p: PartitionState,
   hasLog: boolean,
   anomalies: AnomalyCollector,
 ): PartitionReport {
   const partition = p.partition;
-  let logged = 0;
-  let inconsistentOffsets = 0;
+  const log = new LogWalk(p, anomalies);
+  for (const key of p.log.sortedKeys()) log.chunk(key, p.log.peek(key)!);
+  const { logged, inconsistentOffsets } = log;
+  const { duplicates, outOfOrder } = log.counts;
 
-  // The log, in (offset, producer, seq) order: duplicates, reordering, inconsistent offsets.
-  const walk = { duplicates: 0, outOfOrder: 0 };
-  for (const key of p.log.sortedKeys()) {
-    const chunk = p.log.peek(key)!;
-    for (let i = 0; i < CHUNK; i++) {
-      const kind = chunk.kind[i];
-      if (kind === 0) continue;
-      const offset = key * CHUNK + i;
-      logged += 1;
-      if (kind === 1) {
-        walkLogged(
-          p,
-          chunk.stream[i]!,
-          chunk.seq[i]!,
-          chunk.timestamp[i]!,
-          offset,
-          walk,
-          anomalies,
-        );
-        continue;
-      }
-      inconsistentOffsets += 1;
-      anomalies.add({
-        kind: 'inconsistentOffset',
-        partition,
-        offset,
-        at: p.latestTimestampAt(chunk, i, offset),
-      });
-      const entries = [...p.logOverflow.get(offset)!].sort(
-        (a, b) =>
-          compareText(p.streams[a.stream]!.producer, p.streams[b.stream]!.producer) ||
-          a.seq - b.seq,
-      );
-      for (const e of entries) walkLogged(p, e.stream, e.seq, e.timestamp, offset, walk, anomalies);
-    }
-  }
-  const { duplicates, outOfOrder } = walk;
-
-  // An identity with several sends: the earliest sentAt of its acked ones.
-  const earliestAcked = new Map<string, number>();
-  for (const s of p.extraSends) {
-    if (!s.ok) continue;
-    const id = `${s.stream}:${s.seq}`;
-    const known = earliestAcked.get(id);
-    if (known === undefined || s.sentAt < known) earliestAcked.set(id, s.sentAt);
-  }
-
-  // Every identity: loss, unacked-but-written, end-to-end latency; and, when the
-  // partition's sends are one per identity from one producer in seq order (the
-  // usual case), the outage walk too, without a second pass.
-  let lost = 0;
-  let unackedWritten = 0;
-  const endToEnd = new Histogram();
-  const outages =
-    p.failed > 0 && p.streams.length === 1 && p.extraSends.length === 0 ? new OutageWalk() : null;
-  let sendsInSeqOrder = true;
-  let previousSentAt = Number.NEGATIVE_INFINITY;
+  const identities = new IdentityWalk(p, hasLog, anomalies);
   for (const stream of p.streamsByProducer()) {
-    for (const key of stream.seqs.sortedKeys()) {
-      const { flags, sentAt, endAt, firstReceivedAt } = stream.seqs.peek(key)!;
-      for (let i = 0; i < CHUNK; i++) {
-        const f = flags[i]!;
-        if (f === 0) continue;
-        if (outages !== null && sendsInSeqOrder && (f & PRODUCED) !== 0) {
-          const sent = sentAt[i]!;
-          if (sent < previousSentAt) sendsInSeqOrder = false;
-          else outages.visit(sent, endAt[i]!, (f & SEND_OK) !== 0);
-          previousSentAt = sent;
-        }
-        if ((f & ACKED) !== 0) {
-          let ackedSentAt = (f & SEND_OK) !== 0 ? sentAt[i]! : Number.POSITIVE_INFINITY;
-          if ((f & MORE_SENDS) !== 0) {
-            const extra = earliestAcked.get(`${stream.index}:${key * CHUNK + i}`);
-            if (extra !== undefined && extra < ackedSentAt) ackedSentAt = extra;
-          }
-          const received = firstReceivedAt[i]!;
-          if (received === received) endToEnd.add(received - ackedSentAt);
-          if (hasLog && (f & IN_LOG) === 0) {
-            lost += 1;
-            anomalies.add({
-              kind: 'lost',
-              partition,
-              producer: stream.producer,
-              seq: key * CHUNK + i,
-              at: ackedSentAt,
-            });
-          }
-        } else if ((f & (PRODUCED | IN_LOG)) === (PRODUCED | IN_LOG)) {
-          unackedWritten += 1;
-        }
-      }
-    }
+    for (const key of stream.seqs.sortedKeys())
+      identities.chunk(stream, key, stream.seqs.peek(key)!);
   }
+  const { lost, unackedWritten, endToEnd, outages } = identities;
 
   // Every group: logged offsets inside the range it received that it never received.
   let skipped = 0;
@@ -533,7 +602,7 @@ function finishPartition(
     maxUnavailableMs:
       p.failed === 0
         ? 0
-        : outages !== null && sendsInSeqOrder
+        : outages !== null && identities.sendsInSeqOrder
           ? outages.longest()
           : maxUnavailableMs(p),
   };
