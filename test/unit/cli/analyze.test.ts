@@ -4,11 +4,12 @@
  * run under `node`; its exit status, standard output and standard error.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { POLICIES } from '../../../functions/core/history/index.js';
 
 const root = join(import.meta.dirname, '../../..');
 const fixtures = join(root, 'test/fixtures/history');
@@ -47,6 +48,38 @@ beforeAll(() => {
 
 afterAll(() => {
   for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
+});
+
+const vectors = readdirSync(fixtures)
+  .filter((f) => f.endsWith('.jsonl'))
+  .flatMap((f) => POLICIES.map((policy) => [f.slice(0, -'.jsonl'.length), policy] as const));
+
+describe('analyze on the spec vectors', () => {
+  it.each(vectors)('%s under %s: exit status and JSON report as expected', (name, policy) => {
+    const expected = JSON.parse(
+      readFileSync(join(fixtures, `${name}.${policy}.expected.json`), 'utf8'),
+    );
+    const r = run([
+      'analyze',
+      join(fixtures, `${name}.jsonl`),
+      '--format',
+      'json',
+      '--policy',
+      policy,
+    ]);
+    expect(r.status).toBe(expected.exitStatus);
+    if (expected.exitStatus === 2) {
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain(expected.stderrMentions);
+      return;
+    }
+    const report = JSON.parse(r.stdout);
+    for (const field of ['verdict', 'totals', 'partitions', 'restarts', 'ignoredRecords']) {
+      expect(report[field], field).toEqual(expected[field]);
+    }
+    expect(report.reachability).toEqual(expected.reachability);
+    expect(report.balance).toEqual(expected.balance);
+  });
 });
 
 describe('analyze', () => {
