@@ -247,6 +247,7 @@ async function main(): Promise<void> {
   const floorCpu = median(floor.map((s) => s.cpuMs));
   const analyzeCpu = median(analyze.map((s) => s.cpuMs));
   const best = (xs: Sample[]): number => Math.min(...xs.map((s) => s.ms));
+  const leastCpu = (xs: Sample[]): number => Math.min(...xs.map((s) => s.cpuMs));
   const peak = Math.max(...analyze.map((s) => s.maxRssMB));
   const floorPeak = Math.max(...floor.map((s) => s.maxRssMB));
   const lines = floor[0]!.records;
@@ -258,6 +259,7 @@ async function main(): Promise<void> {
       `ratio analyze/floor ${(analyzeMs / floorMs).toFixed(2)}   (medians; target ≤ 1.2)`,
       `ratio of best runs  ${(best(analyze) / best(floor)).toFixed(2)}   (the least disturbed run of each)`,
       `ratio of CPU time   ${(analyzeCpu / floorCpu).toFixed(2)}   (medians of user + system time: ${analyzeCpu.toFixed(0)} / ${floorCpu.toFixed(0)} ms)`,
+      `ratio of least CPU  ${(leastCpu(analyze) / leastCpu(floor)).toFixed(2)}   (the run of each that others disturbed least)`,
       `peak memory        ${peak.toFixed(0)} MB   (target ≤ 256 MB)`,
       '',
     ].join('\n'),
