@@ -64,10 +64,10 @@ function addresses(list: string[] | null): string {
 }
 
 function reachabilityLine(name: string, e: EndpointReachability, moved: boolean): string {
-  const where =
-    moved || e.firstAddresses === null || e.finalAddresses === null
-      ? `${addresses(e.firstAddresses)} → ${addresses(e.finalAddresses)}`
-      : addresses(e.finalAddresses);
+  // old → new when the address moved; else where it is now.
+  const where = moved
+    ? `${addresses(e.firstAddresses)} → ${addresses(e.finalAddresses)}`
+    : addresses(e.finalAddresses);
   const failed = (['dns', 'tcp', 'kafka'] as const)
     .filter((s) => e.failures[s] > 0)
     .map((s) => `${s} ${e.failures[s]}`);
