@@ -15,6 +15,8 @@ export interface KafkaUpgradeVerifierStackProps extends StackProps {
   readonly config: VerifierConfig;
   /**
    * The verification state machine (input: RunInput, functions/core/config/events.ts).
+   * It must be a STANDARD workflow: only those keep execution names unique, which is
+   * what makes one run per cluster and upgrade.
    * @default a placeholder that fails every execution with "not deployed yet", so the
    * triggers can be deployed and exercised before the run itself exists
    */
