@@ -1,21 +1,24 @@
 #!/usr/bin/env node
 /**
- * The CDK app: one KafkaUpgradeVerifierStack per cluster, configured by CDK
- * context (`cdk deploy -c cluster=prod -c alertEmails=a@example.com,b@example.com`).
+ * The CDK app: one KafkaUpgradeVerifier stack for every cluster listed in the
+ * configuration file that cdk.json's context key `config` names
+ * (verifier.config.json; `cdk deploy -c config=prod.config.json` for another).
  * cdk-nag's AWS Solutions checks run on every synth: a finding fails it.
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+
 import { InputError } from '../functions/core/errors.js';
-import { readStackConfig } from '../lib/config.js';
+import { configFileFromContext, loadVerifierConfig } from '../lib/config.js';
 import { KafkaUpgradeVerifierStack } from '../lib/kafka-upgrade-verifier-stack.js';
 
 const app = new App();
 try {
-  const config = readStackConfig((key) => app.node.tryGetContext(key));
-  new KafkaUpgradeVerifierStack(app, `KafkaUpgradeVerifier-${config.clusterName}`, {
-    ...config,
-    description: `kafka-upgrade-verifier for Kafka cluster ${config.clusterName}`,
+  const file = configFileFromContext((key) => app.node.tryGetContext(key));
+  const config = loadVerifierConfig(file);
+  new KafkaUpgradeVerifierStack(app, 'KafkaUpgradeVerifier', {
+    config,
+    description: `kafka-upgrade-verifier: upgrade verification for ${config.clusters.length} Kafka cluster(s)`,
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   app.synth();

@@ -2,23 +2,67 @@ import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+
+/** An e-mail address and the clusters whose alarms and verdicts it gets. */
+export interface AlertSubscription {
+  readonly email: string;
+  readonly clusters: readonly string[];
+}
 
 export interface AlertsProps {
   /**
-   * E-mail addresses that get every alarm and verdict notification.
+   * E-mail subscriptions, each filtered to its clusters.
    * @default none: subscribe later in the console or with `aws sns subscribe`
    */
-  readonly emails?: readonly string[];
+  readonly subscriptions?: readonly AlertSubscription[];
+  /**
+   * The start of every alarm name (`<prefix>.<cluster>.<metric>`), which the e-mail
+   * filters match.
+   * @default 'KafkaUpgradeVerifier'
+   */
+  readonly alarmNamePrefix?: string;
 }
 
 /**
- * Where alarms and verdicts reach people: an SNS topic encrypted with its own
- * KMS key, which CloudWatch alarms may use (the AWS-managed SNS key does not
- * let CloudWatch publish), TLS only. CloudWatch may use the key only on behalf
- * of this account (`aws:SourceAccount`), so another account's alarms cannot
- * borrow it (the confused-deputy case).
+ * The SNS filter policy (on the message body) that lets through one set of clusters'
+ * messages: CloudWatch alarm notifications, whose `AlarmName` starts with
+ * `<prefix>.<cluster>.`, and the verifier's own notifications, which carry a top-level
+ * `cluster` (docs/aws.md, "Event contract"). Cluster names hold no dot, so one cluster's
+ * prefix never matches another's alarms.
+ */
+export function clusterFilterPolicy(
+  alarmNamePrefix: string,
+  clusters: readonly string[],
+): Record<string, unknown> {
+  return {
+    $or: [
+      { AlarmName: clusters.map((c) => ({ prefix: `${alarmNamePrefix}.${c}.` })) },
+      { cluster: [...clusters] },
+    ],
+  };
+}
+
+/** Groups per-cluster e-mail lists into one subscription per address (SNS allows one). */
+export function subscriptionsByEmail(
+  clusters: ReadonlyArray<{ readonly name: string; readonly emails: readonly string[] }>,
+): AlertSubscription[] {
+  const byEmail = new Map<string, string[]>();
+  for (const cluster of clusters) {
+    for (const email of cluster.emails) {
+      const key = email.toLowerCase();
+      byEmail.set(key, [...(byEmail.get(key) ?? []), cluster.name]);
+    }
+  }
+  return [...byEmail].map(([email, names]) => ({ email, clusters: [...new Set(names)] }));
+}
+
+/**
+ * Where alarms and verdicts reach people: an SNS topic encrypted with its own KMS key,
+ * which CloudWatch alarms may use (the AWS-managed SNS key does not let CloudWatch
+ * publish), TLS only. CloudWatch may use the key only on behalf of this account
+ * (`aws:SourceAccount`), so another account's alarms cannot borrow it (the
+ * confused-deputy case). Each e-mail address gets only its clusters' messages.
  */
 export class Alerts extends Construct {
   readonly topic: sns.Topic;
@@ -45,8 +89,15 @@ export class Alerts extends Construct {
       masterKey: this.key,
       enforceSSL: true,
     });
-    for (const email of props.emails ?? []) {
-      this.topic.addSubscription(new subscriptions.EmailSubscription(email));
-    }
+    const prefix = props.alarmNamePrefix ?? 'KafkaUpgradeVerifier';
+    (props.subscriptions ?? []).forEach((subscription, i) => {
+      new sns.CfnSubscription(this, `Email${i}`, {
+        topicArn: this.topic.topicArn,
+        protocol: 'email',
+        endpoint: subscription.email,
+        filterPolicyScope: 'MessageBody',
+        filterPolicy: clusterFilterPolicy(prefix, subscription.clusters),
+      });
+    });
   }
 }

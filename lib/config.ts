@@ -1,54 +1,49 @@
 /**
- * The CDK app's configuration, read from CDK context (`-c key=value` or
- * cdk.json) and checked before anything is built: a bad value fails synth with
- * a message naming the key.
+ * The CDK app's configuration: the JSON file that cdk.json's context key `config`
+ * names (`-c config=FILE` for another), checked by the pure validator in
+ * functions/core/config before anything is built. A bad file fails synth with a
+ * message naming the file, the cluster and the field.
  */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
 import { InputError } from '../functions/core/errors.js';
-import type { KafkaUpgradeVerifierStackProps } from './kafka-upgrade-verifier-stack.js';
+import {
+  parseVerifierConfig,
+  type VerifierConfig,
+} from '../functions/core/config/verifier-config.js';
 
-export type StackConfig = Pick<
-  KafkaUpgradeVerifierStackProps,
-  'clusterName' | 'alertEmails' | 'runRetentionDays'
->;
+/** The file cdk.json names; used when the context key `config` is unset. */
+export const DEFAULT_CONFIG_FILE = 'verifier.config.json';
 
-const CLUSTER_NAME = /^[A-Za-z][A-Za-z0-9-]{0,62}$/;
-const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
-
-/** Reads and checks the context keys `cluster`, `alertEmails`, `runRetentionDays`. */
-export function readStackConfig(get: (key: string) => unknown): StackConfig {
-  const cluster = get('cluster');
-  if (typeof cluster !== 'string' || !CLUSTER_NAME.test(cluster)) {
+/** Reads and checks the configuration file `file` (relative to the working directory). */
+export function loadVerifierConfig(file: string): VerifierConfig {
+  let text: string;
+  try {
+    text = readFileSync(resolve(file), 'utf8');
+  } catch (error) {
     throw new InputError(
-      `CDK context 'cluster' ${cluster === undefined ? 'is not set' : `is ${JSON.stringify(cluster)}`}: ` +
-        'name the Kafka cluster this stack verifies, letters, digits and dashes, starting with a letter ' +
-        '(cdk deploy -c cluster=prod).',
+      `${file}: cannot read the configuration file (${(error as Error).message}): ` +
+        'give the file that lists your clusters with -c config=FILE (see docs/aws.md).',
+      { cause: error },
     );
   }
-  const emailsRaw = get('alertEmails');
-  let alertEmails: string[] = [];
-  if (emailsRaw !== undefined) {
-    const list = Array.isArray(emailsRaw)
-      ? emailsRaw
-      : typeof emailsRaw === 'string'
-        ? emailsRaw.split(',')
-        : null;
-    alertEmails = (list ?? []).map((e) => String(e).trim()).filter((e) => e.length > 0);
-    const bad = list === null ? [String(emailsRaw)] : alertEmails.filter((e) => !EMAIL.test(e));
-    if (bad.length > 0) {
-      throw new InputError(
-        `CDK context 'alertEmails' has ${bad.map((b) => `'${b}'`).join(', ')}: give e-mail addresses separated by commas.`,
-      );
-    }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new InputError(`${file}: is not JSON: ${(error as Error).message}`, { cause: error });
   }
-  const daysRaw = get('runRetentionDays');
-  let runRetentionDays = 90;
-  if (daysRaw !== undefined) {
-    runRetentionDays = Number(daysRaw);
-    if (!Number.isInteger(runRetentionDays) || runRetentionDays < 1 || runRetentionDays > 3650) {
-      throw new InputError(
-        `CDK context 'runRetentionDays' is ${JSON.stringify(daysRaw)}: give whole days from 1 to 3650.`,
-      );
-    }
+  return parseVerifierConfig(raw, file);
+}
+
+/** The configuration file named by the CDK context key `config` (default verifier.config.json). */
+export function configFileFromContext(get: (key: string) => unknown): string {
+  const file = get('config') ?? DEFAULT_CONFIG_FILE;
+  if (typeof file !== 'string' || file.trim() === '') {
+    throw new InputError(
+      `CDK context 'config' is ${JSON.stringify(file)}: name the configuration file (-c config=verifier.config.json).`,
+    );
   }
-  return { clusterName: cluster, alertEmails, runRetentionDays };
+  return file;
 }

@@ -1,34 +1,87 @@
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { Alerts } from './alerts.js';
+
+import type { VerifierConfig } from '../functions/core/config/verifier-config.js';
+import { Alerts, subscriptionsByEmail } from './alerts.js';
+import { ClusterAlarms } from './monitoring/cluster-alarms.js';
+import { ClusterDashboard } from './monitoring/cluster-dashboard.js';
 import { RunStore } from './run-store.js';
+import { UpgradeTriggers } from './triggers/upgrade-triggers.js';
 
 export interface KafkaUpgradeVerifierStackProps extends StackProps {
-  /** The cluster this stack verifies: the `Cluster` dimension of every metric. */
-  readonly clusterName: string;
+  /** The clusters and settings, checked (functions/core/config/verifier-config.ts). */
+  readonly config: VerifierConfig;
   /**
-   * E-mail addresses subscribed to alarms and verdicts.
-   * @default none
+   * The verification state machine (input: RunInput, functions/core/config/events.ts).
+   * It must be a STANDARD workflow: only those keep execution names unique, which is
+   * what makes one run per cluster and upgrade.
+   * @default a placeholder that fails every execution with "not deployed yet", so the
+   * triggers can be deployed and exercised before the run itself exists
    */
-  readonly alertEmails?: readonly string[];
+  readonly run?: sfn.IStateMachine;
   /**
-   * Days a run's history and report are kept.
-   * @default 90
+   * The msk-watch function, called on the configured schedule.
+   * @default no poller
    */
-  readonly runRetentionDays?: number;
+  readonly mskWatch?: lambda.IFunction;
 }
 
-/** Everything kafka-upgrade-verifier deploys for one Kafka cluster. */
+/**
+ * Everything kafka-upgrade-verifier deploys, for every configured cluster: the run
+ * store, the alert topic with its e-mail subscriptions, per cluster the alarms and a
+ * dashboard, and the triggers that start runs.
+ */
 export class KafkaUpgradeVerifierStack extends Stack {
   readonly runStore: RunStore;
   readonly alerts: Alerts;
+  readonly clusterAlarms: ReadonlyMap<string, ClusterAlarms>;
+  readonly dashboards: ReadonlyMap<string, ClusterDashboard>;
+  readonly triggers: UpgradeTriggers;
 
   constructor(scope: Construct, id: string, props: KafkaUpgradeVerifierStackProps) {
     super(scope, id, props);
+    const { config } = props;
+    const alarmNamePrefix = this.stackName;
     this.runStore = new RunStore(this, 'RunStore', {
-      retention: Duration.days(props.runRetentionDays ?? 90),
+      retention: Duration.days(config.runRetentionDays),
     });
-    this.alerts = new Alerts(this, 'Alerts', { emails: props.alertEmails ?? [] });
+    this.alerts = new Alerts(this, 'Alerts', {
+      alarmNamePrefix,
+      subscriptions: subscriptionsByEmail(config.clusters),
+    });
+
+    const clusterAlarms = new Map<string, ClusterAlarms>();
+    const dashboards = new Map<string, ClusterDashboard>();
+    for (const cluster of config.clusters) {
+      const scope = new Construct(this, `Cluster-${cluster.name}`);
+      const alarms = new ClusterAlarms(scope, 'Alarms', {
+        cluster,
+        topic: this.alerts.topic,
+        alarmNamePrefix,
+      });
+      clusterAlarms.set(cluster.name, alarms);
+      dashboards.set(
+        cluster.name,
+        new ClusterDashboard(scope, 'Dashboard', {
+          cluster: cluster.name,
+          dashboardName: `${alarmNamePrefix}-${cluster.name}`,
+          alarms: [alarms.composite],
+        }),
+      );
+    }
+    this.clusterAlarms = clusterAlarms;
+    this.dashboards = dashboards;
+
+    this.triggers = new UpgradeTriggers(this, 'Triggers', {
+      run: props.run ?? this.placeholderRun(),
+      runStore: this.runStore.bucket,
+      clusters: config.clusters,
+      scheduleMinutes: config.scheduleMinutes,
+      ...(props.mskWatch === undefined ? {} : { mskWatch: props.mskWatch }),
+    });
+
     new CfnOutput(this, 'RunStoreBucket', {
       value: this.runStore.bucket.bucketName,
       description: 'S3 bucket holding each run history and report',
@@ -37,5 +90,38 @@ export class KafkaUpgradeVerifierStack extends Stack {
       value: this.alerts.topic.topicArn,
       description: 'SNS topic for alarms and verdicts: subscribe people here',
     });
+    new CfnOutput(this, 'StartRunStateMachineArn', {
+      value: this.triggers.starter.startRun.stateMachineArn,
+      description:
+        'Start a run by hand: aws stepfunctions start-execution with {cluster, upgradeKey, trigger}',
+    });
+    new CfnOutput(this, 'TriggerDeadLetterQueueUrl', {
+      value: this.triggers.deadLetters.queueUrl,
+      description: 'Trigger events EventBridge could not deliver',
+    });
+  }
+
+  /** Stands in for the verification state machine until it is built: every run fails, saying so. */
+  private placeholderRun(): sfn.StateMachine {
+    const machine = new sfn.StateMachine(this, 'PlaceholderRun', {
+      comment: 'Stands in for the kafka-upgrade-verifier run until its state machine is deployed',
+      definitionBody: sfn.DefinitionBody.fromChainable(
+        new sfn.Fail(this, 'RunNotDeployed', {
+          error: 'RunNotDeployed',
+          cause:
+            'The verification state machine is not deployed in this stack yet: nothing was verified.',
+        }),
+      ),
+    });
+    Validations.of(machine).acknowledge({
+      id: 'AwsSolutions-SF1',
+      reason:
+        'Placeholder with one Fail state: its execution history says all there is; the real run logs ALL.',
+    });
+    Validations.of(machine).acknowledge({
+      id: 'AwsSolutions-SF2',
+      reason: 'Placeholder with one Fail state: it calls nothing, there is nothing to trace.',
+    });
+    return machine;
   }
 }

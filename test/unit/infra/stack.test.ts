@@ -2,26 +2,20 @@
  * The synthesized CloudFormation template: what the stack creates, and that
  * cdk-nag's AWS Solutions checks pass with every acknowledgement justified.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { App, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+
 import { InputError } from '../../../functions/core/errors.js';
-import { readStackConfig } from '../../../lib/config.js';
+import { configFileFromContext, loadVerifierConfig } from '../../../lib/config.js';
 import { KafkaUpgradeVerifierStack } from '../../../lib/kafka-upgrade-verifier-stack.js';
-
-type Props = Partial<ConstructorParameters<typeof KafkaUpgradeVerifierStack>[2]>;
-
-function build(props: Props = {}) {
-  const app = new App();
-  const stack = new KafkaUpgradeVerifierStack(app, 'Test', { clusterName: 'test', ...props });
-  return { app, stack };
-}
-
-function synth(props: Props = {}) {
-  return { template: Template.fromStack(build(props).stack) };
-}
+import { buildStack, SYNTH_TIMEOUT_MS, synthTemplate, testConfig } from './fixtures.js';
 
 /** Synthesizes once, with cdk-nag's AWS Solutions checks as a validation plugin. */
 function synthWithNag(app: App): void {
@@ -29,13 +23,9 @@ function synthWithNag(app: App): void {
   app.synth();
 }
 
-// A synth takes seconds on a busy machine (the first loads aws-cdk-lib): more than
-// vitest's default 5 s per test.
-const SYNTH_TIMEOUT_MS = 60_000;
-
 describe('KafkaUpgradeVerifierStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
   it('keeps runs in a private, encrypted, TLS-only, versioned bucket that expires them', () => {
-    const { template } = synth({ runRetentionDays: 30 });
+    const template = synthTemplate({ config: testConfig({ runRetentionDays: 30 }) });
     template.resourceCountIs('AWS::S3::Bucket', 1);
     template.hasResourceProperties('AWS::S3::Bucket', {
       PublicAccessBlockConfiguration: {
@@ -61,10 +51,6 @@ describe('KafkaUpgradeVerifierStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
         ]),
       },
     });
-  });
-
-  it('expires old versions of re-written reports and the delete markers expiry leaves', () => {
-    const { template } = synth();
     template.hasResourceProperties('AWS::S3::Bucket', {
       LifecycleConfiguration: {
         Rules: Match.arrayWith([
@@ -85,14 +71,16 @@ describe('KafkaUpgradeVerifierStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
   it('lets CloudWatch use the alert key only for alarms of the stack account', () => {
     const app = new App();
     const stack = new KafkaUpgradeVerifierStack(app, 'Pinned', {
-      clusterName: 'test',
+      config: testConfig(),
       env: { account: '123456789012', region: 'eu-west-1' },
     });
     Template.fromStack(stack).hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
       KeyPolicy: {
         Statement: Match.arrayWith([
           Match.objectLike({
             Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
             Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
           }),
         ]),
@@ -100,38 +88,60 @@ describe('KafkaUpgradeVerifierStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
     });
   });
 
-  it('sends alerts through a KMS-encrypted topic that CloudWatch alarms can publish to', () => {
-    const { template } = synth({ alertEmails: ['oncall@example.com'] });
+  it('sends alerts through a KMS-encrypted topic, each address only its clusters', () => {
+    const template = synthTemplate();
     template.hasResourceProperties('AWS::SNS::Topic', {
       KmsMasterKeyId: Match.objectLike({ 'Fn::GetAtt': Match.arrayWith(['Arn']) }),
     });
-    template.hasResourceProperties('AWS::KMS::Key', {
-      EnableKeyRotation: true,
-      KeyPolicy: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Principal: { Service: 'cloudwatch.amazonaws.com' },
-            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
-          }),
-        ]),
-      },
-    });
+    // oncall@ is listed by both clusters: one subscription (SNS allows one per address) for both.
+    template.resourceCountIs('AWS::SNS::Subscription', 2);
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
       Endpoint: 'oncall@example.com',
+      FilterPolicyScope: 'MessageBody',
+      FilterPolicy: {
+        $or: [
+          {
+            AlarmName: [
+              { prefix: 'KafkaUpgradeVerifier.payments.' },
+              { prefix: 'KafkaUpgradeVerifier.orders.' },
+            ],
+          },
+          { cluster: ['payments', 'orders'] },
+        ],
+      },
     });
-    template.hasOutput('AlertTopicArn', {});
-    template.hasOutput('RunStoreBucket', {});
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Endpoint: 'orders@example.com',
+      FilterPolicy: {
+        $or: [{ AlarmName: [{ prefix: 'KafkaUpgradeVerifier.orders.' }] }, { cluster: ['orders'] }],
+      },
+    });
+    for (const output of [
+      'AlertTopicArn',
+      'RunStoreBucket',
+      'StartRunStateMachineArn',
+      'TriggerDeadLetterQueueUrl',
+    ]) {
+      template.hasOutput(output, {});
+    }
+  });
+
+  it('stands a placeholder in for the run until the verification state machine is given', () => {
+    const template = synthTemplate();
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 3);
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      DefinitionString: Match.stringLikeRegexp('"Type":"Fail","Error":"RunNotDeployed"'),
+    });
   });
 
   it('passes the cdk-nag AWS Solutions checks', () => {
-    const { app } = build();
+    const { app } = buildStack();
     expect(() => synthWithNag(app)).not.toThrow();
   });
 
   it('has cdk-nag checks that do fail on a finding (the check above can fail)', () => {
-    const { app, stack } = build();
+    const { app, stack } = buildStack();
     new sqs.Queue(stack, 'UnencryptedQueueWithoutDlq', {
       encryption: sqs.QueueEncryption.UNENCRYPTED,
     });
@@ -139,28 +149,32 @@ describe('KafkaUpgradeVerifierStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
   });
 });
 
-describe('readStackConfig', () => {
-  const read = (context: Record<string, unknown>) => readStackConfig((k) => context[k]);
+describe('loadVerifierConfig and configFileFromContext', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kuv-config-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('reads the cluster, e-mails and retention, with defaults', () => {
-    expect(read({ cluster: 'prod' })).toEqual({
-      clusterName: 'prod',
-      alertEmails: [],
-      runRetentionDays: 90,
-    });
-    expect(
-      read({ cluster: 'prod-eu', alertEmails: 'a@x.io, b@y.io', runRetentionDays: '14' }),
-    ).toEqual({ clusterName: 'prod-eu', alertEmails: ['a@x.io', 'b@y.io'], runRetentionDays: 14 });
+  it('reads the file cdk.json names, or the one -c config= names', () => {
+    expect(configFileFromContext(() => undefined)).toBe('verifier.config.json');
+    expect(configFileFromContext((k) => (k === 'config' ? 'prod.json' : undefined))).toBe(
+      'prod.json',
+    );
+    expect(() => configFileFromContext(() => '')).toThrow('CDK context \'config\' is ""');
+    expect(loadVerifierConfig('verifier.config.json').clusters).toHaveLength(2);
   });
 
-  it.each([
-    [{}, "CDK context 'cluster' is not set"],
-    [{ cluster: 'has space' }, 'CDK context \'cluster\' is "has space"'],
-    [{ cluster: 'p', alertEmails: 'nobody' }, "CDK context 'alertEmails' has 'nobody'"],
-    [{ cluster: 'p', runRetentionDays: '0' }, 'CDK context \'runRetentionDays\' is "0"'],
-    [{ cluster: 'p', runRetentionDays: 'ninety' }, "CDK context 'runRetentionDays'"],
-  ])('rejects %j naming the key', (context, message) => {
-    expect(() => read(context)).toThrow(InputError);
-    expect(() => read(context)).toThrow(message);
+  it('names the file when it is missing, not JSON, or wrong', () => {
+    const missing = join(dir, 'missing.json');
+    expect(() => loadVerifierConfig(missing)).toThrow(InputError);
+    expect(() => loadVerifierConfig(missing)).toThrow(
+      `${missing}: cannot read the configuration file`,
+    );
+    const notJson = join(dir, 'bad.json');
+    writeFileSync(notJson, '{ clusters: ');
+    expect(() => loadVerifierConfig(notJson)).toThrow(`${notJson}: is not JSON`);
+    const wrong = join(dir, 'wrong.json');
+    writeFileSync(wrong, JSON.stringify({ clusters: [{ name: 'x' }] }));
+    expect(() => loadVerifierConfig(wrong)).toThrow(
+      `${wrong}: clusters[0] ("x"): bootstrap must be`,
+    );
   });
 });

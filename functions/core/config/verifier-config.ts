@@ -1,0 +1,519 @@
+/**
+ * The deployment's configuration: the Kafka clusters one kafka-upgrade-verifier
+ * stack verifies, read from a JSON file (verifier.config.json by default; docs/aws.md,
+ * "Configuration"). Pure — no AWS runtime, no file access — so the CDK app checks the
+ * file at synth and the Lambda handlers read the same types from their input.
+ *
+ * `parseVerifierConfig` checks every field and reports every problem at once, each
+ * naming the file, the cluster and the field, with what was expected and what it got.
+ */
+import { InputError } from '../errors.js';
+import { METRICS, metricDefinition } from '../metrics/catalogue.js';
+
+export type SecurityProtocol = 'plaintext' | 'tls' | 'sasl-scram' | 'msk-iam';
+export const SECURITY_PROTOCOLS: readonly SecurityProtocol[] = [
+  'plaintext',
+  'tls',
+  'sasl-scram',
+  'msk-iam',
+];
+
+export interface SecurityConfig {
+  readonly protocol: SecurityProtocol;
+  /** A Secrets Manager secret holding the PEM CA bundle that signs the brokers' certificates. */
+  readonly caSecretArn?: string;
+  /** A Secrets Manager secret holding `{"username", "password"}` for SASL/SCRAM-SHA-512. */
+  readonly saslSecretArn?: string;
+}
+
+export interface VpcConfig {
+  readonly vpcId: string;
+  readonly subnetIds: readonly string[];
+  readonly securityGroupIds: readonly string[];
+}
+
+export interface CanaryConfig {
+  readonly topic: string;
+  /** One canary message per partition every `intervalMs`. */
+  readonly intervalMs: number;
+  /** The `producer` of every canary record (docs/history-format.md). */
+  readonly producer: string;
+  /** How long the canary keeps running after the upgrade is over. */
+  readonly settleMs: number;
+  /** The longest a run lasts (upgrade and settle): it stops then even if no end was seen. */
+  readonly maxDurationMs: number;
+}
+
+export type Policy = 'strict' | 'tolerant';
+
+/** A catalogue metric's alarm as this cluster wants it. */
+export interface AlarmOverride {
+  /** Replaces the catalogue's threshold. */
+  readonly threshold?: number;
+  /** true alarms on a metric the catalogue only graphs; false drops a default alarm. */
+  readonly enabled?: boolean;
+}
+
+export interface ClusterConfig {
+  /** The `Cluster` dimension of every metric; part of every alarm, dashboard and run name. */
+  readonly name: string;
+  /** `host:port,host:port`, as the cluster's clients are configured. */
+  readonly bootstrap: string;
+  readonly security: SecurityConfig;
+  readonly vpc: VpcConfig;
+  /** The Amazon MSK cluster: its upgrades start runs by themselves. Absent: self-managed. */
+  readonly mskClusterArn?: string;
+  readonly canary: CanaryConfig;
+  readonly policy: Policy;
+  /** How long after a broker comes back its restart window lasts. */
+  readonly windowMs: number;
+  /** Per-metric alarm overrides by catalogue metric name. */
+  readonly alarms: Readonly<Record<string, AlarmOverride>>;
+  /** Addresses that get this cluster's alarms and verdicts. */
+  readonly emails: readonly string[];
+}
+
+export interface VerifierConfig {
+  /** Days a run's history and report are kept. */
+  readonly runRetentionDays: number;
+  /** The msk-watch poll rate in minutes; null: no poller. */
+  readonly scheduleMinutes: number | null;
+  readonly clusters: readonly ClusterConfig[];
+}
+
+export const DEFAULTS = {
+  runRetentionDays: 90,
+  schedule: '1 minute',
+  canary: {
+    topic: 'kuv-canary',
+    intervalMs: 100,
+    producer: 'canary',
+    settle: '5m',
+    maxDuration: '6h',
+  },
+  policy: 'strict' as Policy,
+  windowMs: 300_000,
+} as const;
+
+/**
+ * A cluster name's longest length: a run's execution name is the name, a dash and a
+ * 32-character hash of the upgrade, and Step Functions allows 80 characters.
+ */
+export const MAX_CLUSTER_NAME_LENGTH = 40;
+const CLUSTER_NAME = new RegExp(`^[A-Za-z][A-Za-z0-9-]{0,${MAX_CLUSTER_NAME_LENGTH - 1}}$`);
+
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
+const MSK_CLUSTER_ARN =
+  /^arn:aws[a-z-]*:kafka:[a-z0-9-]+:\d{12}:cluster\/[A-Za-z0-9-]+\/[A-Za-z0-9-]+$/;
+const VPC_ID = /^vpc-[0-9a-f]{8,17}$/;
+const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
+const SECURITY_GROUP_ID = /^sg-[0-9a-f]{8,17}$/;
+const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
+const PRODUCER = /^[A-Za-z0-9._-]{1,64}$/;
+const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
+const HOST = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)$/;
+const DURATION_PART = /(\d+)(ms|s|m|h|d)/g;
+const UNIT_MS: Readonly<Record<string, number>> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+const SCHEDULE = /^(\d+) (minute|minutes|hour|hours)$/;
+
+/**
+ * `90s`, `5m`, `1h30m`, `250ms`, `2d` in milliseconds; null when `text` is not one.
+ * A bare number is refused: `10` could mean seconds or minutes.
+ */
+export function parseDuration(text: string): number | null {
+  const parts = [...text.matchAll(DURATION_PART)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) return null;
+  let ms = 0;
+  for (const [, amount, unit] of parts) ms += Number(amount) * (UNIT_MS[unit ?? ''] ?? NaN);
+  return Number.isSafeInteger(ms) ? ms : null;
+}
+
+/** `1 minute`, `5 minutes`, `1 hour` in minutes; `off` is null; undefined when neither. */
+export function parseSchedule(text: string): number | null | undefined {
+  if (text === 'off') return null;
+  const match = SCHEDULE.exec(text);
+  if (match === null) return undefined;
+  const n = Number(match[1]);
+  const minutes = match[2]?.startsWith('hour') ? n * 60 : n;
+  const singular = n === 1;
+  if (n < 1 || singular !== !match[2]?.endsWith('s')) return undefined;
+  return minutes;
+}
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const show = (v: unknown): string => (v === undefined ? 'nothing' : JSON.stringify(v));
+
+/** Collects problems at one place in the file (`clusters[1] ("orders"): `) and reads fields. */
+class Reader {
+  constructor(
+    private readonly problems: string[],
+    private readonly where: string,
+    private readonly object: Json,
+    private readonly prefix = '',
+  ) {}
+
+  /** A nested object, e.g. `security`; its problems name `security.field`. */
+  nested(key: string, known: readonly string[], required: boolean): Reader | null {
+    const value = this.object[key];
+    if (value === undefined && !required) return null;
+    if (!isObject(value)) {
+      this.problem(key, `must be an object, got ${show(value)}`);
+      return null;
+    }
+    const reader = new Reader(this.problems, this.where, value, `${this.prefix}${key}.`);
+    reader.onlyKnown(known);
+    return reader;
+  }
+
+  onlyKnown(known: readonly string[]): void {
+    for (const key of Object.keys(this.object)) {
+      if (!known.includes(key)) {
+        this.problem(key, `is not a known field (known: ${known.join(', ')})`);
+      }
+    }
+  }
+
+  problem(key: string, what: string): void {
+    this.problems.push(`${this.where}${this.prefix}${key} ${what}`);
+  }
+
+  raw(key: string): unknown {
+    return this.object[key];
+  }
+
+  /** A string matching `pattern`; `fallback` when absent (undefined: required). */
+  string(key: string, pattern: RegExp, expected: string, fallback?: string): string {
+    const value = this.object[key] ?? fallback;
+    if (typeof value !== 'string' || !pattern.test(value)) {
+      this.problem(key, `must be ${expected}, got ${show(value)}`);
+      return fallback ?? '';
+    }
+    return value;
+  }
+
+  optionalString(key: string, pattern: RegExp, expected: string): string | undefined {
+    return this.object[key] === undefined ? undefined : this.string(key, pattern, expected);
+  }
+
+  oneOf<T extends string>(key: string, values: readonly T[], fallback?: T): T {
+    const value = this.object[key] ?? fallback;
+    if (typeof value !== 'string' || !(values as readonly string[]).includes(value)) {
+      this.problem(
+        key,
+        `must be one of ${values.map((v) => `"${v}"`).join(', ')}, got ${show(value)}`,
+      );
+      return fallback ?? (values[0] as T);
+    }
+    return value as T;
+  }
+
+  integer(key: string, min: number, max: number, fallback?: number): number {
+    const value = this.object[key] ?? fallback;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      this.problem(key, `must be a whole number from ${min} to ${max}, got ${show(value)}`);
+      return fallback ?? min;
+    }
+    return value;
+  }
+
+  /** A duration string (`5m`) in milliseconds, from `minMs` to `maxMs`. */
+  duration(key: string, minMs: number, maxMs: number, fallback: string): number {
+    const value = this.object[key] ?? fallback;
+    const ms = typeof value === 'string' ? parseDuration(value) : null;
+    if (ms === null || ms < minMs || ms > maxMs) {
+      this.problem(
+        key,
+        `must be a duration from ${formatMs(minMs)} to ${formatMs(maxMs)} written like 90s, 5m, 1h30m, got ${show(value)}`,
+      );
+      return parseDuration(fallback) ?? minMs;
+    }
+    return ms;
+  }
+
+  /** A list of strings each matching `pattern`; `[]` when absent and not required. */
+  strings(key: string, pattern: RegExp, expected: string, required: boolean): string[] {
+    const value = this.object[key];
+    if (value === undefined && !required) return [];
+    if (!Array.isArray(value) || (required && value.length === 0)) {
+      this.problem(
+        key,
+        `must be a ${required ? 'non-empty ' : ''}list of ${expected}, got ${show(value)}`,
+      );
+      return [];
+    }
+    value.forEach((item, i) => {
+      if (typeof item !== 'string' || !pattern.test(item)) {
+        this.problem(`${key}[${i}]`, `must be ${expected}, got ${show(item)}`);
+      }
+    });
+    return value.filter((item): item is string => typeof item === 'string');
+  }
+}
+
+function formatMs(ms: number): string {
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const) {
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
+const CLUSTER_FIELDS = [
+  'name',
+  'bootstrap',
+  'security',
+  'vpc',
+  'mskClusterArn',
+  'canary',
+  'policy',
+  'windowMs',
+  'alarms',
+  'emails',
+] as const;
+
+function readBootstrap(r: Reader): string {
+  const value = r.raw('bootstrap');
+  const endpoints = typeof value === 'string' ? value.split(',') : [];
+  const bad = endpoints.filter((endpoint) => {
+    const colon = endpoint.lastIndexOf(':');
+    const port = Number(endpoint.slice(colon + 1));
+    return (
+      colon <= 0 ||
+      !HOST.test(endpoint.slice(0, colon)) ||
+      !Number.isInteger(port) ||
+      port < 1 ||
+      port > 65535
+    );
+  });
+  if (endpoints.length === 0 || bad.length > 0) {
+    r.problem(
+      'bootstrap',
+      `must be host:port endpoints separated by commas (b-1.example.com:9098,b-2.example.com:9098), got ${show(value)}`,
+    );
+    return '';
+  }
+  return value as string;
+}
+
+function readSecurity(r: Reader, mskClusterArn: string | undefined): SecurityConfig {
+  const s = r.nested('security', ['protocol', 'caSecretArn', 'saslSecretArn'], true);
+  if (s === null) return { protocol: 'plaintext' };
+  const protocol = s.oneOf('protocol', SECURITY_PROTOCOLS);
+  const secretArn = 'a Secrets Manager ARN (arn:aws:secretsmanager:…)';
+  const caSecretArn = s.optionalString('caSecretArn', SECRET_ARN, secretArn);
+  const saslSecretArn =
+    protocol === 'sasl-scram'
+      ? s.string('saslSecretArn', SECRET_ARN, secretArn)
+      : s.optionalString('saslSecretArn', SECRET_ARN, secretArn);
+  if (saslSecretArn !== undefined && protocol !== 'sasl-scram') {
+    s.problem(
+      'saslSecretArn',
+      `is used only with protocol "sasl-scram", not "${protocol}": remove it`,
+    );
+  }
+  if (caSecretArn !== undefined && protocol === 'plaintext') {
+    s.problem(
+      'caSecretArn',
+      'is used only with TLS: protocol "plaintext" has no certificates, remove it',
+    );
+  }
+  if (protocol === 'msk-iam' && mskClusterArn === undefined) {
+    r.problem(
+      'mskClusterArn',
+      'is required with security.protocol "msk-iam": the IAM policy that lets the canary connect names the cluster',
+    );
+  }
+  return {
+    protocol,
+    ...(caSecretArn === undefined ? {} : { caSecretArn }),
+    ...(saslSecretArn === undefined ? {} : { saslSecretArn }),
+  };
+}
+
+function readVpc(r: Reader): VpcConfig {
+  const v = r.nested('vpc', ['vpcId', 'subnetIds', 'securityGroupIds'], true);
+  if (v === null) return { vpcId: '', subnetIds: [], securityGroupIds: [] };
+  return {
+    vpcId: v.string('vpcId', VPC_ID, 'a VPC id (vpc-0123456789abcdef0)'),
+    subnetIds: v.strings('subnetIds', SUBNET_ID, 'subnet ids (subnet-0123456789abcdef0)', true),
+    securityGroupIds: v.strings(
+      'securityGroupIds',
+      SECURITY_GROUP_ID,
+      'security group ids (sg-0123456789abcdef0)',
+      true,
+    ),
+  };
+}
+
+function readCanary(r: Reader): CanaryConfig {
+  const d = DEFAULTS.canary;
+  const c =
+    r.nested('canary', ['topic', 'intervalMs', 'producer', 'settle', 'maxDuration'], false) ??
+    new Reader([], '', {});
+  const settleMs = c.duration('settle', 0, 86_400_000, d.settle);
+  const maxDurationMs = c.duration('maxDuration', 60_000, 7 * 86_400_000, d.maxDuration);
+  if (maxDurationMs <= settleMs) {
+    c.problem(
+      'maxDuration',
+      `(${formatMs(maxDurationMs)}) must be longer than canary.settle (${formatMs(settleMs)}): a run is the upgrade and then the settle period`,
+    );
+  }
+  return {
+    topic: c.string('topic', TOPIC, 'a Kafka topic name (letters, digits, . _ -)', d.topic),
+    intervalMs: c.integer('intervalMs', 10, 60_000, d.intervalMs),
+    producer: c.string('producer', PRODUCER, 'letters, digits, . _ - (1 to 64)', d.producer),
+    settleMs,
+    maxDurationMs,
+  };
+}
+
+function readAlarms(r: Reader): Record<string, AlarmOverride> {
+  const value = r.raw('alarms');
+  if (value === undefined) return {};
+  if (!isObject(value)) {
+    r.problem('alarms', `must be an object of metric name to threshold, got ${show(value)}`);
+    return {};
+  }
+  const alarms: Record<string, AlarmOverride> = {};
+  for (const [name, override] of Object.entries(value)) {
+    if (metricDefinition(name) === undefined) {
+      r.problem(
+        `alarms.${name}`,
+        `is not a metric of the catalogue (known: ${METRICS.map((m) => m.name).join(', ')})`,
+      );
+      continue;
+    }
+    if (typeof override === 'number' && Number.isFinite(override)) {
+      alarms[name] = { threshold: override };
+      continue;
+    }
+    const o = isObject(override) ? override : null;
+    const threshold = o?.threshold;
+    const enabled = o?.enabled;
+    if (
+      o === null ||
+      Object.keys(o).some((k) => k !== 'threshold' && k !== 'enabled') ||
+      (threshold !== undefined && (typeof threshold !== 'number' || !Number.isFinite(threshold))) ||
+      (enabled !== undefined && typeof enabled !== 'boolean')
+    ) {
+      r.problem(
+        `alarms.${name}`,
+        `must be a threshold (a number) or {"threshold"?: number, "enabled"?: true|false}, got ${show(override)}`,
+      );
+      continue;
+    }
+    alarms[name] = {
+      ...(threshold === undefined ? {} : { threshold: threshold as number }),
+      ...(enabled === undefined ? {} : { enabled: enabled as boolean }),
+    };
+  }
+  return alarms;
+}
+
+function readCluster(
+  problems: string[],
+  source: string,
+  value: unknown,
+  i: number,
+): ClusterConfig | null {
+  const name =
+    isObject(value) && typeof value.name === 'string' ? ` (${JSON.stringify(value.name)})` : '';
+  const where = `${source}: clusters[${i}]${name}: `;
+  if (!isObject(value)) {
+    problems.push(`${where}must be an object, got ${show(value)}`);
+    return null;
+  }
+  const r = new Reader(problems, where, value);
+  r.onlyKnown(CLUSTER_FIELDS);
+  const mskClusterArn = r.optionalString(
+    'mskClusterArn',
+    MSK_CLUSTER_ARN,
+    'an Amazon MSK cluster ARN (arn:aws:kafka:REGION:ACCOUNT:cluster/NAME/UUID)',
+  );
+  return {
+    name: r.string(
+      'name',
+      CLUSTER_NAME,
+      `letters, digits and dashes, starting with a letter, at most ${MAX_CLUSTER_NAME_LENGTH} characters`,
+    ),
+    bootstrap: readBootstrap(r),
+    security: readSecurity(r, mskClusterArn),
+    vpc: readVpc(r),
+    ...(mskClusterArn === undefined ? {} : { mskClusterArn }),
+    canary: readCanary(r),
+    policy: r.oneOf('policy', ['strict', 'tolerant'], DEFAULTS.policy),
+    windowMs: r.integer('windowMs', 1000, 3_600_000, DEFAULTS.windowMs),
+    alarms: readAlarms(r),
+    emails: r.strings('emails', EMAIL, 'e-mail addresses', false),
+  };
+}
+
+function duplicatesOf(
+  problems: string[],
+  source: string,
+  clusters: ClusterConfig[],
+  field: 'name' | 'mskClusterArn',
+) {
+  const seen = new Map<string, number>();
+  clusters.forEach((cluster, i) => {
+    const value = cluster[field];
+    if (value === undefined || value === '') return;
+    const first = seen.get(value);
+    if (first === undefined) seen.set(value, i);
+    else {
+      problems.push(
+        `${source}: clusters[${i}] (${JSON.stringify(cluster.name)}): ${field} ${JSON.stringify(value)} is also clusters[${first}]'s: each cluster is listed once`,
+      );
+    }
+  });
+}
+
+/**
+ * Checks a parsed configuration file and fills in the defaults. `source` names the file
+ * in messages. Throws one InputError listing every problem, one per line.
+ */
+export function parseVerifierConfig(raw: unknown, source: string): VerifierConfig {
+  const problems: string[] = [];
+  if (!isObject(raw)) {
+    throw new InputError(
+      `${source}: must be a JSON object with a "clusters" list, got ${show(raw)}`,
+    );
+  }
+  const top = new Reader(problems, `${source}: `, raw);
+  top.onlyKnown(['runRetentionDays', 'schedule', 'clusters']);
+  const runRetentionDays = top.integer('runRetentionDays', 1, 3650, DEFAULTS.runRetentionDays);
+  const scheduleText = raw.schedule ?? DEFAULTS.schedule;
+  const scheduleMinutes =
+    typeof scheduleText === 'string' ? parseSchedule(scheduleText) : undefined;
+  if (scheduleMinutes === undefined) {
+    top.problem(
+      'schedule',
+      `must be a rate such as "1 minute", "5 minutes", "1 hour", or "off", got ${show(scheduleText)}`,
+    );
+  }
+  const list = raw.clusters;
+  if (!Array.isArray(list) || list.length === 0) {
+    top.problem('clusters', `must be a non-empty list of clusters, got ${show(list)}`);
+  }
+  const clusters = (Array.isArray(list) ? list : [])
+    .map((c, i) => readCluster(problems, source, c, i))
+    .filter((c): c is ClusterConfig => c !== null);
+  duplicatesOf(problems, source, clusters, 'name');
+  duplicatesOf(problems, source, clusters, 'mskClusterArn');
+  if (problems.length > 0) {
+    throw new InputError(problems.join('\n'));
+  }
+  return { runRetentionDays, scheduleMinutes: scheduleMinutes ?? null, clusters };
+}

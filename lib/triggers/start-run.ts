@@ -1,0 +1,155 @@
+import { CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+
+export interface StartRunProps {
+  /** The verification state machine: started once per cluster and upgrade. */
+  readonly run: sfn.IStateMachine;
+  /** The run store: the upgrade-finished markers go under `upgrades/`. */
+  readonly runStore: s3.IBucket;
+}
+
+/**
+ * The error a duplicate name gives. The optimized `states:startExecution` integration
+ * and the AWS SDK integration name service errors differently
+ * (`StepFunctions.…` / `Sfn.…`); both are caught, so whichever this account's Step
+ * Functions raises means "this upgrade already has its run".
+ */
+const EXECUTION_EXISTS = [
+  'StepFunctions.ExecutionAlreadyExistsException',
+  'Sfn.ExecutionAlreadyExistsException',
+];
+
+/**
+ * From a StartRunInput (`{cluster, upgradeKey, trigger}`) to a RunInput: adds
+ * `upgradeHash` (md5 of the key), `runId` (`<cluster>-<hash>`, the execution name) and
+ * `finishedMarker` (where the upgrade's end is recorded). functions/core/config/events.ts
+ * computes the same names for the handlers.
+ */
+function deriveRun(scope: Construct, bucketName: string): sfn.Chain {
+  const hash = new sfn.Pass(scope, 'HashUpgradeKey', {
+    parameters: {
+      'cluster.$': '$.cluster',
+      'upgradeKey.$': '$.upgradeKey',
+      'trigger.$': '$.trigger',
+      'upgradeHash.$': "States.Hash($.upgradeKey, 'MD5')",
+    },
+  });
+  const name = new sfn.Pass(scope, 'NameRun', {
+    parameters: {
+      'cluster.$': '$.cluster',
+      'upgradeKey.$': '$.upgradeKey',
+      'trigger.$': '$.trigger',
+      'upgradeHash.$': '$.upgradeHash',
+      'runId.$': "States.Format('{}-{}', $.cluster, $.upgradeHash)",
+      finishedMarker: {
+        bucket: bucketName,
+        'key.$': "States.Format('upgrades/{}/{}/finished.json', $.cluster, $.upgradeHash)",
+      },
+    },
+  });
+  return hash.next(name);
+}
+
+/** An Express state machine that logs every execution, with its data, for 90 days, and traces. */
+function expressMachine(scope: Construct, id: string, definition: sfn.IChainable, comment: string) {
+  const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+    retention: logs.RetentionDays.THREE_MONTHS,
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+  const machine = new sfn.StateMachine(scope, id, {
+    stateMachineType: sfn.StateMachineType.EXPRESS,
+    definitionBody: sfn.DefinitionBody.fromChainable(definition),
+    comment,
+    timeout: Duration.minutes(1),
+    tracingEnabled: true,
+    logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+  });
+  Validations.of(machine).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'CloudWatch Logs delivery (logs:CreateLogDelivery and its kin) and X-Ray (xray:PutTraceSegments) act on no resource ARN: Resource * is what they accept.',
+  });
+  return machine;
+}
+
+/**
+ * cdk-nag names the wildcard finding by the bucket's logical id
+ * (`Resource::<Bucket.Arn>/upgrades/*`); a bucket from another stack has none to name.
+ */
+function acknowledgeMarkerWildcard(machine: sfn.StateMachine, bucket: s3.IBucket): void {
+  const cfnBucket = bucket.node.defaultChild;
+  if (!(cfnBucket instanceof CfnElement)) return;
+  Validations.of(machine).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::<${Stack.of(cfnBucket).getLogicalId(cfnBucket)}.Arn>/upgrades/*]`,
+    reason:
+      'finish-upgrade writes one marker object per upgrade, named by the cluster and upgrade it learns from the event: it may put objects under upgrades/ only, nowhere else in the run store.',
+  });
+}
+
+/**
+ * Where every trigger ends: two small Express state machines, pure Step Functions (no
+ * Lambda), that keep the event contract (docs/aws.md, "Event contract").
+ *
+ * - `startRun` names the run `<cluster>-<md5(upgradeKey)>` and starts the verification
+ *   state machine under that name. A repeated event, or the same MSK operation seen by
+ *   both CloudTrail and msk-watch, gives the same name: Step Functions refuses it
+ *   (ExecutionAlreadyExists), which start-run takes as "already started" and succeeds.
+ * - `finishUpgrade` records that an upgrade is over: it writes
+ *   `upgrades/<cluster>/<hash>/finished.json` to the run store. The run checks for that
+ *   marker between canary slices and then settles; it stops at `canary.maxDuration`
+ *   whatever happens.
+ */
+export class StartRun extends Construct {
+  readonly startRun: sfn.StateMachine;
+  readonly finishUpgrade: sfn.StateMachine;
+
+  constructor(scope: Construct, id: string, props: StartRunProps) {
+    super(scope, id);
+    const bucketName = props.runStore.bucketName;
+
+    const start = new tasks.StepFunctionsStartExecution(this, 'StartVerification', {
+      stateMachine: props.run,
+      name: sfn.JsonPath.stringAt('$.runId'),
+      input: sfn.TaskInput.fromJsonPathAt('$'),
+      integrationPattern: sfn.IntegrationPattern.REQUEST_RESPONSE,
+      resultPath: '$.execution',
+    });
+    start.addCatch(
+      new sfn.Succeed(this, 'AlreadyStarted', { comment: 'this upgrade has its run' }),
+      {
+        errors: EXECUTION_EXISTS,
+        resultPath: '$.duplicate',
+      },
+    );
+    this.startRun = expressMachine(
+      this,
+      'StartRunMachine',
+      deriveRun(new Construct(this, 'Start'), bucketName).next(start),
+      'kafka-upgrade-verifier start-run: one verification run per cluster and upgrade',
+    );
+
+    const mark = new tasks.CallAwsService(this, 'WriteFinishedMarker', {
+      service: 's3',
+      action: 'putObject',
+      parameters: {
+        Bucket: bucketName,
+        'Key.$': '$.finishedMarker.key',
+        'Body.$': 'States.JsonToString($)',
+        ContentType: 'application/json',
+      },
+      iamResources: [props.runStore.arnForObjects('upgrades/*')],
+      resultPath: '$.marker',
+    });
+    this.finishUpgrade = expressMachine(
+      this,
+      'FinishUpgradeMachine',
+      deriveRun(new Construct(this, 'Finish'), bucketName).next(mark),
+      'kafka-upgrade-verifier finish-upgrade: records that an upgrade is over',
+    );
+    acknowledgeMarkerWildcard(this.finishUpgrade, props.runStore);
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * Alarms and dashboards, per cluster, built from the metric catalogue: one alarm per
+ * wanted metric with the config's overrides, actions on the alert topic, a runbook page
+ * that exists, a composite alarm, and a dashboard that shows every catalogue metric.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import { METRICS } from '../../../functions/core/metrics/catalogue.js';
+import { wantedAlarms } from '../../../lib/monitoring/cluster-alarms.js';
+import {
+  DASHBOARD_ROWS,
+  metricsMissingFromDashboard,
+} from '../../../lib/monitoring/cluster-dashboard.js';
+import { kebabCase, runbookPath } from '../../../lib/monitoring/runbooks.js';
+import { SYNTH_TIMEOUT_MS, synthTemplate, testConfig } from './fixtures.js';
+
+const REPO = join(import.meta.dirname, '../../..');
+const TOPIC = { Ref: Match.stringLikeRegexp('^AlertsTopic') };
+
+describe('per-cluster alarms and dashboards', { timeout: SYNTH_TIMEOUT_MS }, () => {
+  let template: Template;
+  beforeAll(() => {
+    template = synthTemplate();
+  }, SYNTH_TIMEOUT_MS);
+
+  const [payments, orders] = testConfig().clusters;
+
+  it('alarms on every metric the catalogue wants, per cluster, with the config overrides', () => {
+    const defaults = METRICS.filter((m) => m.alarm.wanted).map((m) => m.name);
+    expect(wantedAlarms(orders!).map((a) => a.definition.name)).toEqual(defaults);
+    const paymentsAlarms = new Map(
+      wantedAlarms(payments!).map((a) => [a.definition.name, a.threshold]),
+    );
+    expect(paymentsAlarms.has('LeaderSkew')).toBe(false); // enabled: false
+    expect(paymentsAlarms.get('ProduceErrors')).toBe(10); // enabled: true, not a default alarm
+    expect(paymentsAlarms.get('MaxUnavailableMs')).toBe(30_000);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', defaults.length * 2);
+  });
+
+  it.each(METRICS.filter((m) => m.alarm.wanted).map((m) => m))(
+    'alarms on $name for a cluster as the catalogue says, notifying on ALARM and OK',
+    (metric) => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: `KafkaUpgradeVerifier.orders.${metric.name}`,
+        Namespace: 'KafkaUpgradeVerifier',
+        MetricName: metric.name,
+        Dimensions: [{ Name: 'Cluster', Value: 'orders' }],
+        Statistic: metric.alarm.statistic,
+        Period: 300,
+        Threshold: metric.alarm.threshold,
+        ComparisonOperator: metric.alarm.comparison,
+        TreatMissingData: metric.alarm.treatMissingData,
+        EvaluationPeriods: 1,
+        AlarmActions: [TOPIC],
+        OKActions: [TOPIC],
+        AlarmDescription: Match.stringLikeRegexp(
+          `Runbook: ${runbookPath(metric.name)}\\. What to do: `,
+        ),
+      });
+    },
+  );
+
+  it('overrides a threshold and turns a dashboard-only metric into an alarm', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'KafkaUpgradeVerifier.payments.MaxUnavailableMs',
+      Threshold: 30_000,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'KafkaUpgradeVerifier.payments.ProduceErrors',
+      Threshold: 10,
+      AlarmDescription: Match.stringLikeRegexp('ProduceErrors above 10'),
+    });
+  });
+
+  it('has a runbook page for every metric that can alarm', () => {
+    for (const metric of METRICS.filter((m) => m.alarm.wanted || m.name === 'ProduceErrors')) {
+      expect(existsSync(join(REPO, runbookPath(metric.name))), runbookPath(metric.name)).toBe(true);
+    }
+    expect(kebabCase('EndToEndLatencyP99Ms')).toBe('end-to-end-latency-p99-ms');
+  });
+
+  it('has a composite alarm per cluster that is in ALARM while any of its alarms is', () => {
+    template.resourceCountIs('AWS::CloudWatch::CompositeAlarm', 2);
+    template.hasResourceProperties('AWS::CloudWatch::CompositeAlarm', {
+      AlarmName: 'KafkaUpgradeVerifier.orders.Any',
+      AlarmRule: Match.objectLike({
+        'Fn::Join': Match.arrayWith([Match.arrayWith([Match.stringLikeRegexp('ALARM\\(')])]),
+      }),
+    });
+  });
+
+  it('shows every catalogue metric on one dashboard row, once', () => {
+    expect(metricsMissingFromDashboard()).toEqual([]);
+    const shown = DASHBOARD_ROWS.flatMap((row) => [...row.left, ...(row.right ?? [])]);
+    expect(new Set(shown).size).toBe(shown.length);
+    expect(shown.every((name) => METRICS.some((m) => m.name === name))).toBe(true);
+  });
+
+  it('builds a dashboard per cluster with a graph per row and the alarm status', () => {
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 2);
+    const dashboards = template.findResources('AWS::CloudWatch::Dashboard', {
+      Properties: { DashboardName: 'KafkaUpgradeVerifier-payments' },
+    });
+    const body = JSON.stringify(Object.values(dashboards)[0]?.Properties.DashboardBody);
+    for (const row of DASHBOARD_ROWS) expect(body).toContain(row.title);
+    for (const metric of METRICS) {
+      expect(body).toContain(`\\"${metric.name}\\",\\"Cluster\\",\\"payments\\"`);
+    }
+    expect(body).toContain('\\"type\\":\\"alarm\\"');
+  });
+});
