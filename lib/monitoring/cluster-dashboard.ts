@@ -34,7 +34,7 @@ export const DASHBOARD_ROWS: ReadonlyArray<{
     title: 'Reachability',
     left: [
       'UnreachableBrokers',
-      'UnreachableBootstrapEndpoints',
+      'UnreachableBootstrap',
       'DnsFailures',
       'BrokerAddressChanges',
       'IpLiteralEndpoints',

@@ -3,14 +3,6 @@
  * one page per metric (docs/runbooks/README.md).
  */
 
-/**
- * Pages named otherwise than their metric. The catalogue calls the metric
- * UnreachableBootstrapEndpoints; the runbooks call it UnreachableBootstrap.
- */
-const PAGE_NAMED_OTHERWISE: Readonly<Record<string, string>> = {
-  UnreachableBootstrapEndpoints: 'unreachable-bootstrap',
-};
-
 /** `EndToEndLatencyP99Ms` → `end-to-end-latency-p99-ms`. */
 export function kebabCase(name: string): string {
   return name
@@ -21,5 +13,5 @@ export function kebabCase(name: string): string {
 
 /** The repository path of a metric's runbook page. */
 export function runbookPath(metricName: string): string {
-  return `docs/runbooks/${PAGE_NAMED_OTHERWISE[metricName] ?? kebabCase(metricName)}.md`;
+  return `docs/runbooks/${kebabCase(metricName)}.md`;
 }

@@ -247,7 +247,7 @@ export const METRICS: readonly MetricDefinition[] = [
     alarm: alarmAbove(0),
   },
   {
-    name: 'UnreachableBootstrapEndpoints',
+    name: 'UnreachableBootstrap',
     unit: 'Count',
     description:
       'Bootstrap endpoints, as clients are configured with them, unreachable at the end.',

@@ -124,7 +124,7 @@ describe('the metrics catalogue', () => {
 
   it('also covers the reachability and balance totals the spec reports beyond DESIGN.md', () => {
     for (const name of [
-      'UnreachableBootstrapEndpoints',
+      'UnreachableBootstrap',
       'PreferredLeaderRatio',
       'CheckedPartitions',
       'InconsistentOffsets',
@@ -176,7 +176,7 @@ describe('the metrics catalogue', () => {
       'InconsistentOffsets',
       'OutOfOrderMessages',
       'UnreachableBrokers',
-      'UnreachableBootstrapEndpoints',
+      'UnreachableBootstrap',
       'OfflinePartitions',
       'VerificationFailed',
     ]) {
@@ -291,7 +291,7 @@ describe('metricsFromReport', () => {
   it('reads spec-shaped reachability and balance totals', () => {
     expect(values(fullReport())).toMatchObject({
       UnreachableBrokers: 1,
-      UnreachableBootstrapEndpoints: 0,
+      UnreachableBootstrap: 0,
       DnsFailures: 1,
       BrokerAddressChanges: 2,
       IpLiteralEndpoints: 3,
