@@ -1,6 +1,7 @@
 /** The CLI's sub-commands, each in its own module. */
 import { analyzeCommand } from './analyze.js';
 import { localClusterCommand } from './local-cluster.js';
+import { runCommand } from './run.js';
 
 export interface Command {
   /** One line for the usage text. */
@@ -12,6 +13,7 @@ export interface Command {
 export const commands: Record<string, Command> = {
   analyze: analyzeCommand,
   'local-cluster': localClusterCommand,
+  run: runCommand,
 };
 
 export function usage(): string {
