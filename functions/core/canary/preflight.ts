@@ -199,6 +199,15 @@ export async function preflight(
     );
   } catch (error) {
     if (error instanceof CanaryPreflightError) throw error;
+    const unresolved = /ENOTFOUND (\S+)/.exec((error as Error).message)?.[1];
+    if (unresolved !== undefined) {
+      throw new CanaryPreflightError(
+        `the cluster at ${connection.bootstrap} answered, but advertises a broker as ${unresolved}, a name that does not resolve ` +
+          `${connection.dnsServer === undefined ? 'through the system resolver' : `through DNS server ${connection.dnsServer}`}. ` +
+          'Clients reach brokers by their advertised names: give the DNS server that serves them with --dns-server HOST:PORT, or fix the brokers’ advertised.listeners.',
+        { cause: error },
+      );
+    }
     throw new CanaryPreflightError(
       `the cluster at ${connection.bootstrap} did not answer a metadata request: ${(error as Error).message}. ` +
         'Check that the bootstrap is a Kafka client listener and the cluster is healthy.',

@@ -176,13 +176,17 @@ export async function ensureCanaryTopic(
     },
     `the reassignment of ${topic} that makes broker(s) ${idle.join(', ')} preferred leaders`,
   );
-  return {
-    topic,
-    placement: await currentPlacement(admin, topic),
-    brokers,
-    created: false,
-    reassigned: true,
-  };
+  // The reassignment is done; wait until the metadata every client sees shows it.
+  let placementNow = placement;
+  await pollUntil(
+    timeoutMs,
+    async () => {
+      placementNow = await currentPlacement(admin, topic);
+      return JSON.stringify(placementNow) === JSON.stringify(wanted);
+    },
+    `the metadata of ${topic} to show the new replica order ${JSON.stringify(wanted)} (it shows ${JSON.stringify(placementNow)})`,
+  );
+  return { topic, placement: placementNow, brokers, created: false, reassigned: true };
 }
 
 /**

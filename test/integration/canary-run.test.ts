@@ -1,0 +1,239 @@
+/**
+ * `kafka-upgrade-verifier run` against the shared integration cluster: a short run as
+ * a user runs it, and the failure paths that must stop it before it writes anything.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import dgram from 'node:dgram';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { ensureCanaryTopic } from '../../functions/core/canary/topic.js';
+import { brokersLeadingNothing } from '../../functions/core/canary/placement.js';
+import { kafkaFor, randomTopic, testCluster, trackClients } from './helpers.js';
+import { identity, readHistory, runCli } from './canary/cli.js';
+
+const cluster = testCluster();
+const track = trackClients();
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function outDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'kuv-it-run-'));
+  dirs.push(d);
+  return join(d, 'run');
+}
+
+const connectionArgs = [
+  '--bootstrap',
+  cluster.bootstrap,
+  ...(cluster.dnsServer === null ? [] : ['--dns-server', cluster.dnsServer]),
+];
+
+describe('run', () => {
+  it('a 20 s canary + 5 s settle passes: folder complete, every acked record read back and consumed', async () => {
+    const out = outDir();
+    const topic = randomTopic('kuv-it-canary');
+    const began = Date.now();
+    const r = await runCli([
+      'run',
+      ...connectionArgs,
+      '--topic',
+      topic,
+      '--duration',
+      '20s',
+      '--settle',
+      '5s',
+      '--slice',
+      '10s',
+      '--out',
+      out,
+      '--format',
+      'json',
+    ]);
+    const tookMs = Date.now() - began;
+    expect(r.stderr).not.toContain('\x1b'); // not a TTY: plain progress lines
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as {
+      verdict: string;
+      totals: { produced: number; acked: number } & Record<string, number>;
+      partitions: unknown[];
+    };
+    expect(report.verdict).toBe('pass');
+    for (const f of ['history.jsonl.gz', 'report.json', 'summary.txt']) {
+      expect(existsSync(join(out, f)), f).toBe(true);
+    }
+    expect(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'))).toEqual(report);
+    expect(readFileSync(join(out, 'summary.txt'), 'utf8')).toMatch(/VERDICT: PASS/);
+
+    const history = readHistory(join(out, 'history.jsonl.gz'));
+    const run = history.filter((h) => h.type === 'run');
+    expect(run[0]).toMatchObject({ topic, producerMode: 'idempotent', partitions: 6 });
+    expect(run.at(-1)).toMatchObject({ closing: true, runId: run[0]!.runId });
+    expect(typeof run.at(-1)!.endedAt).toBe('number');
+    expect(history.filter((h) => h.type === 'slice').length).toBeGreaterThanOrEqual(3);
+
+    // 20 s / 100 ms × 6 partitions = 1200 sends; allow for a slow machine.
+    const partitions = report.partitions.length;
+    expect(partitions).toBe(6);
+    const expected = (20_000 / 100) * partitions;
+    expect(report.totals.produced).toBeGreaterThan(expected * 0.8);
+    expect(report.totals.produced).toBeLessThanOrEqual(expected + partitions * 2);
+    expect(report.totals).toMatchObject({ lost: 0, duplicates: 0, failed: 0, skipped: 0 });
+
+    const acked = new Set(
+      history.filter((h) => h.type === 'produce' && h.ok === true).map(identity),
+    );
+    const logged = new Set(history.filter((h) => h.type === 'log').map(identity));
+    const consumed = new Set(history.filter((h) => h.type === 'consume').map(identity));
+    expect(acked.size).toBe(report.totals.acked);
+    expect([...acked].filter((id) => !logged.has(id))).toEqual([]);
+    expect([...acked].filter((id) => !consumed.has(id))).toEqual([]);
+    process.stderr.write(
+      `run 20s+5s: ${tookMs} ms wall, ${report.totals.produced} produced (${(report.totals.produced / 20).toFixed(1)}/s)\n`,
+    );
+  });
+
+  it('an at-least-once run of 8 s passes too and says so in its run record', async () => {
+    const out = outDir();
+    const r = await runCli([
+      'run',
+      ...connectionArgs,
+      '--topic',
+      randomTopic('kuv-it-canary'),
+      '--producer',
+      'at-least-once',
+      '--duration',
+      '8s',
+      '--settle',
+      '2s',
+      '--out',
+      out,
+      '--quiet',
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/VERDICT: PASS/);
+    expect(readHistory(join(out, 'history.jsonl.gz'))[0]).toMatchObject({
+      type: 'run',
+      producerMode: 'at-least-once',
+    });
+  });
+});
+
+describe('run refuses a cluster it cannot use, before writing anything (exit 2, no report)', () => {
+  async function refused(args: string[], message: RegExp, maxMs = 15_000) {
+    const out = outDir();
+    const began = Date.now();
+    const r = await runCli(['run', ...args, '--duration', '5s', '--out', out]);
+    expect(r.stderr).toMatch(message);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(existsSync(join(out, 'report.json'))).toBe(false);
+    expect(existsSync(join(out, 'summary.txt'))).toBe(false);
+    expect(Date.now() - began).toBeLessThan(maxMs);
+  }
+
+  it('nothing listening at the bootstrap address', async () => {
+    await refused(
+      ['--bootstrap', '127.0.0.1:9', '--dns-server', cluster.dnsServer ?? '127.0.0.1:53'],
+      /cannot connect to bootstrap 127\.0\.0\.1:9: nothing listens there \(ECONNREFUSED\)/,
+    );
+  });
+
+  it.skipIf(cluster.dnsServer === null)('a broker name the DNS server does not know', async () => {
+    await refused(
+      ['--bootstrap', 'no-such-broker.kafka.test:9092', '--dns-server', cluster.dnsServer!],
+      /bootstrap name no-such-broker\.kafka\.test does not resolve: DNS server 127\.0\.0\.1:\d+ has no address for it/,
+    );
+  });
+
+  it('a DNS server that does not answer', async () => {
+    // A UDP socket that reads queries and never answers.
+    const silent = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', resolve));
+    const port = silent.address().port;
+    try {
+      await refused(
+        ['--bootstrap', 'broker-1.kafka.test:9092', '--dns-server', `127.0.0.1:${port}`],
+        new RegExp(
+          `DNS server 127\\.0\\.0\\.1:${port} did not answer when asked for broker-1\\.kafka\\.test \\(ETIMEOUT\\)`,
+        ),
+      );
+    } finally {
+      silent.close();
+    }
+  });
+
+  it('a canary topic that exists with replication factor 1', async () => {
+    const kafka = kafkaFor(cluster);
+    const admin = track(kafka.admin());
+    await admin.connect();
+    const topic = randomTopic('kuv-it-rf1');
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: 6, replicationFactor: 1 }],
+      waitForLeaders: false,
+    });
+    await refused(
+      [...connectionArgs, '--topic', topic],
+      new RegExp(
+        `the canary topic ${topic} exists with replication factor 1: a broker restart takes its partitions offline`,
+      ),
+      30_000,
+    );
+  });
+});
+
+describe('canary topic adoption', () => {
+  it('moves replicas so that a broker leading no partition (one added since) becomes a preferred leader', async () => {
+    const kafka = kafkaFor(cluster);
+    const admin = track(kafka.admin());
+    await admin.connect();
+    const brokers = (await admin.describeCluster()).brokers.map((b) => b.nodeId).sort();
+    if (brokers.length < 3) expect.fail('needs a cluster of 3 brokers');
+    const topic = randomTopic('kuv-it-adopt');
+    // Broker 3 leads nothing, as if it joined after the topic was made.
+    await admin.createTopics({
+      topics: [
+        {
+          topic,
+          replicaAssignment: [
+            { partition: 0, replicas: [1, 2, 3] },
+            { partition: 1, replicas: [2, 3, 1] },
+            { partition: 2, replicas: [1, 3, 2] },
+            { partition: 3, replicas: [2, 1, 3] },
+          ],
+        },
+      ],
+      waitForLeaders: false,
+    });
+    const adopted = await ensureCanaryTopic(admin, { topic, brokers });
+    expect(adopted).toMatchObject({ created: false, reassigned: true });
+    expect(brokersLeadingNothing(brokers, adopted.placement)).toEqual([]);
+    const again = await ensureCanaryTopic(admin, { topic, brokers });
+    expect(again).toMatchObject({ created: false, reassigned: false });
+  });
+
+  it('creates a fresh topic with 2 × brokers partitions, RF 3 and min.insync.replicas 2', async () => {
+    const kafka = kafkaFor(cluster);
+    const admin = track(kafka.admin());
+    await admin.connect();
+    const brokers = (await admin.describeCluster()).brokers.map((b) => b.nodeId);
+    const topic = randomTopic('kuv-it-fresh');
+    const made = await ensureCanaryTopic(admin, { topic, brokers });
+    expect(made.created).toBe(true);
+    expect(made.placement).toHaveLength(2 * brokers.length);
+    expect(brokersLeadingNothing(brokers, made.placement)).toEqual([]);
+    const configs = await admin.describeConfigs({
+      resources: [{ type: 2, name: topic, configNames: ['min.insync.replicas', 'retention.ms'] }],
+      includeSynonyms: false,
+    });
+    const entries = Object.fromEntries(
+      configs.resources[0]!.configEntries.map((e) => [e.configName, e.configValue]),
+    );
+    expect(entries).toEqual({ 'min.insync.replicas': '2', 'retention.ms': '3600000' });
+  });
+});
