@@ -9,7 +9,11 @@ import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
+import { runCanary } from '../../functions/core/canary/run.js';
+import { MemorySink } from '../../functions/core/canary/sink.js';
 import { ensureCanaryTopic } from '../../functions/core/canary/topic.js';
+import { analyzeLines } from '../../functions/core/history/index.js';
+import type { Emit, RunMonitor } from '../../functions/core/probe/monitor.js';
 import { brokersLeadingNothing } from '../../functions/core/canary/placement.js';
 import { kafkaFor, randomTopic, testCluster, trackClients } from './helpers.js';
 import { identity, readHistory, runCli } from './canary/cli.js';
@@ -235,5 +239,86 @@ describe('canary topic adoption', () => {
       configs.resources[0]!.configEntries.map((e) => [e.configName, e.configValue]),
     );
     expect(entries).toEqual({ 'min.insync.replicas': '2', 'retention.ms': '3600000' });
+  });
+});
+
+describe('runCanary in-process (what a Lambda driver calls)', () => {
+  class RecordingMonitor implements RunMonitor {
+    readonly calls: string[] = [];
+    ticks = 0;
+    constructor(
+      readonly name: string,
+      private readonly failTicks = false,
+    ) {}
+    async baseline(emit: Emit) {
+      this.calls.push('baseline');
+      emit({ type: 'monitor-test', monitor: this.name, phase: 'baseline' });
+    }
+    async tick(_emit: Emit, now: number) {
+      expect(Number.isInteger(now)).toBe(true);
+      this.ticks += 1;
+      this.calls.push('tick');
+      if (this.failTicks) throw new Error('probe exploded');
+    }
+    async after(emit: Emit) {
+      this.calls.push('after');
+      emit({ type: 'monitor-test', monitor: this.name, phase: 'after' });
+    }
+    state() {
+      return { ticks: this.ticks };
+    }
+    async close() {
+      this.calls.push('close');
+    }
+  }
+
+  it('calls every monitor: baseline, ~1 tick/s through canary and settle, after, state per slice, close; Ctrl-C (stopCanary) ends the canary early', async () => {
+    const kafka = kafkaFor(cluster);
+    const admin = track(kafka.admin());
+    await admin.connect();
+    const brokers = (await admin.describeCluster()).brokers.map((b) => b.nodeId);
+    const sink = new MemorySink();
+    const good = new RecordingMonitor('recorder');
+    const bad = new RecordingMonitor('exploding', true);
+    const stopCanary = new AbortController();
+    setTimeout(() => stopCanary.abort(), 9000);
+    const state = await runCanary(
+      { kafka, sink, monitors: [good, bad], stopCanary: stopCanary.signal },
+      {
+        runId: `r-it-${Date.now()}`,
+        cluster: 'it',
+        topic: randomTopic('kuv-it-canary'),
+        group: randomTopic('kuv-it-group'),
+        mode: 'idempotent',
+        intervalMs: 100,
+        durationMs: 300_000,
+        settleMs: 2000,
+        brokers,
+        sliceMs: 2000,
+      },
+    );
+    expect(state.phase).toBe('done');
+    expect(state.canaryEndsAt - state.canaryStartedAt).toBeLessThan(15_000);
+    for (const m of [good, bad]) {
+      expect(m.calls[0]).toBe('baseline');
+      expect(m.calls.slice(-2)).toEqual(['after', 'close']);
+      expect(m.ticks).toBeGreaterThanOrEqual(3);
+      expect(state.monitors[m.name]).toEqual({ ticks: m.ticks });
+    }
+    expect(state.lastError?.error).toMatch(/^monitor exploding tick: probe exploded$/);
+    expect(sink.closed).toBe(true);
+    expect(sink.flushed).toBe(sink.records.length);
+    const types = sink.records.map((r) => r.type);
+    expect(types[0]).toBe('run');
+    expect(types.at(-1)).toBe('run');
+    expect(types.filter((t) => t === 'monitor-test')).toHaveLength(4);
+    expect(types.filter((t) => t === 'slice').length).toBe(state.slices);
+    const report = analyzeLines(
+      sink.records.map((r) => JSON.stringify(r)),
+      { policy: 'strict', windowMs: 300_000 },
+    );
+    expect(report.verdict).toBe('pass');
+    expect(report.totals.acked).toBe(state.counters.acked);
+    expect(state.counters.logged).toBe(state.counters.acked);
   });
 });
