@@ -18,31 +18,24 @@ export function defaultGroup(topic: string): string {
 }
 
 /**
- * Points the group at the run's first offsets before any member joins, so it reads
- * exactly this run's part of the topic: neither older runs' records nor (a fresh
- * group starting at "latest" after the producer began) a gap at the start.
+ * Refuses a group that has members right now (another run, or an application, using
+ * the same group would share the partitions and the measurement would mean nothing).
  */
-export async function positionGroup(admin: Admin, state: SliceState): Promise<void> {
-  try {
-    await admin.setOffsets({
-      groupId: state.group,
-      topic: state.topic,
-      partitions: state.firstOffsets.map((offset, partition) => ({
-        partition,
-        offset: String(offset),
-      })),
-    });
-  } catch (error) {
+export async function checkGroupIdle(admin: Admin, group: string): Promise<void> {
+  const { groups } = await admin.describeGroups([group]);
+  const members = groups[0]?.members.length ?? 0;
+  if (members > 0) {
     throw new CanaryPreflightError(
-      `cannot position consumer group ${state.group} at the run's start (${(error as Error).message}). ` +
-        'Does another run or application use this group right now? Wait for it to end, or pass --group NAME.',
-      { cause: error },
+      `consumer group ${group} has ${members} member(s) right now (state ${groups[0]!.state}): another run or an application uses it. ` +
+        'Wait for it to end, or pass --group NAME for a group of this run alone.',
     );
   }
 }
 
 export class CanaryConsumer {
   private memberId: string;
+  private assigned: number[] = [];
+  private fetches = 0;
   private joined: Promise<void>;
   private markJoined: () => void = () => {};
 
@@ -58,7 +51,11 @@ export class CanaryConsumer {
     });
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
       this.memberId = event.payload.memberId;
+      this.assigned = event.payload.memberAssignment[state.topic] ?? [];
       this.markJoined();
+    });
+    consumer.on(consumer.events.FETCH_START, () => {
+      this.fetches += 1;
     });
     consumer.on(consumer.events.CRASH, (event) => {
       state.lastError = {
@@ -126,9 +123,40 @@ export class CanaryConsumer {
     });
     try {
       await Promise.race([this.joined, timedOut]);
+      if (!state.groupPositioned) await this.positionAtRunStart(joinTimeoutMs);
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Once per run, before the producer starts: moves the group to the run's first
+   * offsets (kafkajs commits a seek at once), so it reads exactly this run's part of
+   * the topic — neither older runs' records nor, for a new group that would start at
+   * "latest", a gap at the start. Later joins (a rebalance, the next slice) resume from
+   * the group's commits, so a redelivery is the group's, never ours.
+   */
+  private async positionAtRunStart(timeoutMs: number): Promise<void> {
+    const { state } = this;
+    for (const partition of this.assigned) {
+      this.consumer.seek({
+        topic: state.topic,
+        partition,
+        offset: String(state.firstOffsets[partition] ?? 0),
+      });
+    }
+    // A seek is applied (and committed) at the start of the next fetch.
+    const target = this.fetches + 2;
+    const deadline = Date.now() + timeoutMs;
+    while (this.fetches < target) {
+      if (Date.now() > deadline) {
+        throw new CanaryRunError(
+          `consumer group ${state.group} did not fetch within ${timeoutMs} ms after joining; check the brokers' health.`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    state.groupPositioned = true;
   }
 
   /** Commits what was received and leaves the group. */

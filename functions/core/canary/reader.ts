@@ -33,22 +33,24 @@ export async function readBack(
   let logged = 0;
   if (complete()) return { logged, endOffsets: ends };
 
-  // A throw-away group positioned at the first offsets (kafkajs has no assign()).
+  // A throw-away group (kafkajs has no assign()) that seeks to the first offsets when it
+  // joins; anything fetched before the seek lands is below them and skipped.
   const groupId = `kuv-reader-${state.runId}-${Date.now().toString(36)}`;
-  await admin.setOffsets({
-    groupId,
-    topic: state.topic,
-    partitions: state.firstOffsets.map((offset, partition) => ({
-      partition,
-      offset: String(offset),
-    })),
-  });
   const consumer = kafka.consumer({
     groupId,
     sessionTimeout: 10_000,
     heartbeatInterval: 1000,
     maxWaitTimeInMs: 200,
     allowAutoTopicCreation: false,
+  });
+  consumer.on(consumer.events.GROUP_JOIN, (event) => {
+    for (const partition of event.payload.memberAssignment[state.topic] ?? []) {
+      consumer.seek({
+        topic: state.topic,
+        partition,
+        offset: String(state.firstOffsets[partition] ?? 0),
+      });
+    }
   });
   let timer: NodeJS.Timeout | undefined;
   try {

@@ -8,7 +8,7 @@
 import type { Admin, Kafka } from 'kafkajs';
 
 import type { Emit, RunMonitor } from '../probe/monitor.js';
-import { CanaryConsumer, positionGroup } from './consumer.js';
+import { CanaryConsumer, checkGroupIdle } from './consumer.js';
 import { CanaryProducer } from './producer.js';
 import { readBack } from './reader.js';
 import type { HistorySink } from './sink.js';
@@ -133,6 +133,7 @@ export class CanarySession {
     const admin = await this.adminClient();
     this.topic = await ensureCanaryTopic(admin, { topic: options.topic, brokers: options.brokers });
     const partitions = this.topic.placement.length;
+    await checkGroupIdle(admin, options.group);
     const startedAt = Date.now();
     this.emit({
       type: 'run',
@@ -166,12 +167,12 @@ export class CanarySession {
       settleEndsAt: null,
       firstOffsets,
       nextSeq: new Array<number>(partitions).fill(0),
+      groupPositioned: false,
       consumedUpTo: new Array<number>(partitions).fill(-1),
       counters: emptyCounters(),
       lastError: null,
       monitors: {},
     };
-    await positionGroup(admin, state);
     this.note(`baseline: ${this.monitors.length} monitor(s)`);
     for (const monitor of this.monitors) {
       await monitor

@@ -55,6 +55,8 @@ export interface SliceState {
   firstOffsets: number[];
   /** Per partition: the seq of the next message to send. */
   nextSeq: number[];
+  /** True once the consumer group was moved to `firstOffsets` (done once per run). */
+  groupPositioned: boolean;
   /** Per partition: one past the highest offset the group delivered to us (-1: nothing yet). */
   consumedUpTo: number[];
   counters: CanaryCounters;

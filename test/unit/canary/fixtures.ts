@@ -21,6 +21,7 @@ export function sampleState(overrides: Partial<SliceState> = {}): SliceState {
     settleEndsAt: null,
     firstOffsets: [10, 0, 7],
     nextSeq: [120, 121, 119],
+    groupPositioned: true,
     consumedUpTo: [129, -1, 125],
     counters: { ...emptyCounters(), sent: 360, acked: 357, failed: 1, consumed: 340 },
     lastError: { at: 1_763_900_030_000, partition: 1, error: 'REQUEST_TIMED_OUT' },
