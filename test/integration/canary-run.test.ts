@@ -33,6 +33,17 @@ function outDir(): string {
   return join(d, 'run');
 }
 
+/** A client of the shared cluster, its connected admin (disconnected after the test), its broker ids. */
+async function connect() {
+  const kafka = kafkaFor(cluster);
+  const admin = track(kafka.admin());
+  await admin.connect();
+  const brokers = (await admin.describeCluster()).brokers
+    .map((b) => b.nodeId)
+    .sort((a, b) => a - b);
+  return { kafka, admin, brokers };
+}
+
 const connectionArgs = [
   '--bootstrap',
   cluster.bootstrap,
@@ -175,9 +186,7 @@ describe('run refuses a cluster it cannot use, before writing anything (exit 2, 
   });
 
   it('a canary topic that exists with replication factor 1', async () => {
-    const kafka = kafkaFor(cluster);
-    const admin = track(kafka.admin());
-    await admin.connect();
+    const { admin } = await connect();
     const topic = randomTopic('kuv-it-rf1');
     await admin.createTopics({
       topics: [{ topic, numPartitions: 6, replicationFactor: 1 }],
@@ -195,10 +204,7 @@ describe('run refuses a cluster it cannot use, before writing anything (exit 2, 
 
 describe('canary topic adoption', () => {
   it('moves replicas so that a broker leading no partition (one added since) becomes a preferred leader', async () => {
-    const kafka = kafkaFor(cluster);
-    const admin = track(kafka.admin());
-    await admin.connect();
-    const brokers = (await admin.describeCluster()).brokers.map((b) => b.nodeId).sort();
+    const { admin, brokers } = await connect();
     if (brokers.length < 3) expect.fail('needs a cluster of 3 brokers');
     const topic = randomTopic('kuv-it-adopt');
     // Broker 3 leads nothing, as if it joined after the topic was made.
@@ -224,10 +230,7 @@ describe('canary topic adoption', () => {
   });
 
   it('creates a fresh topic with 2 × brokers partitions, RF 3 and min.insync.replicas 2', async () => {
-    const kafka = kafkaFor(cluster);
-    const admin = track(kafka.admin());
-    await admin.connect();
-    const brokers = (await admin.describeCluster()).brokers.map((b) => b.nodeId);
+    const { admin, brokers } = await connect();
     const topic = randomTopic('kuv-it-fresh');
     const made = await ensureCanaryTopic(admin, { topic, brokers });
     expect(made.created).toBe(true);
@@ -275,10 +278,7 @@ describe('runCanary in-process (what a Lambda driver calls)', () => {
   }
 
   it('calls every monitor: baseline, ~1 tick/s through canary and settle, after, state per slice, close; Ctrl-C (stopCanary) ends the canary early', async () => {
-    const kafka = kafkaFor(cluster);
-    const admin = track(kafka.admin());
-    await admin.connect();
-    const brokers = (await admin.describeCluster()).brokers.map((b) => b.nodeId);
+    const { kafka, brokers } = await connect();
     const sink = new MemorySink();
     const good = new RecordingMonitor('recorder');
     const bad = new RecordingMonitor('exploding', true);
@@ -327,10 +327,7 @@ describe('runCanary in-process (what a Lambda driver calls)', () => {
 
 describe('slices as a Lambda runs them: a new session per slice, the state through JSON', () => {
   it('begin, slices and verify in separate sessions add up to one complete, passing history', async () => {
-    const kafka = kafkaFor(cluster);
-    const admin = track(kafka.admin());
-    await admin.connect();
-    const brokers = (await admin.describeCluster()).brokers.map((b) => b.nodeId);
+    const { kafka, brokers } = await connect();
     const path = join(outDir(), 'history.jsonl.gz');
     const session = () =>
       new CanarySession({ kafka, sink: new GzipFileSink(path), keepClients: false });
