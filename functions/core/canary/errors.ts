@@ -14,3 +14,6 @@ export class CanaryPreflightError extends InputError {}
  * of a partition, a client crashed): the history so far is kept, no verdict is given.
  */
 export class CanaryRunError extends VerifierError {}
+
+/** The run was aborted (a second Ctrl-C, SIGTERM): the history so far is kept, no verdict. */
+export class CanaryAbortedError extends VerifierError {}

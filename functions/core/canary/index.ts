@@ -4,7 +4,7 @@
  * all written as a history (docs/history-format.md) through a sink, slice by slice.
  */
 export { parseDuration, formatDuration } from './duration.js';
-export { CanaryPreflightError, CanaryRunError } from './errors.js';
+export { CanaryAbortedError, CanaryPreflightError, CanaryRunError } from './errors.js';
 export { encodePayload, decodePayload, payloadOfRun, type CanaryPayload } from './payload.js';
 export {
   canaryTopicShape,
@@ -16,7 +16,7 @@ export { preflight, type PreflightResult, type PreflightBroker } from './preflig
 export { producerOptions, maxInFlightPerPartition } from './producer.js';
 export { defaultGroup } from './consumer.js';
 export { readBack } from './reader.js';
-export { CanaryAbortedError, newRunId, runCanary, type RunCanaryOptions } from './run.js';
+export { newRunId, runCanary, type RunCanaryOptions } from './run.js';
 export { GzipFileSink, MemorySink, type HistorySink } from './sink.js';
 export { CanarySession, type BeginOptions, type CanarySessionOptions } from './slice.js';
 export {

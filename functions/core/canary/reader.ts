@@ -8,7 +8,7 @@
 import type { Admin, Kafka } from 'kafkajs';
 
 import type { Emit } from '../probe/monitor.js';
-import { CanaryRunError } from './errors.js';
+import { CanaryAbortedError, CanaryRunError } from './errors.js';
 import { payloadOfRun } from './payload.js';
 import { endOffsets } from './topic.js';
 import type { SliceState } from './state.js';
@@ -26,6 +26,7 @@ export async function readBack(
   state: SliceState,
   emit: Emit,
   timeoutMs = 60_000,
+  signal?: AbortSignal,
 ): Promise<ReadBackResult> {
   const ends = await endOffsets(admin, state.topic, state.partitions);
   const reached = [...state.firstOffsets];
@@ -69,6 +70,13 @@ export async function readBack(
           ),
         );
       }, timeoutMs);
+      signal?.addEventListener('abort', () =>
+        reject(
+          new CanaryAbortedError(
+            `run ${state.runId} aborted during the read-back; the history so far is kept, with no verdict.`,
+          ),
+        ),
+      );
       consumer
         .run({
           autoCommit: false,

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 
-import { VerifierError } from '../errors.js';
+import { CanaryAbortedError } from './errors.js';
 import { CanarySession, type BeginOptions, type CanarySessionOptions } from './slice.js';
 import type { SliceState } from './state.js';
 
@@ -14,8 +14,7 @@ export function newRunId(): string {
   return `r-${randomBytes(4).toString('hex')}`;
 }
 
-/** The run was aborted (a second Ctrl-C): the history so far is kept, no verdict. */
-export class CanaryAbortedError extends VerifierError {}
+export { CanaryAbortedError } from './errors.js';
 
 export interface RunCanaryOptions extends BeginOptions {
   /** How long each slice runs at most; default 30 s. */

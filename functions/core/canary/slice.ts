@@ -301,7 +301,14 @@ export class CanarySession {
     await this.releaseClients();
     this.note('verify: reading every canary partition back');
     this.options.onProgress?.(state, Date.now());
-    await readBack(this.options.kafka, await this.adminClient(), state, this.emit, readTimeoutMs);
+    await readBack(
+      this.options.kafka,
+      await this.adminClient(),
+      state,
+      this.emit,
+      readTimeoutMs,
+      this.options.abort,
+    );
     for (const monitor of this.monitors) {
       await monitor
         .after(this.emit)
