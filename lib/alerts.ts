@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -16,7 +16,9 @@ export interface AlertsProps {
 /**
  * Where alarms and verdicts reach people: an SNS topic encrypted with its own
  * KMS key, which CloudWatch alarms may use (the AWS-managed SNS key does not
- * let CloudWatch publish), TLS only.
+ * let CloudWatch publish), TLS only. CloudWatch may use the key only on behalf
+ * of this account (`aws:SourceAccount`), so another account's alarms cannot
+ * borrow it (the confused-deputy case).
  */
 export class Alerts extends Construct {
   readonly topic: sns.Topic;
@@ -35,6 +37,7 @@ export class Alerts extends Construct {
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
       }),
     );
     this.topic = new sns.Topic(this, 'Topic', {

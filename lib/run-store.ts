@@ -36,7 +36,15 @@ export class RunStore extends Construct {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       removalPolicy: RemovalPolicy.RETAIN,
       lifecycleRules: [
-        { id: 'expire-runs', expiration: retention, noncurrentVersionExpiration: Duration.days(7) },
+        { id: 'expire-runs', expiration: retention },
+        // Versioning keeps what expiry or a re-write replaces: drop those old
+        // versions after a week, then the delete markers left with nothing behind
+        // them (S3 allows ExpiredObjectDeleteMarker only in a rule without an expiration).
+        {
+          id: 'expire-old-versions',
+          noncurrentVersionExpiration: Duration.days(7),
+          expiredObjectDeleteMarker: true,
+        },
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
       ...(props.accessLogsBucket === undefined

@@ -2,7 +2,8 @@
 # Installs what the integration tests need on a fresh Debian machine, and is fast
 # when everything is already there: dnsmasq (the brokers' DNS server) and kcat from
 # Debian, Java and Maven if missing, then the Kafka jars of the versions the tests
-# run (resolved from Maven Central into .cache/kafka/<version>/, once per version).
+# run (resolved from Maven Central into the user's cache folder, once per version:
+# $KUV_CACHE_DIR, else ${XDG_CACHE_HOME:-~/.cache}/kafka-upgrade-verifier, /kafka/<version>/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,16 +33,28 @@ if [ ! -f dist/bin/kafka-upgrade-verifier.js ]; then
   npm run build --silent
 fi
 # The versions the integration tests use: the default (upgrade target) and the 3.9.x
-# the upgrade starts from. KUV_KAFKA_VERSION / KUV_UPGRADE_FROM override them.
-versions=$(node --input-type=module -e "
-  const j = await import('./dist/scripts/local-cluster/jars.js');
+# the upgrade starts from. KUV_KAFKA_VERSION / KUV_UPGRADE_FROM override them. The jar
+# cache is where the CLI looks (KUV_KAFKA_CACHE and KUV_CACHE_DIR included).
+read -r cache versions < <(node --input-type=module -e "
+  const j = await import('./dist/rehearsal/jars.js');
+  const p = await import('./dist/rehearsal/paths.js');
   const v = new Set([process.env.KUV_KAFKA_VERSION ?? j.DEFAULT_KAFKA_VERSION, process.env.KUV_UPGRADE_TO ?? j.DEFAULT_KAFKA_VERSION, process.env.KUV_UPGRADE_FROM ?? j.DEFAULT_UPGRADE_FROM_VERSION]);
-  console.log([...v].join(' '));")
+  console.log([p.kafkaCacheRoot(), ...v].join(' '));")
 for v in $versions; do
-  if [ -f ".cache/kafka/$v/complete" ] && [ -z "${KUV_KAFKA_CACHE:-}" ]; then
-    say "Kafka $v jars already cached"
+  if [ -f "$cache/$v/complete" ]; then
+    say "Kafka $v jars already cached in $cache/$v"
   else
     node dist/bin/kafka-upgrade-verifier.js local-cluster fetch --version "$v" >/dev/null
   fi
 done
+# The fault proxy (toxiproxy) the fault-injection tests put between a client and a broker,
+# built once from the Go module proxy into the same cache.
+if command -v go >/dev/null 2>&1; then
+  node --input-type=module -e "
+    const f = await import('./dist/rehearsal/fault-proxy.js');
+    const l = await import('./dist/rehearsal/log.js');
+    f.ensureToxiproxy(l.stderrLog);"
+else
+  say "Go is missing: the fault-proxy tests will be skipped (apt-get install -y golang-go to run them)"
+fi
 say "done"

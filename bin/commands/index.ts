@@ -1,6 +1,7 @@
 /** The CLI's sub-commands, each in its own module. */
 import { analyzeCommand } from './analyze.js';
 import { localClusterCommand } from './local-cluster.js';
+import { reachabilityCommand } from './reachability.js';
 import { runCommand } from './run.js';
 
 export interface Command {
@@ -13,6 +14,7 @@ export interface Command {
 export const commands: Record<string, Command> = {
   analyze: analyzeCommand,
   'local-cluster': localClusterCommand,
+  reachability: reachabilityCommand,
   run: runCommand,
 };
 

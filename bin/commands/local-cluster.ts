@@ -1,27 +1,38 @@
 /**
- * `local-cluster <start|status|roll|stop>`: a real Apache Kafka cluster on this
- * machine's loopback addresses, reached through real DNS names. See docs/local-cluster.md.
+ * `local-cluster <start|status|roll|stop|fetch>`: a real Apache Kafka cluster on this
+ * machine's loopback addresses, reached through real DNS names. A thin driver over
+ * rehearsal/; see docs/local-cluster.md.
  */
 import { parseArgs } from 'node:util';
 
 import { ClusterError, UsageError } from '../../functions/core/errors.js';
+import { dnsRunning, loadRunning, statusOf } from '../../rehearsal/cluster.js';
 import {
+  cacheRoot,
   DEFAULT_DNS_PORT,
+  DEFAULT_KAFKA_VERSION,
+  DEFAULT_LOCK_WAIT_MS,
   DEFAULT_PORT_BASE,
-  dnsRunning,
-  loadRunning,
+  defaultStatePath,
+  fetchKafka,
   roll,
   start,
-  status,
+  stderrLog,
   stop,
   type ClusterStatus,
-} from '../../scripts/local-cluster/cluster.js';
-import { DEFAULT_KAFKA_VERSION, ensureKafkaJars } from '../../scripts/local-cluster/jars.js';
-import { stderrLog } from '../../scripts/local-cluster/log.js';
-import { defaultStatePath } from '../../scripts/local-cluster/paths.js';
+  type RollOptions,
+  type StartOptions,
+} from '../../rehearsal/index.js';
+import { checkKafkaVersion } from '../../rehearsal/jars.js';
+import { checkStartSettings } from '../../rehearsal/settings.js';
 import type { Command } from './index.js';
 
-const HELP = `usage: kafka-upgrade-verifier local-cluster <start|status|roll|stop|fetch> [options]
+export function help(): string {
+  return `usage: kafka-upgrade-verifier local-cluster <start|status|roll|stop|fetch> [options]
+
+Linux only: the brokers listen on loopback addresses 127.0.0.N (and 127.0.0.1N after
+--readdress), and processes are found through /proc. Needs Java 17+, Maven (once per
+Kafka version) and dnsmasq.
 
   start    resolve Kafka from Maven Central (once per version), start dnsmasq and
            N combined KRaft nodes on 127.0.0.1..N, wait until ready
@@ -30,30 +41,169 @@ const HELP = `usage: kafka-upgrade-verifier local-cluster <start|status|roll|sto
              --port-base P    client port P, controller P+1, internal P+2 (default ${DEFAULT_PORT_BASE})
              --dns-port P     DNS server port on 127.0.0.1 (default ${DEFAULT_DNS_PORT})
              --timeout S      seconds to wait for each broker (default 120)
+             --no-auto-rebalance
+                              auto.leader.rebalance.enable=false: leadership stays
+                              where restarts leave it until an election
              --json           print the status object once ready
-  status   print the cluster (--json: one JSON object)
+  status   print the cluster (--json: one JSON object); exit 1 if anything is down
   roll     controlled rolling restart, one broker at a time
              --to-version V   restart onto Kafka V, then finalize its feature levels
              --readdress      bring each broker back on another loopback address and
                               change its DNS record (127.0.0.N <-> 127.0.0.1N)
              --broker ID      only this broker (repeatable)
+             --no-elect       no preferred leader election after each broker
              --timeout S      seconds per step (default 180)
              --json           print the status object when done
   stop     stop every process, free every port, remove the data
              --keep           keep the data folder
   fetch    only resolve a Kafka version's jars into the cache (--version V, default ${DEFAULT_KAFKA_VERSION})
 
-State file: $KUV_LOCAL_CLUSTER_STATE or .cache/local-cluster/state.json (--state PATH).
+start, roll and stop take --state PATH and --wait S: one operation at a time per state
+file; another waits up to S seconds (default ${DEFAULT_LOCK_WAIT_MS / 1000}) for the one running, then
+names it (pid, operation, since when). A refused roll changes nothing.
+
+Cache (Kafka jars, default state file): $KUV_CACHE_DIR, else
+  \${XDG_CACHE_HOME:-~/.cache}/kafka-upgrade-verifier (now ${currentCache()}).
+State file: --state PATH, else $KUV_LOCAL_CLUSTER_STATE, else <cache>/local-cluster/state.json.
 `;
+}
+
+/** The cache folder as it resolves now, or why it does not. */
+function currentCache(): string {
+  try {
+    return cacheRoot();
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+/** What the command line asks for, checked: no cluster needed to get here. */
+export type LocalClusterRequest =
+  | { action: 'help'; status: 0 | 2 }
+  | { action: 'start'; options: Omit<StartOptions, 'log'>; json: boolean }
+  | { action: 'status'; statePath: string; json: boolean }
+  | { action: 'roll'; options: Omit<RollOptions, 'log'>; json: boolean }
+  | { action: 'stop'; statePath: string; keep: boolean; lockWaitMs: number }
+  | { action: 'fetch'; version: string };
+
+const ACCEPTED: Record<string, string[]> = {
+  start: [
+    'version',
+    'brokers',
+    'port-base',
+    'dns-port',
+    'timeout',
+    'no-auto-rebalance',
+    'json',
+    'state',
+    'wait',
+  ],
+  status: ['json', 'state'],
+  roll: ['to-version', 'readdress', 'broker', 'no-elect', 'timeout', 'json', 'state', 'wait'],
+  stop: ['keep', 'state', 'wait'],
+  fetch: ['version'],
+};
 
 function intFlag(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n))
-    throw new UsageError(`--${name} '${value}' is not a whole number.\n\n${HELP}`);
-  if (name === 'timeout' && n < 1)
-    throw new UsageError(`--timeout ${value}: give at least 1 second.`);
+  if (value.trim() === '' || !Number.isInteger(n))
+    throw new UsageError(`--${name} '${value}' is not a whole number.\n\n${help()}`);
   return n;
+}
+
+function secondsFlag(name: string, value: string | undefined, fallback: number, min: number) {
+  const n = intFlag(name, value, fallback);
+  if (n < min) throw new UsageError(`--${name} ${value}: give at least ${min} second(s).`);
+  return n * 1000;
+}
+
+/** Parses and checks `local-cluster` arguments; throws UsageError/InputError naming the flag. */
+export function parseLocalClusterArgs(
+  args: string[],
+  defaultState: () => string = defaultStatePath,
+): LocalClusterRequest {
+  const [action, ...rest] = args;
+  if (action === undefined || action === '--help' || action === '-h') {
+    return { action: 'help', status: action === undefined ? 2 : 0 };
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      options: {
+        version: { type: 'string' },
+        brokers: { type: 'string' },
+        'port-base': { type: 'string' },
+        'dns-port': { type: 'string' },
+        timeout: { type: 'string' },
+        'no-auto-rebalance': { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        'to-version': { type: 'string' },
+        readdress: { type: 'boolean', default: false },
+        broker: { type: 'string', multiple: true },
+        'no-elect': { type: 'boolean', default: false },
+        keep: { type: 'boolean', default: false },
+        state: { type: 'string' },
+        wait: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (error) {
+    throw new UsageError(`local-cluster ${action}: ${(error as Error).message}\n\n${help()}`);
+  }
+  const v = parsed.values;
+  if (v.help) return { action: 'help', status: 0 };
+  const accepted = ACCEPTED[action];
+  if (accepted === undefined)
+    throw new UsageError(`local-cluster: unknown action '${action}'.\n\n${help()}`);
+  for (const [key, value] of Object.entries(v)) {
+    if (key !== 'help' && value !== undefined && value !== false && !accepted.includes(key)) {
+      throw new UsageError(`local-cluster ${action} does not take --${key}.\n\n${help()}`);
+    }
+  }
+  const statePath = v.state ?? (action === 'fetch' ? '' : defaultState());
+  const lockWaitMs = secondsFlag('wait', v.wait, DEFAULT_LOCK_WAIT_MS / 1000, 0);
+  switch (action) {
+    case 'start': {
+      const settings = checkStartSettings({
+        version: v.version ?? DEFAULT_KAFKA_VERSION,
+        brokers: intFlag('brokers', v.brokers, 3),
+        portBase: intFlag('port-base', v['port-base'], DEFAULT_PORT_BASE),
+        dnsPort: intFlag('dns-port', v['dns-port'], DEFAULT_DNS_PORT),
+        timeoutMs: secondsFlag('timeout', v.timeout, 120, 1),
+        autoLeaderRebalance: !v['no-auto-rebalance'],
+      });
+      return { action, options: { statePath, lockWaitMs, ...settings }, json: v.json };
+    }
+    case 'status':
+      return { action, statePath, json: v.json };
+    case 'roll': {
+      const toVersion = v['to-version'];
+      if (toVersion !== undefined) checkKafkaVersion(toVersion);
+      const options: Omit<RollOptions, 'log'> = {
+        statePath,
+        readdress: v.readdress,
+        electLeaders: !v['no-elect'],
+        timeoutMs: secondsFlag('timeout', v.timeout, 180, 1),
+        lockWaitMs,
+        ...(toVersion === undefined ? {} : { toVersion }),
+        ...(v.broker === undefined
+          ? {}
+          : { brokerIds: v.broker.map((b) => intFlag('broker', b, 0)) }),
+      };
+      return { action, options, json: v.json };
+    }
+    case 'stop':
+      return { action, statePath, keep: v.keep, lockWaitMs };
+    default: {
+      const version = v.version ?? DEFAULT_KAFKA_VERSION;
+      checkKafkaVersion(version);
+      return { action: 'fetch', version };
+    }
+  }
 }
 
 function printStatus(s: ClusterStatus, json: boolean, dnsUp = true): void {
@@ -74,105 +224,46 @@ function printStatus(s: ClusterStatus, json: boolean, dnsUp = true): void {
 }
 
 async function run(args: string[]): Promise<number> {
-  const [action, ...rest] = args;
-  if (action === undefined || action === '--help' || action === '-h') {
-    process.stdout.write(HELP);
-    return action === undefined ? 2 : 0;
-  }
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: rest,
-      options: {
-        version: { type: 'string' },
-        brokers: { type: 'string' },
-        'port-base': { type: 'string' },
-        'dns-port': { type: 'string' },
-        timeout: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        'to-version': { type: 'string' },
-        readdress: { type: 'boolean', default: false },
-        broker: { type: 'string', multiple: true },
-        keep: { type: 'boolean', default: false },
-        state: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-  } catch (error) {
-    throw new UsageError(`local-cluster ${action}: ${(error as Error).message}\n\n${HELP}`);
-  }
-  const v = parsed.values;
-  if (v.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  const statePath = v.state ?? defaultStatePath();
-  const allowed: Record<string, string[]> = {
-    start: ['version', 'brokers', 'port-base', 'dns-port', 'timeout', 'json', 'state'],
-    status: ['json', 'state'],
-    roll: ['to-version', 'readdress', 'broker', 'timeout', 'json', 'state'],
-    stop: ['keep', 'state'],
-    fetch: ['version'],
-  };
-  const accepted = allowed[action];
-  if (accepted === undefined)
-    throw new UsageError(`local-cluster: unknown action '${action}'.\n\n${HELP}`);
-  for (const [key, value] of Object.entries(v)) {
-    if (key !== 'help' && value !== undefined && value !== false && !accepted.includes(key)) {
-      throw new UsageError(`local-cluster ${action} does not take --${key}.\n\n${HELP}`);
-    }
+  const request = parseLocalClusterArgs(args);
+  if (request.action === 'help') {
+    process.stdout.write(help());
+    return request.status;
   }
   try {
-    switch (action) {
+    switch (request.action) {
       case 'start': {
-        const s = await start({
-          statePath,
-          version: v.version ?? DEFAULT_KAFKA_VERSION,
-          brokers: intFlag('brokers', v.brokers, 3),
-          portBase: intFlag('port-base', v['port-base'], DEFAULT_PORT_BASE),
-          dnsPort: intFlag('dns-port', v['dns-port'], DEFAULT_DNS_PORT),
-          timeoutMs: intFlag('timeout', v.timeout, 120) * 1000,
-          log: stderrLog,
-        });
-        printStatus(s, v.json);
+        printStatus(await start({ ...request.options, log: stderrLog }), request.json);
         return 0;
       }
       case 'status': {
-        const state = loadRunning(statePath);
-        const s = await status(state);
+        const state = loadRunning(request.statePath);
+        const s = await statusOf(state);
         const dnsUp = dnsRunning(state);
-        printStatus(s, v.json, dnsUp);
+        printStatus(s, request.json, dnsUp);
         return s.brokers.every((b) => b.up) && dnsUp ? 0 : 1;
       }
       case 'roll': {
-        const s = await roll({
-          statePath,
-          ...(v['to-version'] === undefined ? {} : { toVersion: v['to-version'] }),
-          readdress: v.readdress,
-          ...(v.broker === undefined
-            ? {}
-            : { brokerIds: v.broker.map((b) => intFlag('broker', b, 0)) }),
-          timeoutMs: intFlag('timeout', v.timeout, 180) * 1000,
-          log: stderrLog,
-        });
-        printStatus(s, v.json);
+        printStatus(await roll({ ...request.options, log: stderrLog }), request.json);
         return 0;
       }
       case 'fetch': {
-        const libs = await ensureKafkaJars(v.version ?? DEFAULT_KAFKA_VERSION, stderrLog);
-        process.stdout.write(`${libs}\n`);
+        process.stdout.write(`${await fetchKafka(request.version, stderrLog)}\n`);
         return 0;
       }
-      default: {
-        await stop(statePath, { keep: v.keep, log: stderrLog });
+      case 'stop': {
+        await stop(request.statePath, {
+          keep: request.keep,
+          lockWaitMs: request.lockWaitMs,
+          log: stderrLog,
+        });
         return 0;
       }
     }
   } catch (error) {
     if (error instanceof ClusterError) {
-      process.stderr.write(`kafka-upgrade-verifier local-cluster ${action}: ${error.message}\n`);
+      process.stderr.write(
+        `kafka-upgrade-verifier local-cluster ${request.action}: ${error.message}\n`,
+      );
       return 1;
     }
     throw error;

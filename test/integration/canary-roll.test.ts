@@ -9,8 +9,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { roll, start, stop, type ClusterStatus } from '../../scripts/local-cluster/cluster.js';
-import { stderrLog } from '../../scripts/local-cluster/log.js';
+import { roll, start, stop, stderrLog, type ClusterStatus } from '../../rehearsal/index.js';
 import { TEST_CLUSTER_PORTS, testCluster } from './helpers.js';
 import { identity, readHistory, startCli, waitForOutput } from './canary/cli.js';
 

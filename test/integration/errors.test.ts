@@ -2,7 +2,8 @@
  * Bad input to local-cluster ends with a clear message naming the input, and leaves
  * no process behind. Uses its own ports and state file; never touches the shared cluster.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,10 +11,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { ClusterError, InputError } from '../../functions/core/errors.js';
-import { roll, start, stop } from '../../scripts/local-cluster/cluster.js';
-import { readState } from '../../scripts/local-cluster/state.js';
-import { silentLog } from '../../scripts/local-cluster/log.js';
-import { kafkaCacheRoot } from '../../scripts/local-cluster/paths.js';
+import { roll, start, stop } from '../../rehearsal/index.js';
+import { readState, writeState, type ClusterState } from '../../rehearsal/state.js';
+import { silentLog } from '../../rehearsal/log.js';
+import { kafkaCacheRoot } from '../../rehearsal/paths.js';
 import { TEST_CLUSTER_PORTS } from './helpers.js';
 
 const PORT_BASE = TEST_CLUSTER_PORTS.errors.portBase;
@@ -71,9 +72,11 @@ describe('local-cluster start with bad input', () => {
   });
 
   it('rejects a version that is not MAJOR.MINOR.PATCH before doing anything', async () => {
-    await expect(
-      start({ statePath: freshStatePath(), version: 'latest', log: silentLog }),
-    ).rejects.toThrow(/Kafka version 'latest' is not of the form MAJOR\.MINOR\.PATCH/);
+    const attempt = start({ statePath: freshStatePath(), version: 'latest', log: silentLog });
+    await expect(attempt).rejects.toBeInstanceOf(InputError);
+    await expect(attempt).rejects.toThrow(
+      /Kafka version 'latest' is not of the form MAJOR\.MINOR\.PATCH/,
+    );
   });
 
   it('says which port is busy, on which address, and starts nothing', async () => {
@@ -101,14 +104,16 @@ describe('local-cluster start with bad input', () => {
     const path = process.env.PATH;
     process.env.PATH = '/nonexistent';
     try {
-      await expect(
-        start({
-          statePath: freshStatePath(),
-          portBase: PORT_BASE,
-          dnsPort: DNS_PORT,
-          log: silentLog,
-        }),
-      ).rejects.toThrow(/^Java \(a JDK or JRE 17\+\) is missing \(no 'java' on PATH\)/);
+      const attempt = start({
+        statePath: freshStatePath(),
+        portBase: PORT_BASE,
+        dnsPort: DNS_PORT,
+        log: silentLog,
+      });
+      await expect(attempt).rejects.toBeInstanceOf(ClusterError);
+      await expect(attempt).rejects.toThrow(
+        /^Java \(a JDK or JRE 17\+\) is missing \(no 'java' on PATH\)/,
+      );
     } finally {
       process.env.PATH = path;
     }
@@ -135,7 +140,7 @@ describe('local-cluster start with bad input', () => {
     expect(existsSync(statePath)).toBe(false);
   });
 
-  it('a broker that does not come back from a roll in time ends with a message and every process stopped', async () => {
+  it('a broker that does not come back from a roll in time: a message, every process stopped, logs and state kept until stop', async () => {
     const statePath = freshStatePath();
     await start({ statePath, brokers: 1, portBase: PORT_BASE, dnsPort: DNS_PORT, log: silentLog });
     const state = readState(statePath)!;
@@ -149,10 +154,64 @@ describe('local-cluster start with bad input', () => {
       );
       expect(ourProcesses(new Set([state.dataDir]))).toEqual([]);
       expect(existsSync(join(state.brokers[0]!.dir, 'server.log'))).toBe(true);
+      // The state file stays, naming no running process, so that stop can clean up.
+      const after = readState(statePath)!;
+      expect(after.dataDir).toBe(state.dataDir);
+      expect([after.dns.pid, ...after.brokers.map((b) => b.pid)]).toEqual([null, null]);
+      expect(await stop(statePath, { log: silentLog })).toEqual({ stopped: true, dataDir: null });
+      expect(existsSync(state.dataDir)).toBe(false);
       expect(existsSync(statePath)).toBe(false);
     } finally {
       await stop(statePath, { log: silentLog });
       rmSync(state.dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('start replaces a stale state file, none of whose processes runs, and removes its data folder', async () => {
+    const statePath = freshStatePath();
+    const gone = spawnSync(process.execPath, ['-e', '']).pid;
+    const staleDir = mkdtempSync(join(tmpdir(), 'kuv-kafka-'));
+    writeFileSync(join(staleDir, 'hosts'), '127.0.0.1 broker-1.kafka.test\n');
+    const stale: ClusterState = {
+      format: 1,
+      clusterId: 'stale',
+      dataDir: staleDir,
+      domain: 'kafka.test',
+      startedAt: '2026-01-01T00:00:00.000Z',
+      dns: { address: '127.0.0.1', port: DNS_PORT, pid: gone, hostsFile: join(staleDir, 'hosts') },
+      brokers: [
+        {
+          id: 1,
+          name: 'broker-1.kafka.test',
+          homeAddress: '127.0.0.1',
+          address: '127.0.0.1',
+          clientPort: PORT_BASE,
+          controllerPort: PORT_BASE + 1,
+          internalPort: PORT_BASE + 2,
+          version: '4.4.0',
+          pid: gone,
+          dir: join(staleDir, 'node-1'),
+        },
+      ],
+    };
+    writeState(statePath, stale);
+    const logged: string[] = [];
+    try {
+      await start({
+        statePath,
+        brokers: 1,
+        portBase: PORT_BASE,
+        dnsPort: DNS_PORT,
+        log: (m) => logged.push(m),
+      });
+      expect(logged[0]).toBe(
+        `removing stale state file ${statePath} (none of its processes runs) and its data`,
+      );
+      expect(existsSync(staleDir)).toBe(false);
+      expect(readState(statePath)!.clusterId).not.toBe('stale');
+    } finally {
+      await stop(statePath, { log: silentLog });
+      rmSync(staleDir, { recursive: true, force: true });
     }
   });
 });

@@ -3,16 +3,12 @@
  * afterwards — or uses the cluster named by KUV_BOOTSTRAP (+ KUV_DNS_SERVER), which
  * it neither starts nor stops (tests that restart brokers then skip).
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-
 import type { TestProject } from 'vitest/node';
 
-import { start, stop } from '../../scripts/local-cluster/cluster.js';
-import { DEFAULT_KAFKA_VERSION } from '../../scripts/local-cluster/jars.js';
-import { stderrLog } from '../../scripts/local-cluster/log.js';
-import { projectRoot } from '../../scripts/local-cluster/paths.js';
-import { claimState, TEST_CLUSTER_PORTS, type TestCluster } from './helpers.js';
+import { start, stop } from '../../rehearsal/cluster.js';
+import { DEFAULT_KAFKA_VERSION } from '../../rehearsal/jars.js';
+import { stderrLog } from '../../rehearsal/log.js';
+import { claimState, TEST_CLUSTER_PORTS, testStatePath, type TestCluster } from './helpers.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -33,9 +29,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     return;
   }
   const version = process.env.KUV_KAFKA_VERSION ?? DEFAULT_KAFKA_VERSION;
-  const dir = join(projectRoot(), '.cache', 'local-cluster');
-  mkdirSync(dir, { recursive: true });
-  const statePath = join(dir, 'integration-state.json');
+  const statePath = testStatePath('integration-state.json');
   const release = claimState(statePath);
   // A run that was killed may have left its cluster behind: clear it first.
   await stop(statePath, { log: stderrLog });

@@ -3,14 +3,18 @@
  * disconnected after the test whatever happened.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import type { Admin, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { afterEach, expect, inject } from 'vitest';
+import { afterEach, expect, inject, vi } from 'vitest';
+
+import { localClusterCommand } from '../../bin/commands/local-cluster.js';
 
 import { ClusterError } from '../../functions/core/errors.js';
 import { createKafka } from '../../functions/core/kafka/client.js';
+import { isRunning } from '../../rehearsal/process.js';
 
 export interface TestCluster {
   bootstrap: string;
@@ -42,7 +46,22 @@ export const TEST_CLUSTER_PORTS = {
   main: { portBase: 19192 + TEST_PORT_SHIFT, dnsPort: 15453 + TEST_PORT_SHIFT },
   upgrade: { portBase: 19292 + TEST_PORT_SHIFT, dnsPort: 15553 + TEST_PORT_SHIFT },
   errors: { portBase: 19392 + TEST_PORT_SHIFT, dnsPort: 15653 + TEST_PORT_SHIFT },
+  probe: { portBase: 19692 + TEST_PORT_SHIFT, dnsPort: 15953 + TEST_PORT_SHIFT },
 } as const;
+
+/**
+ * The test clusters' state files live in the checkout (`.cache/local-cluster/`, ignored
+ * by git), not in the user's cache: each work tree has its own, found by the tests
+ * whatever their working folder.
+ */
+export const TEST_STATE_DIR = fileURLToPath(
+  new URL('../../.cache/local-cluster/', import.meta.url),
+);
+
+export function testStatePath(name: string): string {
+  mkdirSync(TEST_STATE_DIR, { recursive: true });
+  return join(TEST_STATE_DIR, name);
+}
 
 export function testCluster(): TestCluster {
   return inject('cluster');
@@ -298,4 +317,33 @@ export function claimState(statePath: string): () => void {
   mkdirSync(dirname(ownerFile), { recursive: true });
   writeFileSync(ownerFile, `${process.pid}\n`);
   return () => rmSync(ownerFile, { force: true });
+}
+
+/** Live processes whose command line names `dataDir` (a cluster's brokers and dnsmasq). */
+export function processesUnder(dataDir: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (cmdline.includes(dataDir) && isRunning(Number(entry), dataDir)) pids.push(Number(entry));
+    } catch {
+      // exited while we looked
+    }
+  }
+  return pids;
+}
+
+/** Runs `local-cluster ARGS` in this process; resolves to its exit status and what it printed on stdout. */
+export async function runLocalCluster(args: string[]): Promise<{ code: number; out: string }> {
+  let out = '';
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    out += String(chunk);
+    return true;
+  });
+  try {
+    return { code: await localClusterCommand.run(args), out };
+  } finally {
+    spy.mockRestore();
+  }
 }

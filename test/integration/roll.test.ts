@@ -2,23 +2,27 @@
  * Rolling restarts of the shared integration cluster: with traffic flowing, and with
  * a broker moving to a new address behind its unchanged DNS name.
  */
-import { describe, expect, it, vi } from 'vitest';
+import { Kafka, logLevel } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
 
-import { localClusterCommand } from '../../bin/commands/local-cluster.js';
+import { dnsSocketFactory, parseBootstrap } from '../../functions/core/kafka/client.js';
 import { createBoundResolver } from '../../functions/core/kafka/dns.js';
-import { roll, status } from '../../scripts/local-cluster/cluster.js';
-import { stderrLog } from '../../scripts/local-cluster/log.js';
-import { tcpReachable } from '../../scripts/local-cluster/process.js';
-import { readState } from '../../scripts/local-cluster/state.js';
+import { roll, status } from '../../rehearsal/index.js';
+import { stderrLog } from '../../rehearsal/log.js';
+import { tcpReachable } from '../../rehearsal/process.js';
+import { readState } from '../../rehearsal/state.js';
 import {
   consumeCount,
   createTopic,
+  distinctValues,
   kafkaFor,
   randomGroup,
   randomTopic,
   roundTrip,
+  runLocalCluster,
   testCluster,
   trackClients,
+  waitFor,
 } from './helpers.js';
 
 const cluster = testCluster();
@@ -26,7 +30,7 @@ const track = trackClients();
 const statePath = cluster.statePath;
 
 describe.skipIf(statePath === null)('local-cluster roll', () => {
-  it('restarts every broker, one at a time, while a producer keeps sending; no acknowledged message is lost', async () => {
+  it('restarts every broker, one at a time, while a producer keeps sending: each comes back as a new process, in every ISR, leading its preferred partitions, and no acknowledged message is lost', async () => {
     const kafka = kafkaFor(cluster);
     const topic = randomTopic('kuv-it-roll');
     const admin = track(kafka.admin());
@@ -74,11 +78,24 @@ describe.skipIf(statePath === null)('local-cluster roll', () => {
     }
     // Traffic flowed during the roll, not only around it.
     expect(acked.filter((a) => a.at > rollStart && a.at < rollEnd).length).toBeGreaterThan(20);
-    // Back in every ISR, on the preferred leaders.
+    // Back in every ISR, and each partition led by its preferred (first) replica.
     const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
     for (const p of topics[0]!.partitions) {
-      expect(p.isr.sort()).toEqual([...p.replicas].sort());
+      expect([...p.isr].sort()).toEqual([...p.replicas].sort());
     }
+    let leaders = '';
+    await waitFor(
+      async () => {
+        const { topics: now } = await admin.fetchTopicMetadata({ topics: [topic] });
+        leaders = JSON.stringify(
+          now[0]!.partitions.map((p) => [p.partitionId, p.leader, p.replicas[0]]),
+        );
+        return now[0]!.partitions.every((p) => p.leader === p.replicas[0]);
+      },
+      () =>
+        `every partition of ${topic} led by its preferred replica ([partition, leader, preferred]: ${leaders})`,
+    );
+    expect(new Set(topics[0]!.partitions.map((p) => p.replicas[0])).size).toBe(3);
     // Nothing acknowledged is lost.
     const wanted = new Set(acked.map((a) => a.value));
     const consumed = await consumeCount(
@@ -96,37 +113,62 @@ describe.skipIf(statePath === null)('local-cluster roll', () => {
     expect([...wanted].filter((v) => !seen.has(v))).toEqual([]);
   });
 
-  it('roll --readdress brings a broker back on a new address and its DNS record follows', async () => {
+  it('roll --readdress brings a broker back on a new address, its DNS record follows, and a producer connected to it before the move reconnects to the new address', async () => {
     const resolver = createBoundResolver(cluster.dnsServer!);
     const state = readState(statePath!)!;
     const broker = state.brokers.find((b) => b.id === 2)!;
     const [old] = await resolver.resolve(broker.name);
     expect(old!.address).toBe(broker.address);
 
-    // A producer connected before the move must find the broker again by name.
-    const kafka = kafkaFor(cluster);
-    const producer = track(kafka.producer());
-    await producer.connect();
-
-    let out = '';
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-      out += String(chunk);
-      return true;
+    // A client whose every connection is recorded: which name, which address it landed on.
+    const connections: Array<{ host: string; remote: string | undefined; at: number }> = [];
+    const dnsFactory = dnsSocketFactory(resolver);
+    const kafka = new Kafka({
+      clientId: `kuv-it-readdress-${randomGroup()}`,
+      brokers: parseBootstrap(cluster.bootstrap),
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 3000 },
+      connectionTimeout: 3000,
+      socketFactory: (args) => {
+        const socket = dnsFactory(args);
+        socket.once('connect', () =>
+          connections.push({ host: args.host, remote: socket.remoteAddress, at: Date.now() }),
+        );
+        return socket;
+      },
     });
-    let code: number;
-    try {
-      code = await localClusterCommand.run([
-        'roll',
-        '--readdress',
-        '--broker',
-        '2',
-        '--json',
-        '--state',
-        statePath!,
-      ]);
-    } finally {
-      spy.mockRestore();
-    }
+    const admin = track(kafka.admin());
+    await admin.connect();
+    const topic = randomTopic('kuv-it-readdress');
+    await createTopic(admin, topic, 3);
+    const ledBy2 = async () => {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+      return topics[0]!.partitions.find((p) => p.leader === 2)?.partitionId;
+    };
+    let partition: number | undefined;
+    await waitFor(
+      async () => (partition = await ledBy2()) !== undefined,
+      'a partition led by broker 2',
+    );
+
+    // The producer sends to broker 2, so it holds a connection to it at the old address.
+    const producer = track(kafka.producer({ allowAutoTopicCreation: false }));
+    await producer.connect();
+    await producer.send({ topic, acks: -1, messages: [{ value: 'before', partition }] });
+    const moveStart = Date.now();
+    expect(connections.filter((c) => c.host === broker.name).map((c) => c.remote)).toContain(
+      old!.address,
+    );
+
+    const { code, out } = await runLocalCluster([
+      'roll',
+      '--readdress',
+      '--broker',
+      '2',
+      '--json',
+      '--state',
+      statePath!,
+    ]);
     expect(code).toBe(0);
     const printed = JSON.parse(out) as {
       brokers: Array<{ id: number; address: string; up: boolean }>;
@@ -140,18 +182,19 @@ describe.skipIf(statePath === null)('local-cluster roll', () => {
     expect(fresh!.address).toBe(moved.address);
     expect(await tcpReachable(moved.address, broker.clientPort)).toBe(true);
     expect(await tcpReachable(old!.address, broker.clientPort)).toBe(false);
-    expect((await status(readState(statePath!)!)).brokers.every((b) => b.up)).toBe(true);
+    expect((await status(statePath!)).brokers.every((b) => b.up)).toBe(true);
 
-    const topic = randomTopic('kuv-it-readdress');
-    const admin = track(kafka.admin());
-    await admin.connect();
-    await createTopic(admin, topic, 3);
-    await producer.send({
-      topic,
-      acks: -1,
-      messages: [{ value: 'a' }, { value: 'b' }, { value: 'c' }],
-    });
-    expect((await consumeCount(kafka, topic, 3)).length).toBe(3);
-    await roundTrip(kafka, track, 10);
+    // Broker 2 leads its preferred partitions again; the same producer sends to it there.
+    await waitFor(
+      async () => (await ledBy2()) === partition,
+      `partition ${partition} led by broker 2 again`,
+    );
+    await producer.send({ topic, acks: -1, messages: [{ value: 'after', partition }] });
+    expect(
+      connections.filter((c) => c.host === broker.name && c.at > moveStart).map((c) => c.remote),
+    ).toContain(moved.address);
+    const consumed = await consumeCount(kafkaFor(cluster), topic, 2);
+    expect([...distinctValues(consumed)].sort()).toEqual(['after', 'before']);
+    await roundTrip(kafkaFor(cluster), track, 10);
   });
 });

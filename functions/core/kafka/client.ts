@@ -11,6 +11,7 @@ import { Kafka, logLevel as KafkaLogLevel, type ISocketFactory, type KafkaConfig
 
 import { InputError } from '../errors.js';
 import { createBoundResolver, type BoundResolver } from './dns.js';
+import { formatEndpoint, parseEndpoint } from './endpoints.js';
 
 /** The same keep-alive delay as kafkajs' own socket factory. */
 const KEEP_ALIVE_DELAY_MS = 60_000;
@@ -88,22 +89,51 @@ export interface KafkaConnection {
   config?: Partial<Omit<KafkaConfig, 'brokers' | 'socketFactory'>>;
 }
 
+/**
+ * Splits a comma-separated bootstrap list into `host:port` endpoints, each trimmed
+ * and written as the history format writes them (IPv6 literals in brackets,
+ * `[::1]:9092`). Empty entries (`a:9092,,b:9092`, a trailing comma) are skipped;
+ * anything else that is not a `host:port` with a port from 1 to 65535 is an InputError
+ * naming the entry.
+ */
 export function parseBootstrap(bootstrap: string): string[] {
-  const brokers = bootstrap
+  const entries = bootstrap
     .split(',')
     .map((b) => b.trim())
     .filter((b) => b.length > 0);
-  if (brokers.length === 0 || brokers.some((b) => !/^[^:\s]+:\d{1,5}$/.test(b))) {
+  if (entries.length === 0) {
     throw new InputError(
-      `bootstrap '${bootstrap}' is not a comma-separated list of host:port (e.g. broker-1.kafka.test:19092).`,
+      `bootstrap '${bootstrap}' names no broker: give a comma-separated list of host:port (e.g. broker-1.kafka.test:19092).`,
     );
   }
-  return brokers;
+  return entries.map((entry) => {
+    const { endpoint, problem } = parseEndpoint(entry);
+    if (endpoint === null) {
+      throw new InputError(
+        `bootstrap '${bootstrap}': entry '${entry}' ${problem}. ` +
+          'Give a comma-separated list of host:port (e.g. broker-1.kafka.test:19092).',
+      );
+    }
+    return formatEndpoint(endpoint);
+  });
 }
 
-/** Builds a kafkajs Kafka whose connections resolve names through `dnsServer`. */
+/**
+ * Builds a kafkajs Kafka whose connections resolve names through `dnsServer`.
+ * An IPv6 literal in the bootstrap list is an InputError: kafkajs 2.2.4 splits each
+ * bootstrap entry at its first colon (cluster/connectionPoolBuilder.js), so it would
+ * dial host '['. Brokers the cluster advertises by IPv6 address are fine: kafkajs
+ * takes their host and port from metadata unsplit.
+ */
 export function createKafka(connection: KafkaConnection): Kafka {
   const brokers = parseBootstrap(connection.bootstrap);
+  const ipv6 = brokers.find((b) => b.startsWith('['));
+  if (ipv6 !== undefined) {
+    throw new InputError(
+      `bootstrap '${connection.bootstrap}' has the IPv6 address ${ipv6}, which kafkajs 2.2.4 cannot dial ` +
+        '(it splits a bootstrap entry at its first colon). Give a DNS name or an IPv4 address for that broker.',
+    );
+  }
   return new Kafka({
     logLevel: KafkaLogLevel.NOTHING,
     ...connection.config,

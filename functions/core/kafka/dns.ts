@@ -8,6 +8,7 @@ import { promises as dnsPromises } from 'node:dns';
 import { isIP } from 'node:net';
 
 import { InputError, VerifierError } from '../errors.js';
+import { formatEndpoint, parseEndpoint } from './endpoints.js';
 
 export interface ResolvedAddress {
   readonly address: string;
@@ -45,25 +46,24 @@ export interface ResolverOptions {
   tries?: number;
 }
 
-/** Parses `host:port`, `host` (port 53) or `[v6]:port` into what Resolver.setServers takes. */
+/**
+ * Parses `host:port`, `host` (port 53), `[v6]:port` or a bare IPv6 literal into what
+ * Resolver.setServers takes. The host must be an IP address: a resolver cannot look
+ * up its own server.
+ */
 export function parseDnsServer(server: string): string {
-  const trimmed = server.trim();
-  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(trimmed);
-  const [host, port] = v6
-    ? [v6[1] ?? '', v6[2]]
-    : trimmed.includes(':') && isIP(trimmed) !== 6
-      ? [trimmed.slice(0, trimmed.lastIndexOf(':')), trimmed.slice(trimmed.lastIndexOf(':') + 1)]
-      : [trimmed, undefined];
-  if (isIP(host) === 0) {
+  const { endpoint, problem } = parseEndpoint(server, { defaultPort: 53 });
+  if (endpoint === null) {
+    throw new InputError(
+      `DNS server '${server}' ${problem}. Give an IP address with an optional port (e.g. 127.0.0.1:15353).`,
+    );
+  }
+  if (isIP(endpoint.host) === 0) {
     throw new InputError(
       `DNS server '${server}' is not an IP address with an optional port (e.g. 127.0.0.1:15353).`,
     );
   }
-  const portNumber = port === undefined ? 53 : Number(port);
-  if (!Number.isInteger(portNumber) || portNumber < 1 || portNumber > 65535) {
-    throw new InputError(`DNS server '${server}' has a bad port; use 1-65535.`);
-  }
-  return isIP(host) === 6 ? `[${host}]:${portNumber}` : `${host}:${portNumber}`;
+  return formatEndpoint(endpoint);
 }
 
 export function createBoundResolver(server: string, options: ResolverOptions = {}): BoundResolver {

@@ -29,7 +29,11 @@ function synthWithNag(app: App): void {
   app.synth();
 }
 
-describe('KafkaUpgradeVerifierStack', () => {
+// A synth takes seconds on a busy machine (the first loads aws-cdk-lib): more than
+// vitest's default 5 s per test.
+const SYNTH_TIMEOUT_MS = 60_000;
+
+describe('KafkaUpgradeVerifierStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
   it('keeps runs in a private, encrypted, TLS-only, versioned bucket that expires them', () => {
     const { template } = synth({ runRetentionDays: 30 });
     template.resourceCountIs('AWS::S3::Bucket', 1);
@@ -59,6 +63,43 @@ describe('KafkaUpgradeVerifierStack', () => {
     });
   });
 
+  it('expires old versions of re-written reports and the delete markers expiry leaves', () => {
+    const { template } = synth();
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({
+            NoncurrentVersionExpiration: { NoncurrentDays: 7 },
+            ExpiredObjectDeleteMarker: true,
+            Status: 'Enabled',
+          }),
+          Match.objectLike({
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+            Status: 'Enabled',
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('lets CloudWatch use the alert key only for alarms of the stack account', () => {
+    const app = new App();
+    const stack = new KafkaUpgradeVerifierStack(app, 'Pinned', {
+      clusterName: 'test',
+      env: { account: '123456789012', region: 'eu-west-1' },
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+          }),
+        ]),
+      },
+    });
+  });
+
   it('sends alerts through a KMS-encrypted topic that CloudWatch alarms can publish to', () => {
     const { template } = synth({ alertEmails: ['oncall@example.com'] });
     template.hasResourceProperties('AWS::SNS::Topic', {
@@ -71,6 +112,7 @@ describe('KafkaUpgradeVerifierStack', () => {
           Match.objectLike({
             Principal: { Service: 'cloudwatch.amazonaws.com' },
             Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
           }),
         ]),
       },

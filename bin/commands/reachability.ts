@@ -1,0 +1,177 @@
+/**
+ * `kafka-upgrade-verifier reachability --bootstrap HOSTS`: one round of reachability
+ * probes and leaders snapshots, written as history records, and the analyzer's report
+ * of them (docs/reachability.md).
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+
+import { InputError, UsageError } from '../../functions/core/errors.js';
+import {
+  DEFAULT_WINDOW_MS,
+  type Report,
+  analyzeLines,
+  exitStatusFor,
+  formatText,
+} from '../../functions/core/history/index.js';
+import { parseDnsServer } from '../../functions/core/kafka/dns.js';
+import { reachabilityCheck } from '../../functions/core/probe/check.js';
+import { parseEndpointList } from '../../functions/core/probe/endpoint.js';
+import type { WatchedTopics } from '../../functions/core/probe/metadata.js';
+import type { HistoryRecordOut } from '../../functions/core/probe/monitor.js';
+import type { Command } from './index.js';
+
+const HELP = `usage: kafka-upgrade-verifier reachability --bootstrap HOSTS [--dns-server HOST:PORT]
+         [--phase baseline|after] [--topics A,B | --all-topics] [--out FILE] [--format text|json]
+
+Probes every bootstrap endpoint and every broker the cluster advertises: DNS, TCP
+connect, Kafka ApiVersions, each timed. Snapshots partition leadership. Writes the
+records (history JSON Lines) to FILE and prints the analyzer's report of them.
+
+  --bootstrap HOSTS       host:port[,host:port…] as clients use it ([v6]:port for IPv6)
+  --dns-server HOST:PORT  resolve names through this DNS server (default: the system resolver)
+  --phase baseline|after  baseline: before an upgrade (default); after: once it is over
+  --topics A,B            snapshot leadership of these topics
+  --all-topics            snapshot every topic but Kafka's internal ones (the default)
+  --out FILE              write the records here (overwritten); compare two runs with
+                          cat before.jsonl after.jsonl | kafka-upgrade-verifier analyze -
+  --format text|json      text: probe table and summary (default); json: the full report
+
+exit status: 0 pass or warn, 1 fail (an unreachable broker or bootstrap endpoint,
+an offline partition), 2 bad input or usage, 3 inconclusive
+`;
+
+export interface ReachabilityArgs {
+  bootstrap: string;
+  dnsServer: string | undefined;
+  phase: 'baseline' | 'after';
+  topics: WatchedTopics;
+  out: string | undefined;
+  format: 'text' | 'json';
+}
+
+function usage(message: string): UsageError {
+  return new UsageError(`reachability: ${message}\n\n${HELP}`);
+}
+
+/** Runs a parser of the flag's value; its InputError becomes a UsageError naming the flag. */
+function checkFlag(flag: string, check: () => unknown): void {
+  try {
+    check();
+  } catch (error) {
+    if (error instanceof InputError) throw usage(`${flag}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** Parses and checks reachability's flags; throws UsageError naming the bad one. */
+export function parseReachabilityArgs(args: string[]): ReachabilityArgs | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: false,
+      options: {
+        bootstrap: { type: 'string' },
+        'dns-server': { type: 'string' },
+        phase: { type: 'string', default: 'baseline' },
+        topics: { type: 'string' },
+        'all-topics': { type: 'boolean', default: false },
+        out: { type: 'string' },
+        format: { type: 'string', default: 'text' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(`reachability: ${(error as Error).message}\n\n${HELP}`, { cause: error });
+  }
+  const { values } = parsed;
+  if (values.help) return 'help';
+  if (values.bootstrap === undefined) throw usage('--bootstrap HOSTS is required');
+  checkFlag('--bootstrap', () => parseEndpointList(values.bootstrap!));
+  const dnsServer = values['dns-server'];
+  if (dnsServer !== undefined) checkFlag('--dns-server', () => parseDnsServer(dnsServer));
+  const phase = values.phase;
+  if (phase !== 'baseline' && phase !== 'after') {
+    throw usage(`--phase must be baseline or after, not '${phase}'`);
+  }
+  if (values.topics !== undefined && values['all-topics']) {
+    throw usage('give --topics A,B or --all-topics, not both');
+  }
+  let topics: WatchedTopics = 'all';
+  if (values.topics !== undefined) {
+    const list = values.topics
+      .split(',')
+      .map((t) => t.trim())
+      .filter((t) => t.length > 0);
+    if (list.length === 0) throw usage(`--topics '${values.topics}' names no topic`);
+    topics = [...new Set(list)];
+  }
+  const format = values.format;
+  if (format !== 'text' && format !== 'json') {
+    throw usage(`--format must be text or json, not '${format}'`);
+  }
+  if (values.out === '') throw usage('--out needs a file path');
+  return {
+    bootstrap: values.bootstrap,
+    dnsServer: values['dns-server'],
+    phase,
+    topics,
+    out: values.out,
+    format,
+  };
+}
+
+/**
+ * The analyzer's report of history lines. The one call into functions/core/history's
+ * analyzer from this command: its options are changing, so they live here only.
+ */
+export function reportOf(lines: readonly string[]): Report {
+  return analyzeLines(lines, { policy: 'strict', windowMs: DEFAULT_WINDOW_MS }, 'reachability');
+}
+
+function stage(s: unknown): string {
+  const st = s as { ok: boolean; ms: number; error?: string } | null;
+  if (st === null) return '-';
+  return st.ok ? `${st.ms} ms` : `FAILED ${st.error ?? ''} (${st.ms} ms)`;
+}
+
+/** One line per probe: who, where it resolved, and each stage's time or failure. */
+export function formatProbes(records: readonly HistoryRecordOut[]): string {
+  const probes = records.filter((r) => r.type === 'probe');
+  if (probes.length === 0) return '';
+  const rows = probes.map((p) => {
+    const dns = p.dns as { addresses?: string[] } | null;
+    const who = p.role === 'broker' ? `broker ${String(p.broker)}` : 'bootstrap';
+    return `  ${who.padEnd(10)} ${String(p.endpoint).padEnd(32)} ${(dns?.addresses ?? []).join(' ').padEnd(15)}  dns ${stage(p.dns)}, tcp ${stage(p.tcp)}, kafka ${stage(p.kafka)}`;
+  });
+  return `PROBES (${String(probes[0]!.phase)})\n${rows.join('\n')}\n\n`;
+}
+
+export const reachabilityCommand: Command = {
+  summary: 'probe DNS, TCP and Kafka of every broker and snapshot leadership, once',
+  async run(args) {
+    const parsed = parseReachabilityArgs(args);
+    if (parsed === 'help') {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    const { records, problems } = await reachabilityCheck(parsed);
+    for (const problem of problems) process.stderr.write(`reachability: note: ${problem}\n`);
+    const lines = records.map((r) => JSON.stringify(r));
+    if (parsed.out !== undefined) {
+      writeFileSync(parsed.out, lines.map((l) => `${l}\n`).join(''));
+    } else {
+      process.stderr.write(
+        'reachability: note: the records were not kept; pass --out FILE to compare with a later check\n',
+      );
+    }
+    const report = reportOf(lines);
+    process.stdout.write(
+      parsed.format === 'json'
+        ? `${JSON.stringify(report, null, 2)}\n`
+        : `${formatProbes(records)}${formatText(report)}`,
+    );
+    return exitStatusFor(report.verdict);
+  },
+};

@@ -1,0 +1,73 @@
+/**
+ * One reachability check outside a run (the `reachability` command): one round of
+ * probes and one leaders snapshot per watched topic, as history records. Run it before
+ * an upgrade (`baseline`) and after it (`after`), and analyse the two files together.
+ */
+import type { KafkaConnection } from '../kafka/client.js';
+import { parseEndpointList } from './endpoint.js';
+import type { WatchedTopics } from './metadata.js';
+import type { HistoryRecordOut } from './monitor.js';
+import type { StageTimeouts } from './probe.js';
+import { ReachabilityProber } from './reachability.js';
+import { ClusterWatcher } from './watcher.js';
+
+export interface ReachabilityCheckOptions {
+  bootstrap: string;
+  dnsServer?: string | undefined;
+  phase: 'baseline' | 'after';
+  topics: WatchedTopics;
+  timeouts?: Partial<StageTimeouts>;
+  metadataTimeoutMs?: number;
+  /** Extra kafkajs settings for the metadata client (ssl, sasl, …). */
+  config?: KafkaConnection['config'];
+  clock?: () => number;
+}
+
+export interface ReachabilityCheckResult {
+  /** `probe` records first (bootstrap, then brokers by id), then `leaders` records by topic. */
+  records: HistoryRecordOut[];
+  /** What kept the check from seeing everything (metadata unavailable, a missing topic). */
+  problems: string[];
+}
+
+/**
+ * Never rejects for an unreachable cluster: a name that does not resolve or a DNS server
+ * that does not answer is a finding in the probe records. Rejects with InputError for a
+ * malformed bootstrap list or DNS server.
+ */
+export async function reachabilityCheck(
+  options: ReachabilityCheckOptions,
+): Promise<ReachabilityCheckResult> {
+  parseEndpointList(options.bootstrap);
+  const problems: string[] = [];
+  const watcher = new ClusterWatcher({
+    connection: {
+      bootstrap: options.bootstrap,
+      dnsServer: options.dnsServer,
+      ...(options.config === undefined ? {} : { config: options.config }),
+    },
+    topics: options.topics,
+    ...(options.metadataTimeoutMs === undefined
+      ? {}
+      : { metadataTimeoutMs: options.metadataTimeoutMs }),
+    log: (message) => problems.push(message),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  });
+  const prober = new ReachabilityProber({
+    bootstrap: options.bootstrap,
+    dnsServer: options.dnsServer,
+    brokers: watcher,
+    ...(options.timeouts === undefined ? {} : { timeouts: options.timeouts }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  });
+  const probes: HistoryRecordOut[] = [];
+  const leaders: HistoryRecordOut[] = [];
+  try {
+    // Metadata first, so that the prober knows which brokers the cluster advertises.
+    await watcher[options.phase]((r) => leaders.push(r));
+    await prober[options.phase]((r) => probes.push(r));
+  } finally {
+    await Promise.all([watcher.close(), prober.close()]);
+  }
+  return { records: [...probes, ...leaders], problems };
+}

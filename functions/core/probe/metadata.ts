@@ -1,0 +1,139 @@
+/**
+ * Cluster metadata through a kafkajs admin client, each fetch bounded in time. kafkajs
+ * asks one broker: the broker list is that broker's view of the live brokers (in KRaft,
+ * the registered brokers that are not fenced).
+ */
+import type { Admin } from 'kafkajs';
+
+import { VerifierError } from '../errors.js';
+import { type KafkaConnection, createKafka } from '../kafka/client.js';
+import { parseEndpointList } from './endpoint.js';
+import { TIMEOUT_CODE, withTimeout } from './resolve.js';
+import { type ClusterSnapshot, normalizeSnapshot } from './snapshot.js';
+
+/** Which topics to describe: a list, or every topic but Kafka's internal `__…` ones. */
+export type WatchedTopics = readonly string[] | 'all';
+
+export interface MetadataSource {
+  /** One bounded metadata fetch; rejects with MetadataUnavailableError. */
+  fetch(topics: WatchedTopics): Promise<ClusterSnapshot>;
+  close(): Promise<void>;
+}
+
+/** No metadata answer within the bound, or an error from every broker tried. */
+export class MetadataUnavailableError extends VerifierError {
+  constructor(bootstrap: string, reason: string, cause?: unknown) {
+    super(
+      `cluster metadata from ${bootstrap} unavailable (${reason}). ` +
+        'Check the bootstrap list, the DNS server, and that the brokers run.',
+      { cause, retriable: true },
+    );
+  }
+}
+
+export interface KafkajsMetadataOptions {
+  connection: KafkaConnection;
+  /** Bound on one fetch, connecting included; default 5000. */
+  timeoutMs?: number;
+}
+
+export function isInternalTopic(topic: string): boolean {
+  return topic.startsWith('__');
+}
+
+/** A MetadataSource over one kafkajs admin client, replaced after any failed fetch. */
+export function kafkajsMetadataSource(options: KafkajsMetadataOptions): MetadataSource {
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const connectMs = Math.min(1000, timeoutMs);
+  // kafkajs splits a broker at its first ':', so it cannot bootstrap from `[v6]:port`;
+  // those endpoints are still probed, the metadata comes through the others.
+  const usable = parseEndpointList(options.connection.bootstrap).filter((e) => e.ipLiteral !== 6);
+  if (usable.length === 0) {
+    const reason =
+      'kafkajs cannot bootstrap from an IPv6 literal ([v6]:port); add a DNS name or an IPv4 endpoint';
+    return {
+      fetch: () =>
+        Promise.reject(new MetadataUnavailableError(options.connection.bootstrap, reason)),
+      close: async () => {},
+    };
+  }
+  const kafka = createKafka({
+    ...options.connection,
+    bootstrap: usable.map((e) => e.endpoint).join(','),
+    clientId: options.connection.clientId ?? 'kafka-upgrade-verifier-watcher',
+    config: {
+      connectionTimeout: connectMs,
+      requestTimeout: Math.max(1000, timeoutMs - connectMs),
+      ...options.connection.config,
+      // A down broker must cost a retry or two inside the bound, not kafkajs' default minute.
+      retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 500 },
+    },
+  });
+  let admin: Admin | null = null;
+  let connected: Promise<void> | null = null;
+
+  function discard(): void {
+    const old = admin;
+    admin = null;
+    connected = null;
+    if (old !== null) void old.disconnect().catch(() => {});
+  }
+
+  async function fetchOnce(topics: WatchedTopics): Promise<ClusterSnapshot> {
+    if (admin === null) {
+      admin = kafka.admin({ retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 500 } });
+      connected = admin.connect();
+    }
+    const current = admin;
+    await connected;
+    const cluster = await current.describeCluster();
+    // Every topic, then filtered: naming a missing topic would fail the whole fetch, and
+    // describeCluster already asks for all topics (kafkajs sends an empty list as null).
+    const { topics: described } = await current.fetchTopicMetadata();
+    const wanted = topics === 'all' ? null : new Set(topics);
+    return normalizeSnapshot({
+      brokers: cluster.brokers.map((b) => ({ id: b.nodeId, host: b.host, port: b.port })),
+      topics: described
+        .filter((t) => (wanted === null ? !isInternalTopic(t.name) : wanted.has(t.name)))
+        .map((t) => ({
+          topic: t.name,
+          partitions: t.partitions.map((p) => ({
+            partition: p.partitionId,
+            leader: p.leader,
+            replicas: [...p.replicas],
+            isr: [...p.isr],
+          })),
+        })),
+    });
+  }
+
+  return {
+    async fetch(topics) {
+      try {
+        return await withTimeout(
+          fetchOnce(topics),
+          timeoutMs,
+          () =>
+            new MetadataUnavailableError(
+              options.connection.bootstrap,
+              `${TIMEOUT_CODE}: no answer within ${timeoutMs} ms`,
+            ),
+        );
+      } catch (error) {
+        discard();
+        if (error instanceof MetadataUnavailableError) throw error;
+        throw new MetadataUnavailableError(
+          options.connection.bootstrap,
+          error instanceof Error ? error.message : String(error),
+          error,
+        );
+      }
+    },
+    async close() {
+      const old = admin;
+      admin = null;
+      connected = null;
+      if (old !== null) await old.disconnect().catch(() => {});
+    },
+  };
+}
