@@ -93,12 +93,17 @@ describe('run', () => {
     expect(typeof run.at(-1)!.endedAt).toBe('number');
     expect(history.filter((h) => h.type === 'slice').length).toBeGreaterThanOrEqual(3);
 
-    // 20 s / 100 ms × 6 partitions = 1200 sends; allow for a slow machine.
     const partitions = report.partitions.length;
     expect(partitions).toBe(6);
+    // 20 s / 100 ms × 6 partitions = 1200 ticks. A tick whose partition still has its
+    // one idempotent send in flight is skipped and counted (on this busy machine up to a
+    // quarter); sent + skipped make up the grid, less ticks a stalled event loop missed.
     const expected = (20_000 / 100) * partitions;
-    expect(report.totals.produced).toBeGreaterThan(expected * 0.8);
-    expect(report.totals.produced).toBeLessThanOrEqual(expected + partitions * 2);
+    const closing = run.at(-1)!.counters as { sent: number; skippedSends: number };
+    expect(closing.sent).toBe(report.totals.produced);
+    expect(report.totals.produced).toBeGreaterThan(expected * 0.5);
+    expect(closing.sent + closing.skippedSends).toBeGreaterThan(expected * 0.85);
+    expect(closing.sent + closing.skippedSends).toBeLessThanOrEqual(expected + partitions * 2);
     expect(report.totals).toMatchObject({ lost: 0, duplicates: 0, failed: 0, skipped: 0 });
 
     const acked = new Set(

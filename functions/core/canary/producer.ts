@@ -3,14 +3,19 @@
  * partition, acks=all, each with the next `seq` of its partition. One `produce`
  * history record per send, when its outcome is known.
  *
- * Sends in flight: a partition never has more than 5 sends outstanding (Kafka's own
- * bound for an idempotent producer's requests in flight). A tick that finds its
- * partition full sends nothing for it (counted in `skippedSends`): while a leader is
- * down the canary does not pile up sends it would release all at once later. `seq`
- * stays dense (it is taken when a send is handed to the client), `sentAt` is that
- * moment, so `ackedAt − sentAt` includes any wait inside the client (kafkajs' idempotent
- * producer sends one request per broker at a time) — what an application feels — and
- * a stalled partition shows as long latencies or failed sends, never as a burst.
+ * Sends in flight: a partition never has more than `maxInFlightPerPartition` sends
+ * outstanding — 1 for idempotent, 5 (Kafka's own bound) for at-least-once. A tick that
+ * finds its partition full sends nothing for it (counted in `skippedSends`): while a
+ * leader is down the canary does not pile up sends to release in a burst later. `seq`
+ * stays dense (taken when a send is handed to the client), `sentAt` is that moment, so
+ * `ackedAt − sentAt` includes any wait inside the client — what an application feels —
+ * and a stalled partition shows as long latencies or failed sends, never as a burst.
+ *
+ * Why 1 for idempotent: kafkajs does not keep concurrent sends to one partition in call
+ * order (each send awaits metadata, then a per-broker lock that is not FIFO), so with
+ * several in flight the log held seq 34 before 33 on a healthy cluster. Idempotence
+ * only orders what the client hands the broker; at 1 in flight any reordering is the
+ * cluster's. At-least-once keeps 5, as applications do, and may show that reordering.
  */
 import type { Kafka, Producer, ProducerConfig } from 'kafkajs';
 
@@ -19,14 +24,11 @@ import { kafkaAttempts, kafkaErrorName } from './kafka-errors.js';
 import { encodePayload } from './payload.js';
 import type { ProducerMode, SliceState } from './state.js';
 
-/** Request and connection timeouts short enough that a dead broker shows in seconds. */
+/** The broker-side produce timeout: short enough that a stuck replica shows in seconds. */
 export const PRODUCE_REQUEST_TIMEOUT_MS = 5000;
-export const CONNECTION_TIMEOUT_MS = 2000;
 
-export function maxInFlightPerPartition(_mode: ProducerMode): number {
-  // One bound for both modes: at 1 an idempotent producer on a busy machine skips
-  // sends whenever a round trip outlasts the interval, and the rate drops below nominal.
-  return 5;
+export function maxInFlightPerPartition(mode: ProducerMode): number {
+  return mode === 'idempotent' ? 1 : 5;
 }
 
 /**
