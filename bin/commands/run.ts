@@ -36,6 +36,8 @@ import {
 } from '../../functions/core/history/index.js';
 import { createKafka, type KafkaConnection } from '../../functions/core/kafka/client.js';
 import type { RunMonitor } from '../../functions/core/probe/monitor.js';
+import { ReachabilityProber } from '../../functions/core/probe/reachability.js';
+import { ClusterWatcher } from '../../functions/core/probe/watcher.js';
 import type { Command } from './index.js';
 
 const DEFAULTS = {
@@ -234,8 +236,28 @@ function runHeader(state: SliceState, historyPath: string): string {
   ].join('\n');
 }
 
+/**
+ * The run's monitors: the cluster watcher (`broker` down/up events, which give the
+ * analyzer its restart windows, and `leaders` snapshots of the canary topic) and the
+ * reachability prober (`probe` records of the bootstrap and every broker it learns of
+ * from the watcher). The watcher comes first: the prober asks it for the brokers.
+ */
+export function defaultMonitors(
+  connection: KafkaConnection,
+  topic: string,
+  note: (message: string) => void,
+): RunMonitor[] {
+  const watcher = new ClusterWatcher({ connection, topics: [topic], log: note });
+  const prober = new ReachabilityProber({
+    bootstrap: connection.bootstrap,
+    dnsServer: connection.dnsServer,
+    brokers: watcher,
+  });
+  return [watcher, prober];
+}
+
 export interface RunDeps {
-  /** Monitors to run (cluster watcher, reachability prober); none by default. */
+  /** Monitors to run; default the cluster watcher and the reachability prober. */
   monitors?: (connection: KafkaConnection) => RunMonitor[];
   stdout?: NodeJS.WritableStream;
   stderr?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
@@ -299,7 +321,9 @@ export async function runRun(args: string[], deps: RunDeps = {}): Promise<number
       {
         kafka: createKafka(connection),
         sink,
-        monitors: deps.monitors?.(connection) ?? [],
+        monitors:
+          deps.monitors?.(connection) ??
+          defaultMonitors(connection, parsed.topic, (message) => view.note(`watcher: ${message}`)),
         clientId: `kuv-run-${runId}`,
         keepClients: true,
         stopCanary: stopCanary.signal,
