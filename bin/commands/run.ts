@@ -51,8 +51,10 @@ const DEFAULTS = {
 const HELP = `usage: kafka-upgrade-verifier run --bootstrap HOSTS [options]
 
 Runs canary traffic through every partition and broker of a cluster while its brokers
-restart (start it, then start the upgrade or roll), reads everything back, checks the
-history for loss, duplicates, reordering, redelivery and skips, and prints a verdict.
+restart (start it, then start the upgrade or roll), watches the brokers go down and
+come back, probes each broker's name, address and Kafka port, reads everything back,
+checks the history for loss, duplicates, reordering, redelivery and skips, and prints
+a verdict.
 
   --bootstrap HOSTS        comma-separated host:port list (required)
   --dns-server HOST:PORT   resolve broker names through this DNS server
