@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import {
+  canaryTopicNameProblem,
   CanaryAbortedError,
   CanaryRunError,
   DEFAULT_CANARY_TOPIC,
@@ -64,7 +65,8 @@ a verdict.
   --interval-ms N          one message per partition every N ms (default ${DEFAULTS.intervalMs})
   --producer MODE          idempotent (default: any loss or duplicate is the cluster's
                            fault) or at-least-once (retries, no idempotence, 5 in flight)
-  --topic T                the canary topic, created if missing (default ${DEFAULT_CANARY_TOPIC});
+  --topic T                the canary topic, created if missing; its name must contain
+                           "canary" (default ${DEFAULT_CANARY_TOPIC});
                            nothing is written to any other topic
   --group G                the canary consumer group (default <topic>-group)
   --cluster NAME           the cluster's name in the history and report
@@ -168,11 +170,8 @@ export function parseRunArgs(args: string[]): RunArgs | 'help' {
     throw new UsageError(`run: --policy must be strict or tolerant, not '${v.policy}'`);
   }
   const topic = v.topic;
-  if (!/^[A-Za-z0-9._-]{1,249}$/.test(topic)) {
-    throw new UsageError(
-      `run: --topic '${topic}' is not a valid Kafka topic name (letters, digits, '.', '_', '-'; at most 249)`,
-    );
-  }
+  const topicProblem = canaryTopicNameProblem(topic);
+  if (topicProblem !== null) throw new UsageError(`run: --topic ${topicProblem}`);
   if (v.group !== undefined && v.group.trim() === '') {
     throw new UsageError('run: --group must not be empty');
   }

@@ -192,7 +192,7 @@ describe('run refuses a cluster it cannot use, before writing anything (exit 2, 
 
   it('a canary topic that exists with replication factor 1', async () => {
     const { admin } = await connect();
-    const topic = randomTopic('kuv-it-rf1');
+    const topic = randomTopic('kuv-it-canary-rf1');
     await admin.createTopics({
       topics: [{ topic, numPartitions: 6, replicationFactor: 1 }],
       waitForLeaders: false,
@@ -211,7 +211,7 @@ describe('canary topic adoption', () => {
   it('moves replicas so that a broker leading no partition (one added since) becomes a preferred leader', async () => {
     const { admin, brokers } = await connect();
     if (brokers.length < 3) expect.fail('needs a cluster of 3 brokers');
-    const topic = randomTopic('kuv-it-adopt');
+    const topic = randomTopic('kuv-it-canary-adopt');
     // Broker 3 leads nothing, as if it joined after the topic was made.
     await admin.createTopics({
       topics: [
@@ -236,7 +236,7 @@ describe('canary topic adoption', () => {
 
   it('creates a fresh topic with 2 × brokers partitions, RF 3 and min.insync.replicas 2', async () => {
     const { admin, brokers } = await connect();
-    const topic = randomTopic('kuv-it-fresh');
+    const topic = randomTopic('kuv-it-canary-fresh');
     const made = await ensureCanaryTopic(admin, { topic, brokers });
     expect(made.created).toBe(true);
     expect(made.placement).toHaveLength(2 * brokers.length);

@@ -29,4 +29,9 @@ export {
   type SliceState,
 } from './state.js';
 export { formatStatusLine, StatusView, type StatusStream } from './status.js';
-export { DEFAULT_CANARY_TOPIC, ensureCanaryTopic, type CanaryTopic } from './topic.js';
+export {
+  canaryTopicNameProblem,
+  DEFAULT_CANARY_TOPIC,
+  ensureCanaryTopic,
+  type CanaryTopic,
+} from './topic.js';

@@ -37,6 +37,25 @@ export interface CanaryTopicOptions {
   timeoutMs?: number;
 }
 
+/**
+ * A canary topic's name: a valid Kafka topic name that contains `canary`. The run
+ * creates, adopts and writes to the topic it is given, so this guards against a
+ * `--topic orders` that would put canary records into an application's topic.
+ * Returns the problem in words, or null.
+ */
+export function canaryTopicNameProblem(topic: string): string | null {
+  if (!/^[A-Za-z0-9._-]{1,249}$/.test(topic) || topic === '.' || topic === '..') {
+    return `'${topic}' is not a valid Kafka topic name (letters, digits, '.', '_', '-'; at most 249)`;
+  }
+  if (!/canary/i.test(topic)) {
+    return (
+      `'${topic}' does not contain "canary": the run writes canary records to this topic, ` +
+      'so it only uses topics named as canaries (e.g. kuv-canary, orders-canary), never an application topic'
+    );
+  }
+  return null;
+}
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 async function pollUntil(
@@ -118,6 +137,8 @@ export async function ensureCanaryTopic(
   options: CanaryTopicOptions,
 ): Promise<CanaryTopic> {
   const { topic } = options;
+  const problem = canaryTopicNameProblem(topic);
+  if (problem !== null) throw new CanaryPreflightError(`canary topic ${problem}.`);
   const brokers = [...new Set(options.brokers)].sort((a, b) => a - b);
   const timeoutMs = options.timeoutMs ?? 30_000;
   const existing = (await admin.listTopics()).includes(topic);

@@ -6,7 +6,10 @@ import {
   minInsyncReplicasFor,
   placeReplicas,
 } from '../../../functions/core/canary/placement.js';
-import { unusableTopicReason } from '../../../functions/core/canary/topic.js';
+import {
+  canaryTopicNameProblem,
+  unusableTopicReason,
+} from '../../../functions/core/canary/topic.js';
 
 function countBy(values: number[]): Map<number, number> {
   const m = new Map<number, number>();
@@ -63,5 +66,13 @@ describe('canary topic placement', () => {
     ).toMatch(/^the canary topic t exists with 2 partition\(s\) for 3 brokers: .* 6 partitions/);
     expect(unusableTopicReason('t', placeReplicas([1, 2, 3], 6, 3), [1, 2, 3])).toBeNull();
     expect(unusableTopicReason('t', [[1], [1]], [1])).toBeNull();
+  });
+
+  it('only takes topics named as canaries, so canary records never go into an application topic', () => {
+    for (const ok of ['kuv-canary', 'orders.CANARY', 'canary_1'])
+      expect(canaryTopicNameProblem(ok)).toBeNull();
+    expect(canaryTopicNameProblem('orders')).toMatch(/^'orders' does not contain "canary"/);
+    expect(canaryTopicNameProblem('my canary')).toMatch(/is not a valid Kafka topic name/);
+    expect(canaryTopicNameProblem('..')).toMatch(/is not a valid Kafka topic name/);
   });
 });

@@ -99,6 +99,10 @@ describe('run flags', () => {
     [[...B, '--window-ms', '5.5'], /--window-ms must be a whole number/],
     [[...B, '--window-ms', '-1'], /Option '--window-ms' argument is ambiguous/],
     [[...B, '--topic', 'bad topic'], /--topic 'bad topic' is not a valid Kafka topic name/],
+    [
+      [...B, '--topic', 'orders'],
+      /--topic 'orders' does not contain "canary": .*never an application topic/,
+    ],
     [[...B, '--nope'], /Unknown option '--nope'/],
   ])('%j is a UsageError naming the flag', (args, message) => {
     expect(() => parseRunArgs(args)).toThrow(UsageError);
