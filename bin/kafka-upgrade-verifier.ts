@@ -3,7 +3,14 @@
  * The kafka-upgrade-verifier command line: a thin driver over functions/core.
  * Each sub-command lives in bin/commands/ and returns its exit status.
  */
-import { InputError } from '../functions/core/errors.js';
+import { InputError, VerifierError } from '../functions/core/errors.js';
+
+/**
+ * Exit status when a command could not be carried out at all (an environment problem
+ * or a bug): apart from 0 pass/warn, 1 fail, 2 bad input or usage and 3 inconclusive,
+ * so a script gating on the status never mistakes a crash for a verdict.
+ */
+export const EXIT_NOT_CARRIED_OUT = 4;
 import { commands, usage } from './commands/index.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -30,10 +37,15 @@ main(process.argv.slice(2)).then(
       process.exitCode = 2;
       return;
     }
+    if (error instanceof VerifierError) {
+      process.stderr.write(`kafka-upgrade-verifier: ${error.message}\n`);
+      process.exitCode = EXIT_NOT_CARRIED_OUT;
+      return;
+    }
     process.stderr.write(
       `kafka-upgrade-verifier: unexpected failure — ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n` +
         'This is a bug or an environment problem; the message above says where it happened.\n',
     );
-    process.exitCode = 3;
+    process.exitCode = EXIT_NOT_CARRIED_OUT;
   },
 );

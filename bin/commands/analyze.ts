@@ -2,19 +2,22 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from '../../functions/core/errors.js';
 import {
+  DEFAULT_MAX_LEADER_SKEW,
   DEFAULT_WINDOW_MS,
   POLICIES,
   type Policy,
-  analyzeHistory,
   exitStatusFor,
   formatText,
+  readHistory,
 } from '../../functions/core/history/index.js';
+import { openHistory, sourceName } from '../history-input.js';
 import type { Command } from './index.js';
 
-const HELP = `usage: kafka-upgrade-verifier analyze FILE [--format text|json] [--policy strict|tolerant] [--window-ms N]
+const HELP = `usage: kafka-upgrade-verifier analyze FILE [--format text|json] [--policy strict|tolerant]
+                                      [--window-ms N] [--max-leader-skew X]
 
 Checks a canary history for lost, duplicated, reordered, redelivered and skipped
-records and prints a verdict.
+records, broker reachability and leadership balance, and prints a verdict.
 
   FILE                 a history (JSON Lines), a .gz file, or - for standard input
   --format text|json   text: a one-screen summary (default); json: the full report
@@ -23,8 +26,11 @@ records and prints a verdict.
                        on reordering inside a broker restart window
   --window-ms N        how long after a broker comes back its window lasts
                        (default ${DEFAULT_WINDOW_MS})
+  --max-leader-skew X  warn when the final leader skew is above X (default ${DEFAULT_MAX_LEADER_SKEW};
+                       1 is perfectly even)
 
-exit status: 0 pass or warn, 1 fail, 2 bad input or usage
+exit status: 0 pass or warn, 1 fail, 2 bad input or usage, 3 inconclusive (the run
+checked nothing it could decide on). Only 0 is safe.
 `;
 
 export interface AnalyzeArgs {
@@ -32,6 +38,7 @@ export interface AnalyzeArgs {
   format: 'text' | 'json';
   policy: Policy;
   windowMs: number;
+  maxLeaderSkew: number;
 }
 
 /** Parses and checks analyze's arguments; throws UsageError naming the bad one. */
@@ -45,6 +52,7 @@ export function parseAnalyzeArgs(args: string[]): AnalyzeArgs | 'help' {
         format: { type: 'string', default: 'text' },
         policy: { type: 'string', default: 'strict' },
         'window-ms': { type: 'string', default: String(DEFAULT_WINDOW_MS) },
+        'max-leader-skew': { type: 'string', default: String(DEFAULT_MAX_LEADER_SKEW) },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -72,20 +80,35 @@ export function parseAnalyzeArgs(args: string[]): AnalyzeArgs | 'help' {
       `analyze: --window-ms must be a whole number of milliseconds ≥ 0, not '${windowText}'`,
     );
   }
-  return { file: positionals[0]!, format, policy, windowMs: Number(windowText) };
+  const skewText = values['max-leader-skew'];
+  if (!/^\d+(\.\d+)?$/.test(skewText)) {
+    throw new UsageError(
+      `analyze: --max-leader-skew must be a number ≥ 0 such as 1.5 (1 is perfectly even), not '${skewText}'`,
+    );
+  }
+  return {
+    file: positionals[0]!,
+    format,
+    policy,
+    windowMs: Number(windowText),
+    maxLeaderSkew: Number(skewText),
+  };
 }
 
 export const analyzeCommand: Command = {
-  summary: 'check a canary history for loss, duplicates, reordering, redelivery, skips',
+  summary: 'check a canary history: loss, duplicates, order, reachability, balance',
   async run(args) {
     const parsed = parseAnalyzeArgs(args);
     if (parsed === 'help') {
       process.stdout.write(HELP);
       return 0;
     }
-    const report = await analyzeHistory(parsed.file, {
+    const chunks = await openHistory(parsed.file);
+    const analysis = await readHistory(chunks, { source: sourceName(parsed.file) });
+    const report = analysis.report({
       policy: parsed.policy,
       windowMs: parsed.windowMs,
+      maxLeaderSkew: parsed.maxLeaderSkew,
     });
     process.stdout.write(
       parsed.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatText(report),

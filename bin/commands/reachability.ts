@@ -8,7 +8,6 @@ import { parseArgs } from 'node:util';
 
 import { InputError, UsageError } from '../../functions/core/errors.js';
 import {
-  DEFAULT_WINDOW_MS,
   type Report,
   analyzeLines,
   exitStatusFor,
@@ -122,12 +121,9 @@ export function parseReachabilityArgs(args: string[]): ReachabilityArgs | 'help'
   };
 }
 
-/**
- * The analyzer's report of history lines. The one call into functions/core/history's
- * analyzer from this command: its options are changing, so they live here only.
- */
+/** The analyzer's report of the round's history lines (default policy, window and skew limit). */
 export function reportOf(lines: readonly string[]): Report {
-  return analyzeLines(lines, { policy: 'strict', windowMs: DEFAULT_WINDOW_MS }, 'reachability');
+  return analyzeLines(lines, { source: 'reachability' });
 }
 
 function stage(s: unknown): string {

@@ -27,7 +27,7 @@ import {
 } from '../../functions/core/canary/index.js';
 import { InputError, UsageError } from '../../functions/core/errors.js';
 import {
-  analyzeHistory,
+  readHistory,
   DEFAULT_WINDOW_MS,
   exitStatusFor,
   formatText,
@@ -39,6 +39,7 @@ import { createKafka, type KafkaConnection } from '../../functions/core/kafka/cl
 import type { RunMonitor } from '../../functions/core/probe/monitor.js';
 import { ReachabilityProber } from '../../functions/core/probe/reachability.js';
 import { ClusterWatcher } from '../../functions/core/probe/watcher.js';
+import { openHistory, sourceName } from '../history-input.js';
 import type { Command } from './index.js';
 
 const DEFAULTS = {
@@ -203,14 +204,17 @@ function utcStamp(at: number): string {
 }
 
 /**
- * The one place `run` calls the analyzer (its API is being reworked: keep the merge
- * to this function).
+ * The one place `run` calls the analyzer: reads the run's gzip history and reports
+ * under the run's policy and window.
  */
 export async function analyzeRun(
   historyPath: string,
   options: { policy: Policy; windowMs: number },
 ): Promise<Report> {
-  return analyzeHistory(historyPath, { policy: options.policy, windowMs: options.windowMs });
+  const analysis = await readHistory(await openHistory(historyPath), {
+    source: sourceName(historyPath),
+  });
+  return analysis.report({ policy: options.policy, windowMs: options.windowMs });
 }
 
 function kafkaMessage(error: unknown): string {

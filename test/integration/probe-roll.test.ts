@@ -12,7 +12,6 @@ import { ReachabilityProber } from '../../functions/core/probe/reachability.js';
 import { ClusterWatcher } from '../../functions/core/probe/watcher.js';
 import { reportOf } from '../../bin/commands/reachability.js';
 import { createTopic, kafkaFor, randomTopic, testCluster, trackClients } from './helpers.js';
-import { ANALYZER_REPORTS_REACHABILITY, NO_REACHABILITY_REASON } from './probe/analyzer.js';
 import { type OwnCluster, startOwnCluster } from './probe/own-cluster.js';
 
 const track = trackClients();
@@ -114,23 +113,20 @@ describe.skipIf(testCluster().statePath === null)('watcher and prober through a 
     expect(probes2.filter((p) => p.phase === 'during').length).toBeGreaterThanOrEqual(3);
   });
 
-  it.skipIf(!ANALYZER_REPORTS_REACHABILITY)(
-    `the analyzer reports broker 2's address change (skipped while ${NO_REACHABILITY_REASON})`,
-    () => {
-      const report = reportOf(records.map((r) => JSON.stringify(r))) as unknown as {
-        reachability: {
-          brokers: Array<{ broker: number; addressChanged: boolean; reachable: boolean }>;
-        };
-        restarts: Array<{ broker: number }>;
+  it("the analyzer reports broker 2's address change", () => {
+    const report = reportOf(records.map((r) => JSON.stringify(r))) as unknown as {
+      reachability: {
+        brokers: Array<{ broker: number; addressChanged: boolean; reachable: boolean }>;
       };
-      expect(report.restarts.map((r) => r.broker)).toEqual([1, 2]);
-      expect(
-        report.reachability.brokers.map((b) => [b.broker, b.addressChanged, b.reachable]),
-      ).toEqual([
-        [1, false, true],
-        [2, true, true],
-        [3, false, true],
-      ]);
-    },
-  );
+      restarts: Array<{ broker: number }>;
+    };
+    expect(report.restarts.map((r) => r.broker)).toEqual([1, 2]);
+    expect(
+      report.reachability.brokers.map((b) => [b.broker, b.addressChanged, b.reachable]),
+    ).toEqual([
+      [1, false, true],
+      [2, true, true],
+      [3, false, true],
+    ]);
+  });
 });

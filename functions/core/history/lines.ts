@@ -1,62 +1,16 @@
 /**
- * Streams a history source line by line: a path, a `.gz` path (or any gzip
- * stream, recognised by its magic bytes), or `-` for standard input. Lines are
- * split on `\n`, a trailing `\r` is dropped, and blank lines are skipped but
- * still counted, so line numbers match what an editor shows.
+ * History text to lines, with no I/O: chunks of UTF-8 bytes or strings, split
+ * at any boundary (a line, a JSON value, even a multi-byte character may span
+ * chunks), become lines. Lines are split on `\n`, a trailing `\r` is dropped,
+ * and blank lines are skipped but still counted, so line numbers match what an
+ * editor shows.
  */
-import { createReadStream } from 'node:fs';
-import { access } from 'node:fs/promises';
-import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
-import { InputError } from '../errors.js';
+import { StringDecoder } from 'node:string_decoder';
+
+/** A piece of a history: UTF-8 bytes or text. */
+export type HistoryChunk = string | Uint8Array;
 
 export type LineHandler = (line: string, lineNumber: number) => void;
-
-const GZIP_MAGIC_0 = 0x1f;
-const GZIP_MAGIC_1 = 0x8b;
-const READ_CHUNK_BYTES = 1 << 20;
-
-/** A readable source's bytes, gunzipped when they start with the gzip magic. */
-async function openText(source: string, stdin: NodeJS.ReadableStream): Promise<Readable> {
-  let raw: Readable;
-  if (source === '-') {
-    raw = Readable.from(stdin as AsyncIterable<Buffer>);
-  } else {
-    try {
-      await access(source);
-    } catch (error) {
-      throw new InputError(
-        `cannot read history file '${source}': ${(error as NodeJS.ErrnoException).code ?? String(error)}. Check the path (use '-' for standard input).`,
-        { cause: error },
-      );
-    }
-    raw = createReadStream(source, { highWaterMark: READ_CHUNK_BYTES });
-  }
-  const iterator = raw[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
-  const first = await iterator.next();
-  const firstChunk = first.done
-    ? Buffer.alloc(0)
-    : typeof first.value === 'string'
-      ? Buffer.from(first.value)
-      : first.value;
-  async function* replay(): AsyncGenerator<Buffer | string> {
-    if (firstChunk.length > 0) yield firstChunk;
-    if (first.done) return;
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done) return;
-      yield next.value;
-    }
-  }
-  const isGzip =
-    source.endsWith('.gz') ||
-    (firstChunk.length >= 2 && firstChunk[0] === GZIP_MAGIC_0 && firstChunk[1] === GZIP_MAGIC_1);
-  const bytes = Readable.from(replay(), { objectMode: false });
-  if (!isGzip) return bytes;
-  const gunzip = createGunzip({ chunkSize: READ_CHUNK_BYTES });
-  bytes.on('error', (error) => gunzip.destroy(error));
-  return bytes.pipe(gunzip);
-}
 
 /**
  * A raw line (without its `\n`) as the analyzer should see it: a trailing `\r`
@@ -76,53 +30,45 @@ export function lineContent(line: string, lineNumber: number): string | null {
 }
 
 /**
- * Calls `onLine` for every non-blank line of the source, in order. Errors thrown
- * by `onLine` stop the read and reject the returned promise.
+ * Splits a stream of chunks into lines and calls `onLine` for every non-blank
+ * one, in order: `push` each chunk, then `end` once. Bytes are decoded as UTF-8
+ * across chunk boundaries; a string chunk is taken as already-decoded text.
  */
-export async function forEachLine(
-  source: string,
-  onLine: LineHandler,
-  stdin: NodeJS.ReadableStream = process.stdin,
-): Promise<number> {
-  const text = await openText(source, stdin);
-  text.setEncoding('utf8');
-  let carry = '';
-  let lineNumber = 0;
-  const emit = (line: string): void => {
-    lineNumber += 1;
-    const content = lineContent(line, lineNumber);
-    if (content !== null) onLine(content, lineNumber);
-  };
-  try {
-    for await (const chunk of text as AsyncIterable<string>) {
-      let start = 0;
-      let newline = chunk.indexOf('\n');
-      if (newline === -1) {
-        carry += chunk;
-        continue;
-      }
-      emit(carry + chunk.slice(0, newline));
-      carry = '';
-      start = newline + 1;
-      while ((newline = chunk.indexOf('\n', start)) !== -1) {
-        emit(chunk.slice(start, newline));
-        start = newline + 1;
-      }
-      carry = chunk.slice(start);
-    }
-  } catch (error) {
-    if (error instanceof InputError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR') {
-      throw new InputError(
-        `history '${source}' is not valid gzip (${(error as Error).message}). Is the file truncated, or named .gz without being compressed?`,
-        { cause: error },
-      );
-    }
-    throw error;
-  } finally {
-    text.destroy();
+export class LineSplitter {
+  private readonly decoder = new StringDecoder('utf8');
+  private carry = '';
+  /** Lines seen so far, blank ones included. */
+  lineNumber = 0;
+
+  constructor(private readonly onLine: LineHandler) {}
+
+  private emit(line: string): void {
+    this.lineNumber += 1;
+    const content = lineContent(line, this.lineNumber);
+    if (content !== null) this.onLine(content, this.lineNumber);
   }
-  if (carry.length > 0) emit(carry);
-  return lineNumber;
+
+  push(chunk: HistoryChunk): void {
+    const text = typeof chunk === 'string' ? this.decoder.end() + chunk : this.decoder.write(chunk);
+    let newline = text.indexOf('\n');
+    if (newline === -1) {
+      this.carry += text;
+      return;
+    }
+    this.emit(this.carry + text.slice(0, newline));
+    this.carry = '';
+    let start = newline + 1;
+    while ((newline = text.indexOf('\n', start)) !== -1) {
+      this.emit(text.slice(start, newline));
+      start = newline + 1;
+    }
+    this.carry = text.slice(start);
+  }
+
+  /** Emits the last line when the text does not end with `\n`. */
+  end(): void {
+    const rest = this.carry + this.decoder.end();
+    this.carry = '';
+    if (rest.length > 0) this.emit(rest);
+  }
 }

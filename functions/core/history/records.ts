@@ -1,68 +1,30 @@
 /**
- * The history's record types (docs/history-format.md) and the checks that a
- * record of a known type has its required fields, with the right types.
+ * The history's record types (docs/history-format.md, "Records") and the checks
+ * that a record of a known type has its required fields, with the right types.
  * The checks read fields off the parsed JSON object directly and throw a
- * HistoryFormatError naming the line and the field, so the analyzer never
- * sees a bad record and never builds a second copy of a good one.
+ * HistoryFormatError naming the line and the field, so the analyzer never sees a
+ * bad record and never builds a second copy of a good one.
  */
 import { HistoryFormatError } from '../errors.js';
 
 export type JsonObject = Record<string, unknown>;
 
-export interface ProduceRecord {
-  type: 'produce';
-  producer: string;
-  partition: number;
-  seq: number;
-  sentAt: number;
-  ok: boolean;
-  ackedAt?: number;
-  offset?: number;
-  failedAt?: number;
-  error?: string;
-  attempts?: number;
-}
+/** The one list of known record types; any other `type` string is counted and skipped. */
+export const RECORD_TYPES = [
+  'run',
+  'produce',
+  'log',
+  'consume',
+  'broker',
+  'probe',
+  'leaders',
+] as const;
+export type RecordType = (typeof RECORD_TYPES)[number];
 
-export interface LogRecord {
-  type: 'log';
-  partition: number;
-  offset: number;
-  producer: string;
-  seq: number;
-  timestamp: number;
-}
+export const PHASES = ['baseline', 'during', 'after'] as const;
+export type Phase = (typeof PHASES)[number];
 
-export interface ConsumeRecord {
-  type: 'consume';
-  group: string;
-  consumer: string;
-  partition: number;
-  offset: number;
-  producer: string;
-  seq: number;
-  receivedAt: number;
-}
-
-export interface BrokerRecord {
-  type: 'broker';
-  broker: number;
-  event: 'down' | 'up';
-  at: number;
-  host?: string;
-  address?: string;
-}
-
-export interface RunRecord {
-  type: 'run';
-  runId: string;
-  startedAt: number;
-  cluster?: string;
-  endedAt?: number;
-}
-
-export type HistoryRecord = RunRecord | ProduceRecord | LogRecord | ConsumeRecord | BrokerRecord;
-
-/** Where records come from, for error messages: a path or "stdin". */
+/** Where records come from, for error messages: a path or "stdin", and the line number. */
 export interface LineContext {
   source: string;
   line: number;
@@ -74,7 +36,7 @@ function describe(value: unknown): string {
   return `has ${shown === undefined ? String(value) : shown.length > 40 ? `${shown.slice(0, 40)}…` : shown}`;
 }
 
-function fail(at: LineContext, field: string, value: unknown, expected: string): never {
+export function fail(at: LineContext, field: string, value: unknown, expected: string): never {
   throw new HistoryFormatError(
     at.source,
     at.line,
@@ -93,7 +55,7 @@ export function integer(v: unknown, field: string, at: LineContext): number {
   return fail(at, field, v, 'an integer');
 }
 
-/** A required integer ≥ 0 (a partition, an offset). */
+/** A required integer ≥ 0 (a partition, an offset, a duration). */
 export function naturalNumber(v: unknown, field: string, at: LineContext): number {
   if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
   return fail(at, field, v, 'an integer ≥ 0');
@@ -118,20 +80,49 @@ export function brokerEvent(v: unknown, at: LineContext): 'down' | 'up' {
   return fail(at, 'event', v, '"down" or "up"');
 }
 
+export function phase(v: unknown, at: LineContext): Phase {
+  if (v === 'baseline' || v === 'during' || v === 'after') return v;
+  return fail(at, 'phase', v, '"baseline", "during" or "after"');
+}
+
+export function role(v: unknown, at: LineContext): 'bootstrap' | 'broker' {
+  if (v === 'bootstrap' || v === 'broker') return v;
+  return fail(at, 'role', v, '"bootstrap" or "broker"');
+}
+
 /** An optional time: absent (or null) is fine, present must be an integer. */
 export function optionalTime(v: unknown, field: string, at: LineContext): number | undefined {
   if (v === undefined || v === null) return undefined;
   return integer(v, field, at);
 }
 
-/** The known record types; any other `type` string is counted and skipped. */
-export const KNOWN_TYPES: ReadonlySet<string> = new Set([
-  'run',
-  'produce',
-  'log',
-  'consume',
-  'broker',
-]);
+/** A required JSON object (not null, not a list). */
+export function object(v: unknown, field: string, at: LineContext): JsonObject {
+  if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as JsonObject;
+  return fail(at, field, v, 'an object');
+}
+
+/** A required list; its items are checked by the caller. */
+export function list(v: unknown, field: string, at: LineContext): unknown[] {
+  if (Array.isArray(v)) return v;
+  return fail(at, field, v, 'a list');
+}
+
+/** A required list of integers (broker ids). */
+export function integerList(v: unknown, field: string, at: LineContext): number[] {
+  const items = list(v, field, at);
+  for (let i = 0; i < items.length; i++) integer(items[i], `${field}[${i}]`, at);
+  return items as number[];
+}
+
+/** A required list of strings (addresses). */
+export function stringList(v: unknown, field: string, at: LineContext): string[] {
+  const items = list(v, field, at);
+  for (let i = 0; i < items.length; i++) {
+    if (typeof items[i] !== 'string') fail(at, `${field}[${i}]`, items[i], 'a string');
+  }
+  return items as string[];
+}
 
 /**
  * Parses one line into a JSON object with a string `type`, or throws a

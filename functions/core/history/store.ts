@@ -32,21 +32,34 @@ export class ChunkBudget {
   }
 }
 
-/** A map that creates each value on first use and remembers the last one it returned. */
+/**
+ * A map that creates each value on first use and remembers the last two it
+ * returned (two consumer groups, or two chunks, taking turns hit without a
+ * hash lookup).
+ */
 export class LastHitMap<K, V> {
   private readonly map = new Map<K, V>();
   private lastKey: K | undefined;
   private last: V | undefined;
+  private previousKey: K | undefined;
+  private previous: V | undefined;
 
   constructor(private readonly create: (key: K) => V) {}
 
   get(key: K): V {
     if (this.last !== undefined && key === this.lastKey) return this.last;
-    let value = this.map.get(key);
-    if (value === undefined) {
-      value = this.create(key);
-      this.map.set(key, value);
+    let value: V | undefined;
+    if (this.previous !== undefined && key === this.previousKey) {
+      value = this.previous;
+    } else {
+      value = this.map.get(key);
+      if (value === undefined) {
+        value = this.create(key);
+        this.map.set(key, value);
+      }
     }
+    this.previousKey = this.lastKey;
+    this.previous = this.last;
     this.lastKey = key;
     this.last = value;
     return value;
@@ -84,12 +97,19 @@ export class ChunkMap<C> extends LastHitMap<number, C> {
 /** Per identity (one producer, one partition, indexed by seq). */
 export class SeqChunk {
   static readonly PRODUCED = 1;
+  /** Some send of the identity was acked. */
   static readonly ACKED = 2;
   static readonly IN_LOG = 4;
-  static readonly BYTES = CHUNK * (1 + 8 + 8);
+  /** The send kept here (the first one seen) was acked. */
+  static readonly SEND_OK = 8;
+  /** The identity has more sends, kept in its partition's extra sends. */
+  static readonly MORE_SENDS = 16;
+  static readonly BYTES = CHUNK * (1 + 8 + 8 + 8);
   readonly flags = new Uint8Array(CHUNK);
-  /** sentAt of the identity's first acked send. */
-  readonly ackedSentAt = new Float64Array(CHUNK);
+  /** sentAt of the first send seen. */
+  readonly sentAt = new Float64Array(CHUNK);
+  /** ackedAt or failedAt of that send. */
+  readonly endAt = new Float64Array(CHUNK);
   /** Earliest receivedAt over every group; NaN until received. */
   readonly firstReceivedAt = new Float64Array(CHUNK).fill(Number.NaN);
 }

@@ -1,8 +1,11 @@
 /**
- * The one-screen text summary a person reads first: the verdict, the counts,
- * the worst partitions, and the anomalies grouped by the restart they follow.
+ * The one-screen text summary a person reads first: the verdict and what it
+ * means, the counts, reachability, balance, the worst partitions, and the
+ * anomalies grouped by the restart they follow.
  */
+import type { Balance } from './balance.js';
 import type { Percentiles } from './histogram.js';
+import type { EndpointReachability, Reachability } from './reachability.js';
 import type { Anomaly, AnomalyKind, PartitionReport, Report } from './report.js';
 import { ANOMALY_KINDS } from './report.js';
 
@@ -56,6 +59,56 @@ function describeAnomaly(a: Anomaly): string {
   return `  ${clock(a.at)}  ${a.kind.padEnd(18)} ${where}  (${after})`;
 }
 
+function addresses(list: string[] | null): string {
+  return list === null ? 'unresolved' : list.length === 0 ? 'no address' : list.join(', ');
+}
+
+function reachabilityLine(name: string, e: EndpointReachability, moved: boolean): string {
+  // old → new when the address moved; else where it is now.
+  const where = moved
+    ? `${addresses(e.firstAddresses)} → ${addresses(e.finalAddresses)}`
+    : addresses(e.finalAddresses);
+  const failed = (['dns', 'tcp', 'kafka'] as const)
+    .filter((s) => e.failures[s] > 0)
+    .map((s) => `${s} ${e.failures[s]}`);
+  return (
+    `  ${name.padEnd(9)} ${e.endpoint}  ${e.reachable ? 'reachable' : 'UNREACHABLE'}` +
+    `${moved ? ', address changed' : ''}  (${where})` +
+    `${e.ipLiteral ? '  IP literal: pin a DNS name instead' : ''}` +
+    `${failed.length > 0 ? `  failed probes: ${failed.join(', ')} of ${e.probes}` : ''}`
+  );
+}
+
+function reachabilityBlock(r: Reachability): string[] {
+  const t = r.totals;
+  const out = [
+    `reachability: ${t.unreachableBrokers} brokers and ${t.unreachableBootstrap} bootstrap endpoints unreachable, ` +
+      `${t.brokerAddressChanges} address changes, ${t.ipLiteralEndpoints} IP-literal endpoints, ${t.dnsFailures} DNS failures`,
+  ];
+  for (const b of r.brokers) {
+    const endpoint =
+      b.firstEndpoint !== null && b.firstEndpoint !== b.endpoint
+        ? { ...b, endpoint: `${b.firstEndpoint} → ${b.endpoint}` }
+        : b;
+    out.push(reachabilityLine(`broker ${b.broker}`, endpoint, b.addressChanged));
+  }
+  for (const e of r.bootstrap) out.push(reachabilityLine('bootstrap', e, false));
+  return out;
+}
+
+function balanceLine(b: Balance): string {
+  const t = b.totals;
+  return (
+    `balance: leader skew ${t.leaderSkew ?? 'n/a'} (1 is even), preferred leaders ${t.preferredLeaderRatio ?? 'n/a'}, ` +
+    `under-replicated ${t.underReplicated}, offline ${t.offline} — ${t.partitions} partitions in ${b.topics.length} topics`
+  );
+}
+
+/** What an inconclusive verdict means, above its reasons. */
+const INCONCLUSIVE =
+  'INCONCLUSIVE means the run checked nothing it could decide on: this is not a pass. ' +
+  'Exit status 3; fix what the reasons below say and run the verification again.';
+
 export function formatText(report: Report): string {
   const t = report.totals;
   const out: string[] = [];
@@ -66,6 +119,7 @@ export function formatText(report: Report): string {
   out.push(
     `VERDICT: ${report.verdict.toUpperCase()}   policy ${report.policy}, restart window ${report.windowMs} ms${run}`,
   );
+  if (report.verdict === 'inconclusive') out.push(INCONCLUSIVE);
   for (const reason of report.reasons) out.push(`  ${report.verdict}: ${reason}`);
   out.push(
     `records: produced ${t.produced} (acked ${t.acked}, failed ${t.failed}), logged ${t.logged}, ignored ${report.ignoredRecords}`,
@@ -86,6 +140,11 @@ export function formatText(report: Report): string {
   out.push(`  redelivered          ${t.redelivered}`);
   out.push(`  unacked but written  ${t.unackedWritten}  (not an anomaly: a retried send may land)`);
   out.push(`  longest unavailable  ${t.maxUnavailableMs} ms`);
+  if (report.reachability !== null) out.push('', ...reachabilityBlock(report.reachability));
+  if (report.balance !== null) {
+    if (report.reachability === null) out.push('');
+    out.push(balanceLine(report.balance));
+  }
 
   const worst = report.partitions
     .filter((p) => anomalyCount(p) > 0)

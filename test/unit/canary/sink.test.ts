@@ -1,12 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { GzipFileSink, MemorySink } from '../../../functions/core/canary/sink.js';
-import { analyzeHistory } from '../../../functions/core/history/index.js';
+import { readHistory } from '../../../functions/core/history/index.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -60,7 +60,10 @@ describe('GzipFileSink', () => {
     expect(lines).toHaveLength(1 + 12 + 12);
     expect(JSON.parse(lines[0]!)).toEqual({ type: 'run', runId: 'r-1', startedAt: 1000 });
 
-    const report = await analyzeHistory(path, { policy: 'strict', windowMs: 300_000 });
+    const analysis = await readHistory(createReadStream(path).pipe(createGunzip()), {
+      source: path,
+    });
+    const report = analysis.report({ policy: 'strict' });
     expect(report.totals).toMatchObject({ produced: 12, acked: 12, logged: 12, lost: 0 });
     expect(report.run?.runId).toBe('r-1');
   });

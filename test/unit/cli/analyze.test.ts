@@ -1,17 +1,27 @@
 /**
- * `kafka-upgrade-verifier analyze` as a user runs it: the built entry point
- * under `node`, its exit status, standard output and standard error.
+ * `kafka-upgrade-verifier analyze` as a user runs it: the entry point compiled
+ * from the current sources (into a temporary folder, never a stale dist/) and
+ * run under `node`; its exit status, standard output and standard error.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { POLICIES } from '../../../functions/core/history/index.js';
 
 const root = join(import.meta.dirname, '../../..');
-const cli = join(root, 'dist/bin/kafka-upgrade-verifier.js');
 const fixtures = join(root, 'test/fixtures/history');
+const temporary: string[] = [];
+let cli = '';
+
+/** A temporary folder removed after the tests. */
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kuv-cli-'));
+  temporary.push(dir);
+  return dir;
+}
 
 function run(args: string[], input?: Buffer | string) {
   const r = spawnSync(process.execPath, [cli, ...args], { input, encoding: 'utf8', cwd: root });
@@ -19,8 +29,57 @@ function run(args: string[], input?: Buffer | string) {
 }
 
 beforeAll(() => {
-  if (!existsSync(cli))
-    throw new Error(`${cli} is missing: run 'npm run build' before the CLI tests`);
+  // Under the work tree (in the ignored .cache/) so that node finds node_modules.
+  mkdirSync(join(root, '.cache'), { recursive: true });
+  const out = mkdtempSync(join(root, '.cache/cli-test-'));
+  temporary.push(out);
+  execFileSync(
+    process.execPath,
+    [
+      join(root, 'node_modules/typescript/bin/tsc'),
+      ...['--outDir', out, '--rootDir', root, '--module', 'NodeNext'],
+      ...['--moduleResolution', 'NodeNext', '--target', 'ES2022', '--types', 'node'],
+      ...['--skipLibCheck', '--noCheck', join(root, 'bin/kafka-upgrade-verifier.ts')],
+    ],
+    { cwd: root, stdio: 'pipe' },
+  );
+  cli = join(out, 'bin/kafka-upgrade-verifier.js');
+}, 120_000);
+
+afterAll(() => {
+  for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
+});
+
+const vectors = readdirSync(fixtures)
+  .filter((f) => f.endsWith('.jsonl'))
+  .flatMap((f) => POLICIES.map((policy) => [f.slice(0, -'.jsonl'.length), policy] as const));
+
+describe('analyze on the spec vectors', () => {
+  it.each(vectors)('%s under %s: exit status and JSON report as expected', (name, policy) => {
+    const expected = JSON.parse(
+      readFileSync(join(fixtures, `${name}.${policy}.expected.json`), 'utf8'),
+    );
+    const r = run([
+      'analyze',
+      join(fixtures, `${name}.jsonl`),
+      '--format',
+      'json',
+      '--policy',
+      policy,
+    ]);
+    expect(r.status).toBe(expected.exitStatus);
+    if (expected.exitStatus === 2) {
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain(expected.stderrMentions);
+      return;
+    }
+    const report = JSON.parse(r.stdout);
+    for (const field of ['verdict', 'totals', 'partitions', 'restarts', 'ignoredRecords']) {
+      expect(report[field], field).toEqual(expected[field]);
+    }
+    expect(report.reachability).toEqual(expected.reachability);
+    expect(report.balance).toEqual(expected.balance);
+  });
 });
 
 describe('analyze', () => {
@@ -68,8 +127,7 @@ describe('analyze', () => {
     const expected = run(['analyze', join(fixtures, 'ordering.jsonl'), '--format', 'json']).stdout;
     expect(run(['analyze', '-', '--format', 'json'], plain).stdout).toBe(expected);
     expect(run(['analyze', '-', '--format', 'json'], gzipSync(plain)).stdout).toBe(expected);
-    const dir = mkdtempSync(join(tmpdir(), 'kuv-cli-'));
-    const gz = join(dir, 'ordering.jsonl.gz');
+    const gz = join(tempDir(), 'ordering.jsonl.gz');
     writeFileSync(gz, gzipSync(plain));
     const viaFile = run(['analyze', gz, '--format', 'json']);
     expect(viaFile.status).toBe(1);
@@ -97,8 +155,7 @@ describe('analyze', () => {
   });
 
   it('says what is wrong with a gzip file that is not gzip', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kuv-cli-'));
-    const fake = join(dir, 'history.jsonl.gz');
+    const fake = join(tempDir(), 'history.jsonl.gz');
     writeFileSync(fake, 'not compressed\n');
     const r = run(['analyze', fake]);
     expect(r.status).toBe(2);
@@ -114,13 +171,66 @@ describe('analyze', () => {
     [['analyze', 'x.jsonl', '--window-ms=-5'], '--window-ms must be a whole number'],
     [['analyze', 'x.jsonl', '--window-ms', '1e3'], '--window-ms must be a whole number'],
     [['analyze', 'x.jsonl', '--bogus'], "Unknown option '--bogus'"],
-    [['analyze', 'missing.jsonl'], "cannot read history file 'missing.jsonl': ENOENT"],
+    [['analyze', 'x.jsonl', '--max-leader-skew', 'lots'], '--max-leader-skew must be a number'],
+    [['analyze', 'x.jsonl', '--max-leader-skew=-1'], '--max-leader-skew must be a number'],
     [['frobnicate'], "unknown command 'frobnicate'"],
   ])('usage error %j exits 2 with a message', (args, mention) => {
     const r = run(args);
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain(mention);
+  });
+
+  it('exits 3 on an inconclusive history and says what it means and what to do', () => {
+    const file = join(fixtures, 'nothing-read.jsonl');
+    const json = run(['analyze', file, '--format', 'json']);
+    expect(json.status).toBe(3);
+    expect(json.stderr).toBe('');
+    expect(JSON.parse(json.stdout)).toMatchObject({ verdict: 'inconclusive', maxLeaderSkew: 1.5 });
+    const text = run(['analyze', file]);
+    expect(text.status).toBe(3);
+    expect(text.stdout).toMatch(/^VERDICT: INCONCLUSIVE/);
+    expect(text.stdout).toContain('nothing was read back');
+    expect(text.stdout).toContain('re-run');
+  });
+
+  it('exits 3 on an empty history rather than passing it', () => {
+    const r = run(['analyze', '-', '--format', 'json'], '');
+    expect(r.status).toBe(3);
+    expect(JSON.parse(r.stdout).verdict).toBe('inconclusive');
+  });
+
+  it('takes --max-leader-skew: a skew of 2 warns at the default 1.5, passes at 2', () => {
+    const file = join(fixtures, 'reachability.jsonl');
+    const byDefault = JSON.parse(run(['analyze', file, '--format', 'json']).stdout);
+    expect(byDefault.reasons).toContain('leader skew 2 is above 1.5');
+    const at2 = run(['analyze', file, '--format', 'json', '--max-leader-skew', '2']);
+    expect(at2.status).toBe(0);
+    expect(JSON.parse(at2.stdout).maxLeaderSkew).toBe(2);
+    expect(JSON.parse(at2.stdout).reasons).not.toContain('leader skew 2 is above 1.5');
+  });
+
+  it('prints the reachability block and the balance line in the text summary', () => {
+    const r = run(['analyze', join(fixtures, 'reachability.jsonl')]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^VERDICT: WARN/);
+    expect(r.stdout).toMatch(/broker 3 .*reachable.*10\.1\.0\.3 → 10\.1\.0\.33/);
+    expect(r.stdout).toMatch(/broker 1 .*IP literal/);
+    expect(r.stdout).toMatch(
+      /balance: leader skew 2 .*preferred leaders 0\.67.*under-replicated 1.*offline 0/,
+    );
+  });
+
+  it.each([
+    ['a missing file', () => join(tempDir(), 'missing.jsonl'), 'no such file'],
+    ['a folder', () => tempDir(), 'is a folder, not a file'],
+  ])('on %s exits 2 with a one-line message, no stack trace', (_what, path, mention) => {
+    const r = run(['analyze', path()]);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(mention);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).not.toContain('    at ');
   });
 
   it('prints help with --help and exits 0', () => {

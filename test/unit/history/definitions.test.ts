@@ -6,7 +6,19 @@ import { describe, expect, it } from 'vitest';
 import { HistoryFormatError } from '../../../functions/core/errors.js';
 import { ANOMALY_CAP_PER_KIND, HistoryAnalyzer } from '../../../functions/core/history/index.js';
 import { parseLine } from '../../../functions/core/history/records.js';
-import { acked, analyze, broker, clean, consume, failed, log, run, t } from './history-builder.js';
+import {
+  acked,
+  analyze,
+  broker,
+  clean,
+  consume,
+  failed,
+  leaders,
+  log,
+  probe,
+  run,
+  t,
+} from './history-builder.js';
 
 /** Logs seqs in the given order at offsets 0, 1, 2, … after acked sends of each. */
 function logOrder(seqs: number[]): string[] {
@@ -101,7 +113,8 @@ describe('counts', () => {
     expect(noLog.totals.skipped).toBeNull();
     expect(noLog.partitions[0]!.lost).toBeNull();
     expect(noLog.partitions[0]!.skipped).toBeNull();
-    expect(noLog.verdict).toBe('pass');
+    // Nothing read back: not a pass, inconclusive.
+    expect(noLog.verdict).toBe('inconclusive');
   });
 
   it('matches identities by producer, partition and seq: the same seq elsewhere is not a match', () => {
@@ -497,7 +510,7 @@ describe('bad input', () => {
     ['a JSON array', ['[1,2]'], 1, null, 'not a JSON object'],
     ['a JSON string', ['"produce"'], 1, null, 'not a JSON object'],
     ['no type', ['{"partition":1}'], 1, 'type', 'missing'],
-    ['a non-string type', ['{"type":3}'], 1, 'type', ''],
+    ['a non-string type', ['{"type":3}'], 1, 'type', 'a record type string'],
     [
       'a missing required field',
       [run(), JSON.stringify({ type: 'log', partition: 0, producer: 'p', seq: 1, timestamp: 1 })],
@@ -545,6 +558,155 @@ describe('bad input', () => {
       'missing',
     ],
     ['a run without runId', [JSON.stringify({ type: 'run', startedAt: 5 })], 1, 'runId', 'missing'],
+    [
+      'a probe without endpoint',
+      [run(), probe(1, 'after', 0, undefined, { endpoint: undefined })],
+      2,
+      'endpoint',
+      'missing',
+    ],
+    [
+      'a probe with an unknown role',
+      [run(), probe(1, 'after', 0, undefined, { role: 'client' })],
+      2,
+      'role',
+      '"bootstrap" or "broker"',
+    ],
+    [
+      'a broker probe without broker',
+      [run(), probe(1, 'after', 0, undefined, { broker: undefined })],
+      2,
+      'broker',
+      'missing',
+    ],
+    [
+      'a probe with an unknown phase',
+      [run(), probe(null, 'after', 0, undefined, { phase: 'later' })],
+      2,
+      'phase',
+      '"baseline", "during" or "after"',
+    ],
+    [
+      'a probe with a fractional at',
+      [run(), probe(null, 'after', 0, undefined, { at: 1.5 })],
+      2,
+      'at',
+      'integer',
+    ],
+    [
+      'a probe without a dns stage',
+      [run(), probe(1, 'after', 0, undefined, { dns: undefined })],
+      2,
+      'dns',
+      'missing',
+    ],
+    [
+      'a probe stage that is a string',
+      [run(), probe(1, 'after', 0, undefined, { tcp: 'ok' })],
+      2,
+      'tcp',
+      'null or an object',
+    ],
+    [
+      'a probe stage whose ok is not a boolean',
+      [run(), probe(1, 'after', 0, undefined, { kafka: { ok: 1, ms: 3 } })],
+      2,
+      'kafka.ok',
+      'true or false',
+    ],
+    [
+      'a probe stage with negative ms',
+      [run(), probe(1, 'after', 0, undefined, { kafka: { ok: true, ms: -1 } })],
+      2,
+      'kafka.ms',
+      '≥ 0',
+    ],
+    [
+      'a probe stage without ms',
+      [run(), probe(1, 'after', 0, undefined, { tcp: { ok: true } })],
+      2,
+      'tcp.ms',
+      'missing',
+    ],
+    [
+      'an ok dns stage without addresses',
+      [run(), probe(1, 'after', 0, undefined, { dns: { ok: true, ms: 1 } })],
+      2,
+      'dns.addresses',
+      'missing',
+    ],
+    [
+      'a dns address that is not a string',
+      [run(), probe(1, 'after', 0, ['10.0.0.1', 7 as unknown as string])],
+      2,
+      'dns.addresses[1]',
+      'a string',
+    ],
+    [
+      'a leaders record without topic',
+      [run(), leaders('t', 'after', 0, [], { topic: undefined })],
+      2,
+      'topic',
+      'missing',
+    ],
+    [
+      'a leaders record with a bad phase',
+      [run(), leaders('t', 'after', 0, [], { phase: 'end' })],
+      2,
+      'phase',
+      '"baseline", "during" or "after"',
+    ],
+    [
+      'partitions that is not a list',
+      [run(), leaders('t', 'after', 0, [], { partitions: { 0: 1 } })],
+      2,
+      'partitions',
+      'a list',
+    ],
+    [
+      'a partitions item that is not an object',
+      [run(), leaders('t', 'after', 0, [], { partitions: [3] })],
+      2,
+      'partitions[0]',
+      'an object',
+    ],
+    [
+      'a string leader',
+      [
+        run(),
+        leaders('t', 'after', 0, [
+          [0, 1, [1], [1]],
+          [1, '2' as unknown as number, [2], [2]],
+        ]),
+      ],
+      2,
+      'partitions[1].leader',
+      'integer',
+    ],
+    [
+      'a replica that is not an integer',
+      [run(), leaders('t', 'after', 0, [[0, 1, [1, 2.5], [1]]])],
+      2,
+      'partitions[0].replicas[1]',
+      'integer',
+    ],
+    [
+      'a missing isr',
+      [run(), leaders('t', 'after', 0, [[0, 1, [1], undefined as unknown as number[]]])],
+      2,
+      'partitions[0].isr',
+      'missing',
+    ],
+    [
+      'a missing partition number',
+      [
+        run(),
+        leaders('t', 'after', 0, [], { partitions: [{ leader: 1, replicas: [1], isr: [1] }] }),
+      ],
+      2,
+      'partitions[0].partition',
+      'missing',
+    ],
     ['a non-integer endedAt', [run({ endedAt: 'later' })], 1, 'endedAt', 'integer'],
   ])('stops on %s, naming the line and the field', (_what, lines, line, field, says) => {
     const error = fails(lines);
@@ -581,6 +743,6 @@ describe('bad input', () => {
       const at = { source: 'dense.jsonl', line: n };
       dense.add(parseLine(acked(n, n), at), at);
     }
-    expect(dense.finish({ policy: 'strict', windowMs: 0 }).totals.acked).toBe(1000);
+    expect(dense.finish().report({ windowMs: 0 }).totals.acked).toBe(1000);
   });
 });

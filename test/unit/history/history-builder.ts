@@ -4,6 +4,7 @@ import {
   analyzeLines,
   type Policy,
   type Report,
+  type ReportOptions,
 } from '../../../functions/core/history/index.js';
 
 const T0 = 1_763_900_000_000;
@@ -75,10 +76,65 @@ export function clean(from: number, to: number): string[] {
   return lines;
 }
 
+type Phase = 'baseline' | 'during' | 'after';
+
+/** An ok stage; `dns` also resolves to `addresses`. */
+export const okStage = (ms = 2) => ({ ok: true, ms });
+export const failedStage = (error = 'ETIMEDOUT', ms = 5000) => ({ ok: false, ms, error });
+
+/**
+ * A probe of broker `id` (role broker) or, with `id` null, of a bootstrap
+ * endpoint: all stages ok and resolving to `addresses`, unless `f` says otherwise.
+ */
+export const probe = (
+  id: number | null,
+  phase: Phase,
+  at: number,
+  addresses: string[] = id === null ? ['10.0.0.1'] : [`10.0.0.${id}`],
+  f: Fields = {},
+): string =>
+  JSON.stringify({
+    type: 'probe',
+    endpoint: id === null ? 'bootstrap.kafka.test:9092' : `b-${id}.kafka.test:9092`,
+    role: id === null ? 'bootstrap' : 'broker',
+    ...(id === null ? {} : { broker: id }),
+    phase,
+    at: t(at),
+    dns: { ...okStage(3), addresses },
+    tcp: { ...okStage(1), address: addresses[0] },
+    kafka: okStage(4),
+    ...f,
+  });
+
+/** A partition's leadership: [partition, leader, replicas, isr]. */
+export type Leadership = [number, number, number[], number[]];
+
+export const leaders = (
+  topic: string,
+  phase: Phase,
+  at: number,
+  partitions: Leadership[],
+  f: Fields = {},
+): string =>
+  JSON.stringify({
+    type: 'leaders',
+    topic,
+    phase,
+    at: t(at),
+    partitions: partitions.map(([partition, leader, replicas, isr]) => ({
+      partition,
+      leader,
+      replicas,
+      isr,
+    })),
+    ...f,
+  });
+
 export function analyze(
   lines: string[],
   policy: Policy = 'strict',
   windowMs = DEFAULT_WINDOW_MS,
+  options: ReportOptions = {},
 ): Report {
-  return analyzeLines(lines, { policy, windowMs });
+  return analyzeLines(lines, { policy, windowMs, ...options });
 }

@@ -1,0 +1,119 @@
+/**
+ * What one pass over a history found, before any policy is applied; `report`
+ * judges it under a policy, a restart window and a leader-skew limit, as many
+ * times as wanted, each time from the same facts.
+ */
+import { InputError } from '../errors.js';
+import type { Balance } from './balance.js';
+import type { Reachability } from './reachability.js';
+import {
+  ANOMALY_KINDS,
+  DEFAULT_MAX_LEADER_SKEW,
+  DEFAULT_POLICY,
+  DEFAULT_WINDOW_MS,
+  POLICIES,
+  type Anomaly,
+  type PartitionReport,
+  type Report,
+  type ReportOptions,
+  type RunInfo,
+  type Totals,
+} from './report.js';
+import { type Restart, RestartWindows } from './restarts.js';
+import { verdictFor } from './verdict.js';
+
+/** An anomaly before a restart window is known. */
+export type RawAnomaly = Omit<Anomaly, 'afterRestart'>;
+
+/** How many records of the kinds the verdict depends on the history holds. */
+export interface RecordCounts {
+  produce: number;
+  log: number;
+  probe: number;
+  leaders: number;
+}
+
+export interface AnalysisFacts {
+  run: RunInfo | null;
+  totals: Totals;
+  partitions: PartitionReport[];
+  restarts: Restart[];
+  /** The kept anomalies (capped per kind), redeliveries last in the order received. */
+  anomalies: RawAnomaly[];
+  anomaliesTruncated: boolean;
+  /** Every outOfOrder anomaly's time, ascending (not capped: the verdict counts them all). */
+  outOfOrderTimes: Float64Array;
+  ignoredRecords: number;
+  records: RecordCounts;
+  reachability: Reachability | null;
+  balance: Balance | null;
+}
+
+function checkOptions(options: ReportOptions): Required<ReportOptions> {
+  const policy = options.policy ?? DEFAULT_POLICY;
+  const windowMs = options.windowMs ?? DEFAULT_WINDOW_MS;
+  const maxLeaderSkew = options.maxLeaderSkew ?? DEFAULT_MAX_LEADER_SKEW;
+  if (!POLICIES.includes(policy)) {
+    throw new InputError(`report: policy must be strict or tolerant, not '${String(policy)}'`);
+  }
+  if (!Number.isSafeInteger(windowMs) || windowMs < 0) {
+    throw new InputError(
+      `report: windowMs must be a whole number of milliseconds ≥ 0, not ${String(windowMs)}`,
+    );
+  }
+  if (!Number.isFinite(maxLeaderSkew) || maxLeaderSkew < 0) {
+    throw new InputError(
+      `report: maxLeaderSkew must be a number ≥ 0 (1 is perfectly even), not ${String(maxLeaderSkew)}`,
+    );
+  }
+  return { policy, windowMs, maxLeaderSkew };
+}
+
+export class HistoryAnalysis {
+  constructor(private readonly facts: AnalysisFacts) {}
+
+  /** The run record, when the history has one. */
+  get run(): RunInfo | null {
+    return this.facts.run;
+  }
+
+  /**
+   * The report under these options (each one left out takes its default).
+   * Identical options give identical reports; each call returns fresh objects
+   * the caller may change.
+   */
+  report(options: ReportOptions = {}): Report {
+    const { policy, windowMs, maxLeaderSkew } = checkOptions(options);
+    const f = this.facts;
+    const windows = new RestartWindows(f.restarts, windowMs);
+    const kind = ANOMALY_KINDS.indexOf.bind(ANOMALY_KINDS);
+    const anomalies: Anomaly[] = f.anomalies
+      .map((a) => ({ ...a, afterRestart: windows.find(a.at) }))
+      .sort((a, b) => a.at - b.at || a.partition - b.partition || kind(a.kind) - kind(b.kind));
+    const { verdict, reasons } = verdictFor({
+      totals: f.totals,
+      outOfOrderOutsideWindows: windows.countOutside(f.outOfOrderTimes),
+      policy,
+      maxLeaderSkew,
+      records: f.records,
+      reachability: f.reachability,
+      balance: f.balance,
+    });
+    return {
+      verdict,
+      reasons,
+      policy,
+      windowMs,
+      run: f.run === null ? null : { ...f.run },
+      totals: { ...f.totals },
+      partitions: structuredClone(f.partitions),
+      restarts: structuredClone(f.restarts),
+      anomalies,
+      anomaliesTruncated: f.anomaliesTruncated,
+      ignoredRecords: f.ignoredRecords,
+      maxLeaderSkew,
+      reachability: structuredClone(f.reachability),
+      balance: structuredClone(f.balance),
+    };
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * The one-screen text summary: what inconclusive means, the reachability block
+ * and the balance line.
+ */
+import { describe, expect, it } from 'vitest';
+import { formatText } from '../../../functions/core/history/index.js';
+import { acked, analyze, clean, failedStage, leaders, probe, run } from './history-builder.js';
+
+describe('formatText', () => {
+  it('says plainly that inconclusive is not a pass, and what to do', () => {
+    const text = formatText(analyze([run(), acked(0, 0)]));
+    expect(text).toMatch(/^VERDICT: INCONCLUSIVE/);
+    expect(text).toContain('this is not a pass');
+    expect(text).toContain(
+      "nothing was read back: the verifying reader never ran (no log record), so loss cannot be judged — re-run, check the run's log",
+    );
+  });
+
+  it('lists each broker: reachable or not, old → new addresses when moved, IP literals named', () => {
+    const text = formatText(
+      analyze([
+        run(),
+        ...clean(0, 2),
+        probe(1, 'baseline', 0, ['10.0.0.1']),
+        probe(1, 'after', 100, ['10.0.0.11']),
+        probe(2, 'after', 100, ['10.0.0.2'], { endpoint: '10.0.0.2:9092' }),
+        probe(3, 'after', 100, ['10.0.0.3'], { kafka: failedStage('ECONNREFUSED') }),
+      ]),
+    );
+    const lines = text.split('\n');
+    expect(lines.find((l) => l.includes('broker 1'))).toMatch(
+      /b-1\.kafka\.test:9092 {2}reachable, address changed {2}\(10\.0\.0\.1 → 10\.0\.0\.11\)/,
+    );
+    expect(lines.find((l) => l.includes('broker 2'))).toContain('IP literal');
+    expect(lines.find((l) => l.includes('broker 3'))).toMatch(/UNREACHABLE .*kafka 1 of 1/);
+    expect(text).toContain('reachability: 1 brokers and 0 bootstrap endpoints unreachable');
+  });
+
+  it('gives one balance line: skew, preferred leaders, under-replicated, offline', () => {
+    const text = formatText(
+      analyze([
+        run(),
+        ...clean(0, 2),
+        leaders('t', 'after', 100, [
+          [0, 1, [1, 2], [1]],
+          [1, -1, [2, 1], []],
+        ]),
+      ]),
+    );
+    expect(text).toContain(
+      'balance: leader skew 2 (1 is even), preferred leaders 0.5, under-replicated 1, offline 1 — 2 partitions in 1 topics',
+    );
+  });
+
+  it('leaves the blocks out when the history has no probe or leaders record', () => {
+    const text = formatText(analyze([run(), ...clean(0, 2)]));
+    expect(text).not.toMatch(/^reachability:/m);
+    expect(text).not.toMatch(/^balance:/m);
+  });
+});
