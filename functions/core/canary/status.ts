@@ -53,7 +53,9 @@ export class StatusView {
     if (this.options.quiet === true) return;
     const line = formatStatusLine(state, now);
     if (this.tty) {
-      const width = Math.max(20, (this.stream.columns ?? 80) - 1);
+      // A pseudo-terminal may report 0 columns: take 80 then.
+      const columns = (this.stream.columns ?? 0) > 0 ? this.stream.columns! : 80;
+      const width = Math.max(20, columns - 1);
       this.stream.write(
         `${CLEAR_LINE}${line.length > width ? `${line.slice(0, width - 1)}…` : line}`,
       );

@@ -40,6 +40,13 @@ describe('status line', () => {
     expect(out.at(-1)).toBe('\n');
   });
 
+  it('on a terminal that reports 0 columns (a pseudo-terminal): 80 wide, not 20', () => {
+    const { out, stream: s } = stream(true, 0);
+    const state = sampleState();
+    new StatusView(s).update(state, state.startedAt + 1000);
+    expect(out[0]).toContain('| consumed 340 |');
+  });
+
   it('not on a terminal: plain lines, no escape codes, one per ~10 s and one per phase change', () => {
     const { out, stream: s } = stream(false);
     const view = new StatusView(s);
