@@ -1,0 +1,394 @@
+/**
+ * `kafka-upgrade-verifier run`: runs the canary against a cluster (while its brokers
+ * restart, e.g. during an upgrade), reads it back, analyses the history and prints
+ * the verdict. A thin driver over functions/core/canary (docs/canary.md).
+ */
+import { existsSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+import {
+  canaryTopicNameProblem,
+  CanaryAbortedError,
+  CanaryRunError,
+  DEFAULT_CANARY_TOPIC,
+  defaultGroup,
+  formatDuration,
+  GzipFileSink,
+  newRunId,
+  parseDuration,
+  preflight,
+  PRODUCER_MODES,
+  runCanary,
+  StatusView,
+  type ProducerMode,
+  type SliceState,
+} from '../../functions/core/canary/index.js';
+import { InputError, UsageError } from '../../functions/core/errors.js';
+import {
+  readHistory,
+  DEFAULT_WINDOW_MS,
+  exitStatusFor,
+  formatText,
+  POLICIES,
+  type Policy,
+  type Report,
+} from '../../functions/core/history/index.js';
+import { createKafka, type KafkaConnection } from '../../functions/core/kafka/client.js';
+import type { RunMonitor } from '../../functions/core/probe/monitor.js';
+import { ReachabilityProber } from '../../functions/core/probe/reachability.js';
+import { ClusterWatcher } from '../../functions/core/probe/watcher.js';
+import { openHistory, sourceName } from '../history-input.js';
+import type { Command } from './index.js';
+
+const DEFAULTS = {
+  duration: '10m',
+  settle: '1m',
+  intervalMs: 100,
+  slice: '30s',
+  readTimeout: '2m',
+};
+
+const HELP = `usage: kafka-upgrade-verifier run --bootstrap HOSTS [options]
+
+Runs canary traffic through every partition and broker of a cluster while its brokers
+restart (start it, then start the upgrade or roll), watches the brokers go down and
+come back, probes each broker's name, address and Kafka port, reads everything back,
+checks the history for loss, duplicates, reordering, redelivery and skips, and prints
+a verdict.
+
+  --bootstrap HOSTS        comma-separated host:port list (required)
+  --dns-server HOST:PORT   resolve broker names through this DNS server
+  --duration D             how long to produce (default ${DEFAULTS.duration}; Ctrl-C ends it early
+                           and goes on to settle and verify; a second Ctrl-C aborts)
+  --settle D               keep consuming this long after producing stops (default ${DEFAULTS.settle})
+  --interval-ms N          one message per partition every N ms (default ${DEFAULTS.intervalMs})
+  --producer MODE          idempotent (default: any loss or duplicate is the cluster's
+                           fault) or at-least-once (retries, no idempotence, 5 in flight)
+  --topic T                the canary topic, created if missing; its name must contain
+                           "canary" (default ${DEFAULT_CANARY_TOPIC});
+                           nothing is written to any other topic
+  --group G                the canary consumer group (default <topic>-group)
+  --cluster NAME           the cluster's name in the history and report
+  --out DIR                the run folder (default runs/<UTC time>-<runId>/)
+  --format text|json       what to print: the summary (default) or the JSON report
+  --policy strict|tolerant strict (default) fails on any reordering; tolerant only warns
+                           on reordering inside a broker restart window
+  --window-ms N            restart window length (default ${DEFAULT_WINDOW_MS})
+  --slice D                history flush period: the most a killed run loses (default ${DEFAULTS.slice})
+  --quiet                  no progress on standard error
+
+Durations: 250ms, 90s, 5m, 1h, 1h30m. Progress goes to standard error, the summary
+or report to standard output. The run folder gets history.jsonl.gz as the run goes,
+then summary.txt and report.json once verified (never after a failed run).
+
+exit status: 0 pass or warn, 1 fail, 2 bad input, usage, or a cluster the run cannot
+use (found before it starts), 3 inconclusive or a run that could not be verified,
+130 aborted
+`;
+
+export interface RunArgs {
+  bootstrap: string;
+  dnsServer: string | undefined;
+  durationMs: number;
+  settleMs: number;
+  intervalMs: number;
+  producer: ProducerMode;
+  topic: string;
+  group: string;
+  cluster: string | null;
+  out: string | undefined;
+  format: 'text' | 'json';
+  policy: Policy;
+  windowMs: number;
+  sliceMs: number;
+  quiet: boolean;
+}
+
+function wholeNumber(flag: string, text: string, min: number): number {
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text)) || Number(text) < min) {
+    throw new UsageError(`run: ${flag} must be a whole number ≥ ${min}, not '${text}'`);
+  }
+  return Number(text);
+}
+
+function duration(flag: string, text: string, allowZero = false): number {
+  try {
+    return parseDuration(text, flag, allowZero);
+  } catch (error) {
+    throw new UsageError(`run: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Parses and checks run's arguments; throws UsageError naming the bad one. */
+export function parseRunArgs(args: string[]): RunArgs | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: false,
+      options: {
+        bootstrap: { type: 'string' },
+        'dns-server': { type: 'string' },
+        duration: { type: 'string', default: DEFAULTS.duration },
+        settle: { type: 'string', default: DEFAULTS.settle },
+        'interval-ms': { type: 'string', default: String(DEFAULTS.intervalMs) },
+        producer: { type: 'string', default: 'idempotent' },
+        topic: { type: 'string', default: DEFAULT_CANARY_TOPIC },
+        group: { type: 'string' },
+        cluster: { type: 'string' },
+        out: { type: 'string' },
+        format: { type: 'string', default: 'text' },
+        policy: { type: 'string', default: 'strict' },
+        'window-ms': { type: 'string', default: String(DEFAULT_WINDOW_MS) },
+        slice: { type: 'string', default: DEFAULTS.slice },
+        quiet: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(`run: ${(error as Error).message}\n\n${HELP}`, { cause: error });
+  }
+  const v = parsed.values;
+  if (v.help) return 'help';
+  if (v.bootstrap === undefined || v.bootstrap.trim() === '') {
+    throw new UsageError(
+      `run: --bootstrap HOSTS is required (e.g. broker-1.kafka.test:19092)\n\n${HELP}`,
+    );
+  }
+  const producer = v.producer as ProducerMode;
+  if (!PRODUCER_MODES.includes(producer)) {
+    throw new UsageError(
+      `run: --producer must be idempotent or at-least-once, not '${v.producer}'`,
+    );
+  }
+  if (v.format !== 'text' && v.format !== 'json') {
+    throw new UsageError(`run: --format must be text or json, not '${v.format}'`);
+  }
+  const policy = v.policy as Policy;
+  if (!POLICIES.includes(policy)) {
+    throw new UsageError(`run: --policy must be strict or tolerant, not '${v.policy}'`);
+  }
+  const topic = v.topic;
+  const topicProblem = canaryTopicNameProblem(topic);
+  if (topicProblem !== null) throw new UsageError(`run: --topic ${topicProblem}`);
+  if (v.group !== undefined && v.group.trim() === '') {
+    throw new UsageError('run: --group must not be empty');
+  }
+  return {
+    bootstrap: v.bootstrap,
+    dnsServer: v['dns-server'],
+    durationMs: duration('--duration', v.duration),
+    settleMs: duration('--settle', v.settle, true),
+    intervalMs: wholeNumber('--interval-ms', v['interval-ms'], 10),
+    producer,
+    topic,
+    group: v.group ?? defaultGroup(topic),
+    cluster: v.cluster ?? null,
+    out: v.out,
+    format: v.format,
+    policy,
+    windowMs: wholeNumber('--window-ms', v['window-ms'], 0),
+    sliceMs: duration('--slice', v.slice),
+    quiet: v.quiet,
+  };
+}
+
+/** `20261126T071500Z`: sorts by time, safe in a file name. */
+function utcStamp(at: number): string {
+  return new Date(at)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+}
+
+/**
+ * The one place `run` calls the analyzer: reads the run's gzip history and reports
+ * under the run's policy and window.
+ */
+export async function analyzeRun(
+  historyPath: string,
+  options: { policy: Policy; windowMs: number },
+): Promise<Report> {
+  const analysis = await readHistory(await openHistory(historyPath), {
+    source: sourceName(historyPath),
+  });
+  return analysis.report({ policy: options.policy, windowMs: options.windowMs });
+}
+
+function kafkaMessage(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return `${error.name}: ${error.message}. Check the cluster's health (every partition led, every broker up) and run again.`;
+}
+
+/** Writes a file whole or not at all: a temporary file renamed into place. */
+async function writeAtomically(path: string, content: string): Promise<void> {
+  const temp = `${path}.tmp-${process.pid}`;
+  await writeFile(temp, content);
+  await rename(temp, path);
+}
+
+function runHeader(state: SliceState, historyPath: string): string {
+  const canaryMs = state.canaryEndsAt - state.canaryStartedAt;
+  const c = state.counters;
+  const rate = canaryMs > 0 ? (c.sent / (canaryMs / 1000)).toFixed(1) : '0';
+  return [
+    `run ${state.runId}: ${formatDuration(canaryMs)} canary + ${formatDuration(state.settleMs)} settle on ${state.topic} (${state.partitions} partitions, ${state.mode} producer, group ${state.group})`,
+    `sent ${c.sent} (${rate}/s), acked ${c.acked}, failed ${c.failed}, consumed ${c.consumed}, read back ${c.logged}${c.skippedSends > 0 ? `, ${c.skippedSends} sends skipped while a partition had its maximum in flight` : ''}`,
+    `history: ${historyPath}`,
+    '',
+  ].join('\n');
+}
+
+/**
+ * The run's monitors: the cluster watcher (`broker` down/up events, which give the
+ * analyzer its restart windows, and `leaders` snapshots of the canary topic) and the
+ * reachability prober (`probe` records of the bootstrap and every broker it learns of
+ * from the watcher). The watcher comes first: the prober asks it for the brokers.
+ */
+export function defaultMonitors(
+  connection: KafkaConnection,
+  topic: string,
+  note: (message: string) => void,
+): RunMonitor[] {
+  const watcher = new ClusterWatcher({ connection, topics: [topic], log: note });
+  const prober = new ReachabilityProber({
+    bootstrap: connection.bootstrap,
+    dnsServer: connection.dnsServer,
+    brokers: watcher,
+  });
+  return [watcher, prober];
+}
+
+export interface RunDeps {
+  /** Monitors to run; default the cluster watcher and the reachability prober. */
+  monitors?: (connection: KafkaConnection) => RunMonitor[];
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+}
+
+export async function runRun(args: string[], deps: RunDeps = {}): Promise<number> {
+  const stdout = deps.stdout ?? process.stdout;
+  const stderr = deps.stderr ?? process.stderr;
+  const parsed = parseRunArgs(args);
+  if (parsed === 'help') {
+    stdout.write(HELP);
+    return 0;
+  }
+  const runId = newRunId();
+  const outDir = parsed.out ?? join('runs', `${utcStamp(Date.now())}-${runId}`);
+  const historyPath = join(outDir, 'history.jsonl.gz');
+  if (existsSync(historyPath) || existsSync(join(outDir, 'report.json'))) {
+    throw new UsageError(
+      `run: ${outDir} already holds a run (history.jsonl.gz or report.json); give another --out DIR.`,
+    );
+  }
+  const connection: KafkaConnection = {
+    bootstrap: parsed.bootstrap,
+    dnsServer: parsed.dnsServer,
+    clientId: `kuv-run-${runId}`,
+    config: {
+      connectionTimeout: 2000,
+      requestTimeout: 10_000,
+      retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 1000 },
+    },
+  };
+  const view = new StatusView(stderr, { quiet: parsed.quiet });
+  view.note(
+    `checking ${parsed.bootstrap}${parsed.dnsServer === undefined ? '' : ` (DNS ${parsed.dnsServer})`}`,
+  );
+  const cluster = await preflight(connection);
+  view.note(
+    `cluster ${cluster.clusterId}: brokers ${cluster.brokers.map((b) => `${b.nodeId} ${b.host}:${b.port}`).join(', ')}`,
+  );
+
+  const stopCanary = new AbortController();
+  const abort = new AbortController();
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupts += 1;
+    if (signal === 'SIGINT' && interrupts === 1) {
+      view.note('Ctrl-C: producing stops now; settling and verifying (Ctrl-C again to abort)');
+      stopCanary.abort();
+    } else {
+      view.note(`${signal}: aborting; the history so far is kept`);
+      stopCanary.abort();
+      abort.abort();
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const sink = new GzipFileSink(historyPath);
+  let state: SliceState;
+  try {
+    state = await runCanary(
+      {
+        kafka: createKafka(connection),
+        sink,
+        monitors:
+          deps.monitors?.(connection) ??
+          defaultMonitors(connection, parsed.topic, (message) => view.note(`watcher: ${message}`)),
+        clientId: `kuv-run-${runId}`,
+        keepClients: true,
+        stopCanary: stopCanary.signal,
+        abort: abort.signal,
+        onProgress: (s, now) => view.update(s, now),
+        onNote: (message) => view.note(message),
+      },
+      {
+        runId,
+        cluster: parsed.cluster,
+        topic: parsed.topic,
+        group: parsed.group,
+        mode: parsed.producer,
+        intervalMs: parsed.intervalMs,
+        durationMs: parsed.durationMs,
+        settleMs: parsed.settleMs,
+        brokers: cluster.brokers.map((b) => b.nodeId),
+        sliceMs: parsed.sliceMs,
+        readTimeoutMs: parseDuration(DEFAULTS.readTimeout, 'read timeout'),
+        runInfo: { bootstrap: parsed.bootstrap, tool: 'kafka-upgrade-verifier run' },
+      },
+    );
+  } catch (error) {
+    view.finish();
+    const kept = existsSync(historyPath)
+      ? `the history so far is in ${historyPath} (no report written)`
+      : 'nothing was written';
+    if (error instanceof InputError) {
+      throw new InputError(`${error.message}\n  ${kept}.`, { cause: error });
+    }
+    if (error instanceof CanaryAbortedError) {
+      stderr.write(`kafka-upgrade-verifier: ${error.message}\n  ${kept}.\n`);
+      return 130;
+    }
+    // Anything else (a read-back that could not finish, a client that gave up): the
+    // run cannot be verified. Exit 3, like an inconclusive verdict.
+    const detail = error instanceof CanaryRunError ? error.message : kafkaMessage(error);
+    stderr.write(
+      `kafka-upgrade-verifier: run ${runId} could not be verified: ${detail}\n  ${kept}.\n`,
+    );
+    return 3;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  view.finish();
+
+  const report = await analyzeRun(historyPath, {
+    policy: parsed.policy,
+    windowMs: parsed.windowMs,
+  });
+  const summary = `${runHeader(state, historyPath)}${formatText(report)}`;
+  await writeAtomically(join(outDir, 'summary.txt'), summary);
+  await writeAtomically(join(outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  stdout.write(parsed.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : summary);
+  if (!parsed.quiet) stderr.write(`run folder: ${outDir}\n`);
+  return exitStatusFor(report.verdict);
+}
+
+export const runCommand: Command = {
+  summary: 'run the canary while brokers restart, verify it, print a verdict',
+  run: (args) => runRun(args),
+};

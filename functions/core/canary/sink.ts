@@ -1,0 +1,86 @@
+/**
+ * Where a run's history goes, slice by slice: records are written as they happen,
+ * flushed at the end of each slice (and when the run ends), then the sink is closed.
+ * A slice that is killed loses at most the records it had not flushed yet.
+ *
+ * Here: a gzip file, one gzip member per flush (a multi-member gzip file is valid
+ * gzip; `gunzip`, Node's zlib and the analyzer read it whole). In AWS: S3 parts.
+ */
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+import type { HistoryRecordOut } from '../probe/monitor.js';
+
+export interface HistorySink {
+  /** Where the history is, for messages: a path, an S3 URL. */
+  readonly location: string;
+  /** Appends one record (kept in memory until the next flush). */
+  write(record: HistoryRecordOut): void;
+  /** Makes every record written so far durable. */
+  flush(): Promise<void>;
+  /** Flushes and releases the sink; safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Appends gzip members to a file: one member per flush, fsynced. */
+export class GzipFileSink implements HistorySink {
+  private pending: string[] = [];
+  private handle: FileHandle | null = null;
+  private chain: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(readonly location: string) {}
+
+  write(record: HistoryRecordOut): void {
+    if (this.closed) throw new Error(`history sink ${this.location} is closed`);
+    this.pending.push(JSON.stringify(record));
+  }
+
+  flush(): Promise<void> {
+    const lines = this.pending;
+    this.pending = [];
+    this.chain = this.chain.then(async () => {
+      if (lines.length === 0) return;
+      if (this.handle === null) {
+        await mkdir(dirname(this.location), { recursive: true });
+        this.handle = await open(this.location, 'a');
+      }
+      await this.handle.write(gzipSync(`${lines.join('\n')}\n`));
+      await this.handle.sync();
+    });
+    return this.chain;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return this.chain;
+    await this.flush();
+    this.closed = true;
+    const handle = this.handle;
+    this.handle = null;
+    await handle?.close();
+  }
+}
+
+/** Keeps the history in memory: tests, and small runs whose history a caller uploads itself. */
+export class MemorySink implements HistorySink {
+  readonly records: HistoryRecordOut[] = [];
+  /** How many of `records` were flushed. */
+  flushed = 0;
+  closed = false;
+
+  constructor(readonly location = 'memory') {}
+
+  write(record: HistoryRecordOut): void {
+    this.records.push(record);
+  }
+
+  async flush(): Promise<void> {
+    this.flushed = this.records.length;
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+  }
+}

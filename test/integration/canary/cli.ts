@@ -1,0 +1,74 @@
+/**
+ * Runs the built CLI as a user does (`node dist/bin/kafka-upgrade-verifier.js …`),
+ * asynchronously, so a test can roll the cluster or press Ctrl-C while it runs.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+
+export const root = join(import.meta.dirname, '../../..');
+export const cli = join(root, 'dist/bin/kafka-upgrade-verifier.js');
+
+export interface CliRun {
+  child: ChildProcess;
+  /** Resolves when the process has exited. */
+  done: Promise<{
+    status: number | null;
+    signal: NodeJS.Signals | null;
+    stdout: string;
+    stderr: string;
+  }>;
+  /** stderr so far. */
+  stderr(): string;
+}
+
+export function startCli(args: string[], cwd = root): CliRun {
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: run 'npm run build' first`);
+  const child = spawn(process.execPath, [cli, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<{
+    status: number | null;
+    signal: NodeJS.Signals | null;
+    stdout: string;
+    stderr: string;
+  }>((resolve) => {
+    child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr }));
+  });
+  return { child, done, stderr: () => stderr };
+}
+
+export async function runCli(args: string[], cwd = root) {
+  return startCli(args, cwd).done;
+}
+
+/** Waits until the run's stderr contains `text` (or the process ended). */
+export async function waitForOutput(run: CliRun, text: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  void run.done.then(() => (exited = true));
+  while (!run.stderr().includes(text)) {
+    if (exited || Date.now() > deadline) {
+      throw new Error(`the run never printed '${text}'; stderr so far:\n${run.stderr()}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export type Rec = Record<string, unknown> & { type: string };
+
+export function readHistory(path: string): Rec[] {
+  return gunzipSync(readFileSync(path))
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => JSON.parse(l) as Rec);
+}
+
+/** `partition/seq` of a produce, log or consume record. */
+export function identity(r: Rec): string {
+  return `${String(r.producer)}/${String(r.partition)}/${String(r.seq)}`;
+}
