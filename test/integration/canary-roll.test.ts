@@ -14,8 +14,8 @@ import { TEST_CLUSTER_PORTS, testCluster } from './helpers.js';
 import { identity, readHistory, startCli, waitForOutput } from './canary/cli.js';
 
 /** 100 above the errors test's ports: inside the shifted range, apart from the other clusters. */
-const PORT_BASE = TEST_CLUSTER_PORTS.errors.portBase + 100;
-const DNS_PORT = TEST_CLUSTER_PORTS.errors.dnsPort + 100;
+const PORT_BASE = TEST_CLUSTER_PORTS.canaryRoll.portBase;
+const DNS_PORT = TEST_CLUSTER_PORTS.canaryRoll.dnsPort;
 
 // Restarting brokers needs a cluster the tests start; with an external one, skip.
 const external = testCluster().statePath === null;

@@ -46,6 +46,7 @@ export const TEST_CLUSTER_PORTS = {
   main: { portBase: 19192 + TEST_PORT_SHIFT, dnsPort: 15453 + TEST_PORT_SHIFT },
   upgrade: { portBase: 19292 + TEST_PORT_SHIFT, dnsPort: 15553 + TEST_PORT_SHIFT },
   errors: { portBase: 19392 + TEST_PORT_SHIFT, dnsPort: 15653 + TEST_PORT_SHIFT },
+  canaryRoll: { portBase: 19492 + TEST_PORT_SHIFT, dnsPort: 15753 + TEST_PORT_SHIFT },
   probe: { portBase: 19692 + TEST_PORT_SHIFT, dnsPort: 15953 + TEST_PORT_SHIFT },
 } as const;
 
