@@ -1,9 +1,10 @@
 /**
  * The local cluster from an installed package, not a checkout: `npm pack`, install the
- * tarball (offline, from npm's cache) into an empty folder, then `local-cluster start`
+ * tarball (from npm's cache where it can: `npm ci` filled it; a dependency's metadata
+ * it lacks comes from the npm registry, as for any user) into an empty folder, then `local-cluster start`
  * and `stop` there. The default state file lands in the user's cache folder
  * ($XDG_CACHE_HOME/kafka-upgrade-verifier) and nothing is written into node_modules.
- * The jars come from the test run's own cache (linked in), so the test stays on loopback.
+ * The jars come from the test run's own cache (linked in), so Kafka traffic stays on loopback.
  */
 import { spawnSync } from 'node:child_process';
 import {
@@ -68,7 +69,7 @@ describe.skipIf(!BUILT || !NPM)(
       );
       const installed = run(
         'npm',
-        ['install', '--offline', '--no-audit', '--no-fund', '--silent', tarball],
+        ['install', '--prefer-offline', '--no-audit', '--no-fund', '--silent', tarball],
         project,
       );
       expect(installed.status, installed.stderr).toBe(0);
