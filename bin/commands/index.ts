@@ -2,6 +2,7 @@
 import { analyzeCommand } from './analyze.js';
 import { localClusterCommand } from './local-cluster.js';
 import { reachabilityCommand } from './reachability.js';
+import { reportCommand } from './report.js';
 
 export interface Command {
   /** One line for the usage text. */
@@ -14,6 +15,7 @@ export const commands: Record<string, Command> = {
   analyze: analyzeCommand,
   'local-cluster': localClusterCommand,
   reachability: reachabilityCommand,
+  report: reportCommand,
 };
 
 export function usage(): string {
