@@ -55,6 +55,7 @@ export const CLIENT_SCRIPT = String.raw`(function () {
     return;
   }
   var tooltip = document.getElementById('tooltip');
+  var LANE = 9;
   var markers = [];
   var bandsDrawn = 0;
 
@@ -99,7 +100,8 @@ export const CLIENT_SCRIPT = String.raw`(function () {
           for (var i = 0; i < a.at.length; i++) {
             var x = u.valToPos(a.at[i] / 1000, 'x', true);
             if (x < left - 1 || x > right + 1) continue;
-            var y = u.bbox.top + (a.kind[i] + 1) * 9 * dpr;
+            // Above the plot, one lane per kind, so markers never hide the lines.
+            var y = u.bbox.top - (KINDS.length - a.kind[i]) * LANE * dpr;
             ctx.fillStyle = COLORS[KINDS[a.kind[i]]];
             ctx.beginPath();
             ctx.moveTo(x, y + 4 * dpr);
@@ -107,7 +109,8 @@ export const CLIENT_SCRIPT = String.raw`(function () {
             ctx.lineTo(x + 4 * dpr, y - 4 * dpr);
             ctx.closePath();
             ctx.fill();
-            markers.push({ x: x / dpr, y: y / dpr, i: i });
+            // Where the pointer finds it: CSS pixels in the plot area (u.over), as mouse events give.
+            markers.push({ x: (x - left) / dpr, y: (y - u.bbox.top) / dpr, i: i });
           }
           ctx.restore();
           section.setAttribute('data-drawn-markers', String(markers.length));
@@ -148,7 +151,7 @@ export const CLIENT_SCRIPT = String.raw`(function () {
   function showTooltip(u, left, top) {
     var best = null, bestD = 7;
     markers.forEach(function (m) {
-      var d = Math.max(Math.abs(m.x - left), Math.abs(m.y - top) / 3);
+      var d = Math.max(Math.abs(m.x - left), Math.abs(m.y - top));
       if (d < bestD) { bestD = d; best = m; }
     });
     var rows = null;
@@ -184,14 +187,20 @@ export const CLIENT_SCRIPT = String.raw`(function () {
   }
   var width = Math.max(320, section.clientWidth - 8);
   var tz = function (ts) { return uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC'); };
-  var xScale = { time: true, min: tl.from / 1000, max: tl.to / 1000 };
+  var short = tl.to - tl.from <= 20 * 60 * 1000;
+  function hhmm(u, splits) {
+    return splits.map(function (v) { return new Date(v * 1000).toISOString().slice(11, short ? 19 : 16); });
+  }
+  function stamp(u, v) { return v == null ? '--' : clock(v * 1000); }
+  var xScale = { time: true, auto: false, range: function () { return [tl.from / 1000, tl.to / 1000]; } };
   var latency = new uPlot({
     width: width, height: 280, tzDate: tz,
     cursor: { sync: { key: 'kuv' } },
-    scales: { x: xScale, y: { range: function (u, min, max) { return [0, Math.max(10, max * 1.25)]; } } },
-    axes: [{}, { label: 'produce latency, ms', size: 60 }],
+    scales: { x: xScale, y: { range: function (u, min, max) { return [0, Math.max(10, max * 1.1)]; } } },
+    padding: [KINDS.length * LANE + 8, 16, 0, 0],
+    axes: [{ values: hhmm }, { label: 'produce latency, ms', size: 60 }],
     series: [
-      { label: 'time (UTC)' },
+      { label: 'time (UTC)', value: stamp },
       { label: 'p50, all partitions', stroke: '#2f6db5', width: 1.5, spanGaps: false },
       { label: 'p99, all partitions', stroke: '#c2410c', width: 1.5, spanGaps: false },
       { label: 'max, selected partition', stroke: '#6d28d9', width: 1.5, dash: [6, 4], show: false },
@@ -203,20 +212,22 @@ export const CLIENT_SCRIPT = String.raw`(function () {
     width: width, height: 160, tzDate: tz,
     cursor: { sync: { key: 'kuv' } },
     scales: { x: xScale, y: { range: function (u, min, max) { return [0, Math.max(1, max)]; } } },
-    axes: [{}, { label: 'failed sends', size: 60 }],
+    padding: [8, 16, 0, 0],
+    axes: [{ values: hhmm }, { label: 'failed sends', size: 60 }],
     series: [
-      { label: 'time (UTC)' },
+      { label: 'time (UTC)', value: stamp },
       { label: 'failed sends, all partitions', stroke: '#b91c1c', fill: 'rgba(185, 28, 28, 0.35)', paths: bars },
       { label: 'failed, selected partition', stroke: '#6d28d9', fill: 'rgba(109, 40, 217, 0.35)', paths: bars, show: false },
     ],
     plugins: [bandsPlugin()],
   }, [x, tl.failed, partitionSeries('failed')], document.getElementById('chart-failed'));
 
-  latency.over.addEventListener('mousemove', function (e) {
+  // On the whole chart: the marker lanes are above the plot area (u.over), positions relative to it.
+  latency.root.addEventListener('mousemove', function (e) {
     var box = latency.over.getBoundingClientRect();
     showTooltip(latency, e.clientX - box.left, e.clientY - box.top);
   });
-  latency.over.addEventListener('mouseleave', function () { tooltip.hidden = true; });
+  latency.root.addEventListener('mouseleave', function () { tooltip.hidden = true; });
 
   var select = document.getElementById('partition');
   select.addEventListener('change', function () {
