@@ -240,6 +240,13 @@ describe.skipIf(!existsSync(CHROMIUM))(
         expect(down).toEqual([...up].sort((a, b) => b - a));
         expect(new Set(down).size).toBeGreaterThan(1);
 
+        // One partition's own series, switched on from the selector.
+        const own = page.locator('#chart-latency .u-legend .u-series').nth(3);
+        expect(await own.getAttribute('class')).toContain('u-off');
+        await page.selectOption('#partition', { label: 'partition 1' });
+        await expect.poll(() => own.getAttribute('class')).not.toContain('u-off');
+        expect(problems).toEqual([]);
+
         await page.screenshot({ path: join(artifacts, 'report-rolling-101.png'), fullPage: true });
         process.stderr.write(
           `report rolling-101: ${(bytes / 1024).toFixed(0)} KiB, rendered in ${renderMs.toFixed(0)} ms, opened and drawn in ${openMs.toFixed(0)} ms\n`,

@@ -203,9 +203,7 @@ function facts(
 
 function timelineSection(timeline: TimelineData): string {
   const kinds = timeline.kinds
-    .map(
-      (k) => `<span><span class="swatch" style="background:${KIND_COLORS[k]}"></span>${k}</span>`,
-    )
+    .map((k) => `<span><span class="swatch k-${k}"></span>${k}</span>`)
     .join('');
   const over = timeline.partitionCount > timeline.partitions.length;
   const options = timeline.partitions
@@ -379,7 +377,7 @@ function anomaliesSection(report: Report): string {
       a.afterRestart === null
         ? '<td data-v="">outside every window</td>'
         : `<td data-v="${a.afterRestart.broker}">broker ${a.afterRestart.broker}${a.afterRestart.ms === null ? ' (never came back)' : `, ${a.afterRestart.ms >= 0 ? '+' : ''}${a.afterRestart.ms} ms`}</td>`;
-    return `<tr><td data-v="${a.at}">${clock(a.at)}</td><td><span class="swatch" style="background:${KIND_COLORS[a.kind]}"></span>${a.kind}</td>${num(a.partition)}${num(a.offset)}<td>${e(a.producer ?? '')}</td>${num(a.seq)}<td>${e(a.group ?? '')}</td>${after}</tr>`;
+    return `<tr><td data-v="${a.at}">${clock(a.at)}</td><td><span class="swatch k-${a.kind}"></span>${a.kind}</td>${num(a.partition)}${num(a.offset)}<td>${e(a.producer ?? '')}</td>${num(a.seq)}<td>${e(a.group ?? '')}</td>${after}</tr>`;
   });
   const note =
     report.anomalies.length > ANOMALY_ROWS || report.anomaliesTruncated
@@ -437,7 +435,9 @@ export function renderPage(
 <meta name="referrer" content="no-referrer">
 <title>${e(title)}</title>
 <style>${assets.uplotCss}</style>
-<style>${STYLE}</style>
+<style>${STYLE}${Object.entries(KIND_COLORS)
+    .map(([kind, color]) => `.k-${kind} { background: ${color}; }`)
+    .join(' ')}</style>
 </head><body>
 ${header(report)}
 <main>

@@ -128,6 +128,67 @@ describe('readReportData: one pass for the analyzer and the timeline', () => {
   });
 });
 
+describe('page size', () => {
+  /** Over 1000 anomalies of each of four kinds: the report keeps 1000 of each, the page shows them all as markers. */
+  function anomalousHistory(n: number): string {
+    const t0 = 1_763_900_000_000;
+    const lines = [JSON.stringify({ type: 'run', runId: 'worst', startedAt: t0 })];
+    let offset = 0;
+    for (let seq = 0; seq < n; seq++) {
+      const partition = seq % 12;
+      const sentAt = t0 + seq * 10;
+      const at = offset++;
+      lines.push(
+        JSON.stringify({
+          type: 'produce',
+          producer: 'canary-producer-1',
+          partition,
+          seq,
+          sentAt,
+          ok: true,
+          ackedAt: sentAt + 7,
+          offset: at,
+        }),
+      );
+      const log = (o: number): string =>
+        JSON.stringify({
+          type: 'log',
+          partition,
+          offset: o,
+          producer: 'canary-producer-1',
+          seq,
+          timestamp: sentAt + 5,
+        });
+      if (seq % 4 !== 0) lines.push(log(at)); // every fourth one lost
+      if (seq % 4 === 1) lines.push(log(offset++)); // a duplicate
+      const consume = JSON.stringify({
+        type: 'consume',
+        group: 'canary-group-a',
+        consumer: 'c-1',
+        partition,
+        offset: at,
+        producer: 'canary-producer-1',
+        seq,
+        receivedAt: sentAt + 9,
+      });
+      lines.push(consume);
+      if (seq % 4 === 2) lines.push(consume); // redelivered
+    }
+    return lines.join('\n');
+  }
+
+  it('stays under 1 MB with the anomaly list full (1000 of each kind)', async () => {
+    const data = await readReportData([anomalousHistory(24_000)]);
+    const report = data.analysis.report();
+    expect(report.anomaliesTruncated).toBe(true);
+    expect(report.anomalies.length).toBeGreaterThanOrEqual(3000);
+    const html = await renderHtmlReport(data, {
+      assets: { uplotJs: 'x'.repeat(51_081), uplotCss: 'x'.repeat(1857) },
+    });
+    expect(Buffer.byteLength(html)).toBeLessThan(1_000_000);
+  });
+});
+
 describe('latency histogram', () => {
   it('is exact below 16 ms and within 6.25 % above', () => {
     for (const v of [0, 1, 15]) expect(binValue(latencyBin(v))).toBe(v);
