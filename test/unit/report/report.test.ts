@@ -128,6 +128,86 @@ describe('readReportData: one pass for the analyzer and the timeline', () => {
   });
 });
 
+describe('the page for each kind of run', () => {
+  it.each(goodVectors)("%s: first and final probes are the analyzer's", async (name) => {
+    const data = await readReportData([fixture(name)]);
+    const reach = data.analysis.report().reachability;
+    if (reach === null) return;
+    for (const b of reach.brokers) {
+      const pair = data.timeline.probes.brokers.get(b.broker)!;
+      expect(pair.final.endpoint).toBe(b.endpoint);
+      expect(pair.final.addresses).toEqual(b.finalAddresses);
+      expect(pair.first?.endpoint ?? null).toBe(b.firstEndpoint);
+      expect(pair.first?.addresses ?? null).toEqual(b.firstAddresses);
+      const ok =
+        pair.final.dns?.ok === true && pair.final.tcp?.ok === true && pair.final.kafka?.ok === true;
+      expect(ok).toBe(b.reachable);
+    }
+    for (const e of reach.bootstrap) {
+      expect(data.timeline.probes.bootstrap.get(e.endpoint)!.final.addresses).toEqual(
+        e.finalAddresses,
+      );
+    }
+  });
+
+  it('inconclusive: says so, with the runbook words for it', async () => {
+    const html = await renderHtmlReport(await readReportData([fixture('nothing-read')]), {
+      assets,
+    });
+    expect(html).toContain('data-verdict="inconclusive"');
+    expect(html).toContain('id="next-verification-inconclusive"');
+    expect(html).toContain('start a\nrun again by hand'.replace('\n', ' '));
+  });
+
+  it('an empty history and a probes-only one still give a page', async () => {
+    const empty = await renderHtmlReport(await readReportData(['']), { assets });
+    expect(empty).toContain('data-buckets="0"');
+    const probes = fixture('reachability')
+      .split('\n')
+      .filter((l) => l.includes('"probe"'))
+      .join('\n');
+    const page = await renderHtmlReport(await readReportData([probes]), { assets });
+    expect(page).toContain('data-address-changed="true"');
+  });
+
+  it('more than 12 partitions: the 12 worst get their own series, the bad one among them', async () => {
+    const t0 = 1_763_900_000_000;
+    const lines: string[] = [];
+    for (let partition = 0; partition < 20; partition++) {
+      for (let seq = 0; seq < 5; seq++) {
+        const sentAt = t0 + seq * 1000 + partition;
+        const failed = partition === 17 && seq === 2;
+        const send = { type: 'produce', producer: 'p', partition, seq, sentAt };
+        lines.push(
+          JSON.stringify(
+            failed
+              ? { ...send, ok: false, failedAt: sentAt + 900 }
+              : { ...send, ok: true, ackedAt: sentAt + 4, offset: seq },
+          ),
+        );
+        if (!failed)
+          lines.push(
+            JSON.stringify({
+              type: 'log',
+              partition,
+              offset: seq,
+              producer: 'p',
+              seq,
+              timestamp: sentAt + 2,
+            }),
+          );
+      }
+    }
+    const data = await readReportData([lines.join('\n')]);
+    const timeline = buildTimeline(data.timeline, data.analysis.report());
+    expect(timeline.partitionCount).toBe(20);
+    expect(timeline.partitions).toHaveLength(12);
+    expect(timeline.partitions.map((p) => p.partition)).toContain(17);
+    const html = await renderHtmlReport(data, { assets });
+    expect(html).toContain('the 12 worst of 20 partitions selectable');
+  });
+});
+
 describe('page size', () => {
   /** Over 1000 anomalies of each of four kinds: the report keeps 1000 of each, the page shows them all as markers. */
   function anomalousHistory(n: number): string {
