@@ -59,7 +59,10 @@ export async function writeAtomically(path: string, text: string): Promise<void>
     await rename(temporary, path);
   } catch (error) {
     await rm(temporary, { force: true });
-    throw error;
+    throw new UsageError(
+      `report: cannot write '${path}': ${(error as Error).message}. Check that its folder exists and is writable, or choose another with --out.`,
+      { cause: error },
+    );
   }
 }
 

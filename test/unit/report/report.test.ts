@@ -433,5 +433,11 @@ describe('kafka-upgrade-verifier report', () => {
     await expect(quiet([])).rejects.toThrow(/expected one FILE/);
     await expect(quiet(['x.jsonl', '--policy', 'lax'])).rejects.toThrow(/--policy must be/);
     await expect(quiet(['x.jsonl', '--out'])).rejects.toThrow(/--out needs a file name/);
+    const history = join(dir, 'h.jsonl');
+    writeFileSync(history, fixture('window'));
+    await expect(quiet([history, '--out', join(dir, 'no/such/folder.html')])).rejects.toThrow(
+      /cannot write .*folder exists/,
+    );
+    expect(readdirSync(dir)).toEqual(['h.jsonl']);
   });
 });
