@@ -79,7 +79,7 @@ export const CLIENT_SCRIPT = String.raw`(function () {
             if (xEnd > xUp) ctx.fillRect(xUp, top, xEnd - xUp, height);
             ctx.fillStyle = '#8a2b28';
             ctx.font = 11 * devicePixelRatio + 'px sans-serif';
-            ctx.fillText('broker ' + r.broker, x0 + 3 * devicePixelRatio, top + height - 4 * devicePixelRatio);
+            ctx.fillText('broker ' + r.broker, x0 + 3 * devicePixelRatio, top + 12 * devicePixelRatio);
             n += 1;
           });
           ctx.restore();

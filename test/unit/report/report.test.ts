@@ -362,6 +362,8 @@ describe('escaping what comes from the history', () => {
     expect(html).not.toContain(evil);
     expect(html).not.toMatch(/<script>alert/i);
     expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
+    // The run record's own fields (its settings) are shown, escaped.
+    expect(html).toMatch(/<dt>settings<\/dt><dd><code>\{&quot;note&quot;:&quot;&lt;script&gt;/);
     // Exactly the page's own three scripts.
     expect(html.match(/<script/g)).toHaveLength(3);
     // The data island still carries the producer name, escaped for a script element.
