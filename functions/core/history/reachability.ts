@@ -86,8 +86,8 @@ export function isIpLiteral(endpoint: string): boolean {
   return isIP(host) !== 0;
 }
 
-/** What the first / final probe choice needs of a probe. */
-interface Candidate {
+/** What the first / final probe choice needs of a probe (also used by the HTML report's probe details). */
+export interface Candidate {
   at: number;
   endpoint: string;
   /** Sorted distinct dns addresses; null when dns is absent or not ok. */
@@ -102,11 +102,11 @@ interface Candidate {
  * The later probe, for the final one; at the same time a failed probe wins over
  * an ok one (the pessimistic reading), then the lower tie key.
  */
-function earlier(a: Candidate | null, b: Candidate): boolean {
+export function earlier(a: Candidate | null, b: Candidate): boolean {
   return a === null || b.at < a.at || (b.at === a.at && b.tie < a.tie);
 }
 
-function later(a: Candidate | null, b: Candidate): boolean {
+export function later(a: Candidate | null, b: Candidate): boolean {
   if (a === null || b.at > a.at) return true;
   if (b.at < a.at) return false;
   if (a.ok !== b.ok) return !b.ok;

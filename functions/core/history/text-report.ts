@@ -24,7 +24,8 @@ function latency(p: Percentiles | null): string {
   return p === null ? '—' : `p50 ${p.p50} / p99 ${p.p99} / max ${p.max} ms`;
 }
 
-function anomalyCount(p: PartitionReport): number {
+/** A partition's anomalies of every kind (lost and skipped count 0 when unknown); the HTML report ranks by it too. */
+export function anomalyCount(p: PartitionReport): number {
   return (
     (p.lost ?? 0) +
     p.duplicates +

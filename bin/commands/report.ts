@@ -1,0 +1,117 @@
+/**
+ * `kafka-upgrade-verifier report RUN_DIR_OR_HISTORY`: the HTML report a person
+ * opens (docs/report.md). Written next to the run's files, atomically: bad
+ * input never leaves a half-written page.
+ */
+import { randomBytes } from 'node:crypto';
+import { rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { UsageError } from '../../functions/core/errors.js';
+import { exitStatusFor } from '../../functions/core/history/index.js';
+import { readReportData, renderHtmlReport } from '../../functions/core/report/index.js';
+import { openHistory, sourceName } from '../history-input.js';
+import { parseAnalyzeArgs } from './analyze.js';
+import type { Command } from './index.js';
+
+const HELP = `usage: kafka-upgrade-verifier report RUN_DIR_OR_HISTORY [--out FILE] [--policy strict|tolerant]
+                                     [--window-ms N] [--max-leader-skew X]
+
+Writes one self-contained HTML page (no network needed to open it): the verdict
+and why, a timeline of the run with broker restarts and anomalies, reachability,
+balance before and after, the worst partitions, the anomalies and what to do next.
+
+  RUN_DIR_OR_HISTORY   a run folder holding history.jsonl.gz, or a history file
+                       (.jsonl, .gz), or - for standard input
+  --out FILE           where to write (default RUN_DIR/report.html, <history>.html,
+                       or report.html for standard input)
+  --policy, --window-ms, --max-leader-skew   as for analyze
+
+exit status: as analyze's (0 pass or warn, 1 fail, 2 bad input or usage, 3
+inconclusive), once the page is written; on bad input no page is written.
+`;
+
+const RUN_DIR_HISTORY = 'history.jsonl.gz';
+
+/** The history to read and the default page for a RUN_DIR or a history path. */
+export async function resolveInput(input: string): Promise<{ history: string; out: string }> {
+  if (input === '-') return { history: '-', out: 'report.html' };
+  const info = await stat(input).catch(() => null);
+  if (info?.isDirectory()) {
+    const history = join(input, RUN_DIR_HISTORY);
+    if (!(await stat(history).catch(() => null))?.isFile()) {
+      throw new UsageError(
+        `report: folder '${input}' has no ${RUN_DIR_HISTORY}: give a run folder (with ${RUN_DIR_HISTORY}) or a history file`,
+      );
+    }
+    return { history, out: join(input, 'report.html') };
+  }
+  return { history: input, out: `${input}.html` };
+}
+
+/** Writes `text` to `path` through a temporary file in the same folder and a rename. */
+export async function writeAtomically(path: string, text: string): Promise<void> {
+  const temporary = join(
+    dirname(path),
+    `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
+  );
+  try {
+    await writeFile(temporary, text, { flag: 'wx' });
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw new UsageError(
+      `report: cannot write '${path}': ${(error as Error).message}. Check that its folder exists and is writable, or choose another with --out.`,
+      { cause: error },
+    );
+  }
+}
+
+export const reportCommand: Command = {
+  summary: 'write the HTML report of a run or a history (one file, opens offline)',
+  async run(args) {
+    let out: string | undefined;
+    const rest: string[] = [];
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i]!;
+      if (a === '--out' || a === '-o') {
+        out = args[++i];
+        if (out === undefined || out === '')
+          throw new UsageError(`report: ${a} needs a file name\n\n${HELP}`);
+      } else if (a.startsWith('--out=')) out = a.slice('--out='.length);
+      else if (a === '--format' || a.startsWith('--format=')) {
+        throw new UsageError(`report: unknown option '${a}'\n\n${HELP}`);
+      } else rest.push(a);
+    }
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    let parsed;
+    try {
+      parsed = parseAnalyzeArgs(rest);
+    } catch (error) {
+      const message = (error as Error).message.replace(/^analyze: /, 'report: ').split('\n\n')[0];
+      throw new UsageError(`${message}\n\n${HELP}`, { cause: error });
+    }
+    if (parsed === 'help') {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    const input = await resolveInput(parsed.file);
+    const target = out ?? input.out;
+    const chunks = await openHistory(input.history);
+    const data = await readReportData(chunks, { source: sourceName(input.history) });
+    const options = {
+      policy: parsed.policy,
+      windowMs: parsed.windowMs,
+      maxLeaderSkew: parsed.maxLeaderSkew,
+    };
+    const html = await renderHtmlReport(data, { ...options, generatedAt: Date.now() });
+    await writeAtomically(target, html);
+    const verdict = data.analysis.report(options).verdict;
+    process.stderr.write(
+      `report: ${target} (${(Buffer.byteLength(html) / 1024).toFixed(0)} KiB), verdict ${verdict}\n`,
+    );
+    return exitStatusFor(verdict);
+  },
+};
