@@ -47,6 +47,7 @@ export const TEST_CLUSTER_PORTS = {
   upgrade: { portBase: 19292 + TEST_PORT_SHIFT, dnsPort: 15553 + TEST_PORT_SHIFT },
   errors: { portBase: 19392 + TEST_PORT_SHIFT, dnsPort: 15653 + TEST_PORT_SHIFT },
   probe: { portBase: 19692 + TEST_PORT_SHIFT, dnsPort: 15953 + TEST_PORT_SHIFT },
+  secure: { portBase: 19792 + TEST_PORT_SHIFT, dnsPort: 16053 + TEST_PORT_SHIFT },
 } as const;
 
 /**

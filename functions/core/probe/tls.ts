@@ -133,9 +133,13 @@ export function explainSecurityFailure(error: string, where: string): string | n
   if (code === 'CERT_HAS_EXPIRED') {
     return `the certificate of ${where} has expired (CERT_HAS_EXPIRED); the brokers need new certificates.`;
   }
-  if (/SASL .*authentication failed|Authentication failed/i.test(error)) {
+  const sasl = /SASL [^:]*authentication failed: ([^()]*)|(Authentication failed[^()]*)/i.exec(
+    error,
+  );
+  if (sasl !== null) {
+    const said = (sasl[1] ?? sasl[2] ?? '').trim().slice(0, 160);
     return (
-      `SASL authentication to ${where} failed (${error.replace(/\s+/g, ' ').slice(0, 200)}): ` +
+      `SASL authentication to ${where} was refused (the broker said: ${said}): ` +
       'check --sasl-username, the password (--sasl-password-file or KUV_SASL_PASSWORD) and --sasl-mechanism.'
     );
   }

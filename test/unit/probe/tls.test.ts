@@ -119,7 +119,10 @@ describe('explainSecurityFailure', () => {
         'SASL SCRAM SHA512 authentication failed: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512',
         'b:1',
       ),
-    ).toMatch(/^SASL authentication to b:1 failed .*check --sasl-username, the password/);
+    ).toBe(
+      'SASL authentication to b:1 was refused (the broker said: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512): ' +
+        'check --sasl-username, the password (--sasl-password-file or KUV_SASL_PASSWORD) and --sasl-mechanism.',
+    );
     expect(explainSecurityFailure('ECONNREFUSED', 'b:1')).toBeNull();
     expect(explainSecurityFailure('ETIMEOUT: no connection within 2000 ms', 'b:1')).toBeNull();
     expect(explainSecurityFailure('ERR_SSL_WRONG_VERSION_NUMBER', 'b:1')).toMatch(
