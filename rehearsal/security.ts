@@ -223,9 +223,9 @@ export function redactPassword(text: string, security: SecurityState | undefined
 }
 
 /** How the cluster's own clients (and the tests) connect to the CLIENT listener. */
-export function clientSecurityOf(
-  state: Pick<ClusterState, 'security'>,
-): SecurityOptions | undefined {
+export function clientSecurityOf(state: {
+  security?: SecurityStatus | undefined;
+}): SecurityOptions | undefined {
   const security = state.security;
   if (security === undefined) return undefined;
   return checkSecurityOptions({

@@ -4,7 +4,9 @@
  * createKafka with the security options, and each misconfiguration — no CA, a name the
  * certificate does not list — exits 2 naming the cause, not a timeout.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -15,12 +17,15 @@ import { cli, startSecureCluster, type SecureCluster } from './security/secure-c
 
 let cluster: SecureCluster;
 const track = trackClients();
+const dir = mkdtempSync(join(tmpdir(), 'kuv-tls-it-'));
+const history = join(dir, 'baseline.jsonl');
 
 beforeAll(async () => {
   cluster = await startSecureCluster('tls');
 });
 afterAll(async () => {
   await cluster?.stop();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 function reachability(...args: string[]) {
@@ -31,6 +36,19 @@ function reachability(...args: string[]) {
     'json',
     ...args,
   ]);
+}
+
+/** reachability of the whole cluster over TLS, trusting its CA. */
+function reachabilityWithCa(...args: string[]) {
+  return reachability(
+    '--bootstrap',
+    cluster.status.bootstrap,
+    '--security',
+    'tls',
+    '--ca-file',
+    cluster.status.security.caFile,
+    ...args,
+  );
 }
 
 describe('a TLS cluster', () => {
@@ -46,18 +64,26 @@ describe('a TLS cluster', () => {
 
   it('reachability over TLS with the private CA: every broker reachable, a tls stage with notAfter', async () => {
     const began = Date.now();
-    const run = await reachability(
-      '--bootstrap',
-      cluster.status.bootstrap,
-      '--security',
-      'tls',
-      '--ca-file',
-      cluster.status.security.caFile,
-    );
+    const run = await reachabilityWithCa('--out', history);
     process.stderr.write(`reachability over TLS took ${Date.now() - began} ms\n`);
     expect(run.code, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout);
     expect(report.reachability.totals.unreachableBrokers).toBe(0);
+    const probes = readFileSync(history, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((r) => r.type === 'probe');
+    expect(probes).toHaveLength(6); // three bootstrap endpoints, three brokers
+    for (const p of probes) {
+      expect(p.tls).toEqual({
+        ok: true,
+        ms: expect.any(Number),
+        address: p.tcp.address,
+        notAfter: expect.any(Number),
+      });
+      expect(p.tls.notAfter - Date.now()).toBeGreaterThan(360 * 86_400_000);
+    }
     expect(report.reachability.brokers.map((b: { broker: number }) => b.broker)).toEqual([1, 2, 3]);
     expect(run.stderr).toContain('connecting with TLS (CA ');
   });
@@ -94,6 +120,39 @@ describe('a TLS cluster', () => {
     expect(run.stderr).toContain(
       `reachability: security: the certificate of localhost:${TEST_CLUSTER_PORTS.secure.portBase} does not name the host it was reached by (TLS name mismatch, ERR_TLS_CERT_ALTNAME_INVALID)`,
     );
+  });
+
+  it('a roll onto new addresses keeps TLS working: the certificates name both addresses', async () => {
+    const began = Date.now();
+    const roll = await cli('local-cluster', [
+      'roll',
+      '--broker',
+      '2',
+      '--readdress',
+      '--state',
+      cluster.statePath,
+      '--json',
+    ]);
+    process.stderr.write(`roll --readdress --broker 2 over TLS took ${Date.now() - began} ms\n`);
+    expect(roll.code, roll.stderr).toBe(0);
+    expect(JSON.parse(roll.stdout).brokers[1].address).toBe('127.0.0.12');
+    const run = await reachabilityWithCa();
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(report.reachability.totals.unreachableBrokers).toBe(0);
+    const byAddress = await cli('reachability', [
+      '--bootstrap',
+      `127.0.0.12:${TEST_CLUSTER_PORTS.secure.portBase}`,
+      '--dns-server',
+      cluster.status.dnsServer,
+      '--security',
+      'tls',
+      '--ca-file',
+      cluster.status.security.caFile,
+      '--topics',
+      'none',
+    ]);
+    expect(byAddress.stderr).not.toContain('reachability: security:');
   });
 
   it('kafkajs through createKafka names the certificate problem too', async () => {
