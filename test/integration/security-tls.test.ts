@@ -102,7 +102,7 @@ describe('a TLS cluster', () => {
     const run = await reachability('--bootstrap', cluster.status.bootstrap, '--security', 'tls');
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(
-      /reachability: security: the certificate of broker-1\.kafka\.test:\d+ is not signed by a CA this client trusts \((SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE)\)\. Give the cluster's CA with --ca-file/,
+      /reachability: security: the certificate of broker-1\.kafka\.test:\d+, broker-2\.kafka\.test:\d+, broker-3\.kafka\.test:\d+ is not signed by a CA this client trusts \((SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE)\)\. Give the cluster's CA with --ca-file/,
     );
     expect(run.stderr).not.toMatch(/Connection timeout/i);
   });

@@ -46,18 +46,24 @@ export function securityProblemsOf(
   problems: readonly string[],
   bootstrap: string,
 ): string[] {
-  const found = new Set<string>();
+  // One message per cause, naming every endpoint that showed it.
+  const PLACE = '\u0000';
+  const byCause = new Map<string, Set<string>>();
+  const add = (error: string, where: string) => {
+    const why = explainSecurityFailure(error, PLACE);
+    if (why === null) return;
+    const places = byCause.get(why) ?? new Set<string>();
+    places.add(where);
+    byCause.set(why, places);
+  };
   for (const r of records) {
     const tls = r.tls as { ok?: boolean; error?: string } | null | undefined;
-    if (r.type !== 'probe' || tls?.ok !== false || tls.error === undefined) continue;
-    const why = explainSecurityFailure(tls.error, String(r.endpoint));
-    if (why !== null) found.add(why);
+    if (r.type === 'probe' && tls?.ok === false && tls.error !== undefined) {
+      add(tls.error, String(r.endpoint));
+    }
   }
-  for (const problem of problems) {
-    const why = explainSecurityFailure(problem, bootstrap);
-    if (why !== null) found.add(why);
-  }
-  return [...found];
+  for (const problem of problems) add(problem, bootstrap);
+  return [...byCause].map(([why, places]) => why.split(PLACE).join([...places].join(', ')));
 }
 
 /**

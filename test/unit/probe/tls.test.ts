@@ -12,6 +12,7 @@ import tls from 'node:tls';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { securityProblemsOf } from '../../../functions/core/probe/check.js';
 import { endpointOf } from '../../../functions/core/probe/endpoint.js';
 import { DEFAULT_STAGE_TIMEOUTS, probeEndpoint } from '../../../functions/core/probe/probe.js';
 import { explainSecurityFailure } from '../../../functions/core/probe/tls.js';
@@ -128,5 +129,39 @@ describe('explainSecurityFailure', () => {
     expect(explainSecurityFailure('ERR_SSL_WRONG_VERSION_NUMBER', 'b:1')).toMatch(
       /does not speak TLS as expected/,
     );
+  });
+});
+
+describe('securityProblemsOf', () => {
+  const failed = (endpoint: string, error: string) => ({
+    type: 'probe',
+    endpoint,
+    tls: { ok: false, ms: 3, address: '127.0.0.1', error },
+  });
+
+  it('says each cause once, naming every endpoint that showed it; other failures are not its business', () => {
+    expect(
+      securityProblemsOf(
+        [
+          failed('b-1:9094', 'SELF_SIGNED_CERT_IN_CHAIN'),
+          failed('b-2:9094', 'SELF_SIGNED_CERT_IN_CHAIN'),
+          failed('b-3:9094', 'ETIMEOUT: no TLS handshake within 2000 ms'),
+          { type: 'probe', endpoint: 'b-4:9094', tls: { ok: true, ms: 1, address: 'x' } },
+          {
+            type: 'leaders',
+            endpoint: 'x',
+            tls: { ok: false, error: 'SELF_SIGNED_CERT_IN_CHAIN' },
+          },
+        ],
+        [
+          'cluster metadata from b-1:9096 unavailable (SASL SCRAM SHA512 authentication failed: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512). Check …',
+          'watched topic t is not in the cluster metadata',
+        ],
+        'b-1:9096',
+      ),
+    ).toEqual([
+      "the certificate of b-1:9094, b-2:9094 is not signed by a CA this client trusts (SELF_SIGNED_CERT_IN_CHAIN). Give the cluster's CA with --ca-file FILE (a local cluster's: 'local-cluster status --json', security.caFile).",
+      'SASL authentication to b-1:9096 was refused (the broker said: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512): check --sasl-username, the password (--sasl-password-file or KUV_SASL_PASSWORD) and --sasl-mechanism.',
+    ]);
   });
 });
