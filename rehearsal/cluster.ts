@@ -25,6 +25,13 @@ import { withLock, type LockOptions } from './lock.js';
 import { silentLog, type Log } from './log.js';
 import { checkPorts, portProblem } from './ports.js';
 import { isRunning, sleep, tcpReachable, terminate } from './process.js';
+import {
+  makeClusterSecurity,
+  redactPassword,
+  scramFormatArgs,
+  securityStatusOf,
+  type SecurityStatus,
+} from './security.js';
 import { checkStartSettings, DOMAIN, type StartSettings } from './settings.js';
 import {
   brokerMarker,
@@ -55,6 +62,8 @@ export interface ClusterStatus {
   bootstrap: string;
   dnsServer: string;
   brokers: BrokerStatus[];
+  /** Only for a secured CLIENT listener: the mode, the CA file, the SCRAM user and password file. */
+  security?: SecurityStatus;
 }
 
 export interface StartOptions extends Partial<StartSettings> {
@@ -158,6 +167,15 @@ async function startLocked(
   const state = newState(settings, mkdtempSync(join(tmpdir(), 'kuv-kafka-')));
   const started = Date.now();
   try {
+    if (settings.security !== 'plaintext') {
+      state.security = makeClusterSecurity(settings.security, state.dataDir, state.brokers);
+      log(
+        `CLIENT listener secured with ${settings.security}: CA ${state.security.caFile}` +
+          (state.security.saslPasswordFile === undefined
+            ? ''
+            : `, SCRAM user ${state.security.saslUsername}, password in ${state.security.saslPasswordFile}`),
+      );
+    }
     writeLoggingFiles(state);
     writeHostsFile(state);
     writeState(statePath, state);
@@ -179,10 +197,11 @@ async function startLocked(
           state.clusterId,
           '-c',
           join(broker.dir, 'server.properties'),
+          ...scramFormatArgs(state.security),
         ]);
         if (result.status !== 0) {
           throw new ClusterError(
-            `formatting broker ${broker.id}'s storage (Kafka ${version} StorageTool) failed: ${firstLines(result.stderr + result.stdout)}`,
+            `formatting broker ${broker.id}'s storage (Kafka ${version} StorageTool) failed: ${redactPassword(firstLines(result.stderr + result.stdout), state.security)}`,
           );
         }
       }),
@@ -257,7 +276,13 @@ export async function statusOf(state: ClusterState): Promise<ClusterStatus> {
       up: isRunning(b.pid, brokerMarker(b)) && (await tcpReachable(b.address, b.clientPort)),
     })),
   );
-  return { bootstrap: bootstrapOf(state), dnsServer: dnsServerOf(state), brokers };
+  const security = securityStatusOf(state);
+  return {
+    bootstrap: bootstrapOf(state),
+    dnsServer: dnsServerOf(state),
+    brokers,
+    ...(security === undefined ? {} : { security }),
+  };
 }
 
 export interface StopOptions {

@@ -1,9 +1,11 @@
 /** The files a local cluster node runs with: server.properties and logging configs. */
+import { securityProperties } from './security.js';
 import type { BrokerState, ClusterState } from './state.js';
 
 export function serverProperties(cluster: ClusterState, broker: BrokerState): string {
   const n = cluster.brokers.length;
   const rf = Math.min(3, n);
+  const security = securityProperties(cluster.security, broker);
   const voters = cluster.brokers
     .map((b) => `${b.id}@${b.homeAddress}:${b.controllerPort}`)
     .join(',');
@@ -16,7 +18,8 @@ export function serverProperties(cluster: ClusterState, broker: BrokerState): st
     // because the JVM cannot resolve through a DNS server on a private port.
     `listeners=CLIENT://${broker.address}:${broker.clientPort},INTERNAL://${broker.address}:${broker.internalPort},CONTROLLER://${broker.homeAddress}:${broker.controllerPort}`,
     `advertised.listeners=CLIENT://${broker.name}:${broker.clientPort},INTERNAL://${broker.address}:${broker.internalPort}`,
-    'listener.security.protocol.map=CLIENT:PLAINTEXT,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `listener.security.protocol.map=${security.protocolMap}`,
+    ...security.lines,
     'inter.broker.listener.name=INTERNAL',
     'controller.listener.names=CONTROLLER',
     `log.dirs=${broker.dir}/data`,

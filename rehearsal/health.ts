@@ -7,6 +7,7 @@ import type { Admin } from 'kafkajs';
 import { ClusterError } from '../functions/core/errors.js';
 import { createKafka } from '../functions/core/kafka/client.js';
 import { bootstrapOf, dnsServerOf, internalBootstrap } from './addresses.js';
+import { clientSecurityOf } from './security.js';
 import { firstLines, runKafkaTool } from './java.js';
 import type { Log } from './log.js';
 import { sleep } from './process.js';
@@ -20,6 +21,7 @@ export async function withAdmin<T>(
     bootstrap: bootstrapOf(state),
     dnsServer: dnsServerOf(state),
     clientId: 'kuv-local-cluster',
+    security: clientSecurityOf(state),
     config: {
       retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 2000 },
       connectionTimeout: 3000,

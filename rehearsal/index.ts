@@ -19,7 +19,9 @@
  *
  * - `start(options): Promise<ClusterStatus>` — fetch jars (once), start dnsmasq and the
  *   brokers, wait until registered through their DNS names. Options: `version`,
- *   `brokers`, `portBase`, `dnsPort`, `timeoutMs`, `autoLeaderRebalance` (default true).
+ *   `brokers`, `portBase`, `dnsPort`, `timeoutMs`, `autoLeaderRebalance` (default true),
+ *   `security` ('plaintext' | 'tls' | 'sasl-scram': the CLIENT listener; the status then
+ *   names the CA and password files under `security`, docs/security.md).
  * - `status(statePath): Promise<ClusterStatus>` — bootstrap, DNS server, each broker's
  *   address, version and whether it is up.
  * - `roll(options): Promise<ClusterStatus>` — rolling restart: `toVersion`, `readdress`,
@@ -65,3 +67,9 @@ export { DEFAULT_LOCK_WAIT_MS, readLock, type LockHolder } from './lock.js';
 export { silentLog, stderrLog, type Log } from './log.js';
 export { cacheRoot, defaultStatePath, kafkaCacheRoot } from './paths.js';
 export { roll, type RollOptions } from './roll.js';
+export {
+  clientSecurityOf,
+  LOCAL_SECURITY_MODES,
+  type LocalSecurity,
+  type SecurityStatus,
+} from './security.js';

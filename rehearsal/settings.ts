@@ -4,6 +4,7 @@
  */
 import { InputError } from '../functions/core/errors.js';
 import { checkKafkaVersion, DEFAULT_KAFKA_VERSION } from './jars.js';
+import { LOCAL_SECURITY_MODES, type LocalSecurity } from './security.js';
 
 export const DEFAULT_PORT_BASE = 19092;
 export const DEFAULT_DNS_PORT = 15353;
@@ -21,6 +22,8 @@ export interface StartSettings {
   timeoutMs: number;
   /** auto.leader.rebalance.enable on every broker. */
   autoLeaderRebalance: boolean;
+  /** What the CLIENT listener serves: plaintext, TLS, or SASL/SCRAM over TLS. */
+  security: LocalSecurity;
 }
 
 /** Fills in the defaults and refuses what the local cluster cannot run, naming the flag. */
@@ -32,7 +35,14 @@ export function checkStartSettings(given: Partial<StartSettings>): StartSettings
     dnsPort: given.dnsPort ?? DEFAULT_DNS_PORT,
     timeoutMs: given.timeoutMs ?? DEFAULT_START_TIMEOUT_MS,
     autoLeaderRebalance: given.autoLeaderRebalance ?? true,
+    security: given.security ?? 'plaintext',
   };
+  if (!(LOCAL_SECURITY_MODES as readonly string[]).includes(settings.security)) {
+    throw new InputError(
+      `--security ${settings.security}: the local cluster serves ${LOCAL_SECURITY_MODES.join(', ')}` +
+        ((settings.security as string) === 'msk-iam' ? ' (MSK IAM needs Amazon MSK itself).' : '.'),
+    );
+  }
   checkKafkaVersion(settings.version);
   const count = settings.brokers;
   if (!Number.isInteger(count) || count < 1 || count > 9) {

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { dirname } from 'node:path';
 
 import { ClusterError } from '../functions/core/errors.js';
+import type { SecurityState } from './security.js';
 
 export interface BrokerState {
   id: number;
@@ -30,6 +31,8 @@ export interface ClusterState {
   /** auto.leader.rebalance.enable; absent (older state files) means true. */
   autoLeaderRebalance?: boolean;
   dns: { address: string; port: number; pid: number | null; hostsFile: string };
+  /** A secured CLIENT listener (start --security tls|sasl-scram); absent: plaintext. */
+  security?: SecurityState;
   brokers: BrokerState[];
 }
 

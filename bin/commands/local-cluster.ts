@@ -23,8 +23,11 @@ import {
   type RollOptions,
   type StartOptions,
 } from '../../rehearsal/index.js';
+import type { StartSettings } from '../../rehearsal/settings.js';
 import { checkKafkaVersion } from '../../rehearsal/jars.js';
+import { LOCAL_SECURITY_MODES } from '../../rehearsal/security.js';
 import { checkStartSettings } from '../../rehearsal/settings.js';
+import { parseSecurityProtocol } from '../security-flags.js';
 import type { Command } from './index.js';
 
 export function help(): string {
@@ -44,6 +47,10 @@ Kafka version) and dnsmasq.
              --no-auto-rebalance
                               auto.leader.rebalance.enable=false: leadership stays
                               where restarts leave it until an election
+             --security plaintext|tls|sasl-scram
+                              secure the CLIENT listener: TLS with a private CA made
+                              at start, or SASL/SCRAM (user kuv-canary) over TLS;
+                              'status --json' names the CA file and password file
              --json           print the status object once ready
   status   print the cluster (--json: one JSON object); exit 1 if anything is down
   roll     controlled rolling restart, one broker at a time
@@ -94,6 +101,7 @@ const ACCEPTED: Record<string, string[]> = {
     'dns-port',
     'timeout',
     'no-auto-rebalance',
+    'security',
     'json',
     'state',
     'wait',
@@ -138,6 +146,7 @@ export function parseLocalClusterArgs(
         'dns-port': { type: 'string' },
         timeout: { type: 'string' },
         'no-auto-rebalance': { type: 'boolean', default: false },
+        security: { type: 'string' },
         json: { type: 'boolean', default: false },
         'to-version': { type: 'string' },
         readdress: { type: 'boolean', default: false },
@@ -175,6 +184,13 @@ export function parseLocalClusterArgs(
         dnsPort: intFlag('dns-port', v['dns-port'], DEFAULT_DNS_PORT),
         timeoutMs: secondsFlag('timeout', v.timeout, 120, 1),
         autoLeaderRebalance: !v['no-auto-rebalance'],
+        security:
+          v.security === undefined
+            ? 'plaintext'
+            : (parseSecurityProtocol(
+                v.security,
+                LOCAL_SECURITY_MODES,
+              ) as StartSettings['security']),
       });
       return { action, options: { statePath, lockWaitMs, ...settings }, json: v.json };
     }
@@ -219,6 +235,14 @@ function printStatus(s: ClusterStatus, json: boolean, dnsUp = true): void {
         `  broker ${b.id}  ${b.name}:${b.port} -> ${b.address}  Kafka ${b.version}  ${b.up ? 'up' : 'DOWN'}`,
     ),
     `bootstrap: ${s.bootstrap}`,
+    ...(s.security === undefined
+      ? []
+      : [
+          `security: ${s.security.protocol} on the CLIENT listener, CA ${s.security.caFile}` +
+            (s.security.saslPasswordFile === undefined
+              ? ''
+              : `, SCRAM user ${s.security.saslUsername} (password in ${s.security.saslPasswordFile})`),
+        ]),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -13,18 +13,25 @@ import {
   exitStatusFor,
   formatText,
 } from '../../functions/core/history/index.js';
+import {
+  certificatesOf,
+  DEFAULT_CERT_WARN_DAYS,
+} from '../../functions/core/history/text-report.js';
 import { parseDnsServer } from '../../functions/core/kafka/dns.js';
+import { describeSecurity, type SecurityOptions } from '../../functions/core/kafka/security.js';
 import { reachabilityCheck } from '../../functions/core/probe/check.js';
 import { parseEndpointList } from '../../functions/core/probe/endpoint.js';
 import type { WatchedTopics } from '../../functions/core/probe/metadata.js';
 import type { HistoryRecordOut } from '../../functions/core/probe/monitor.js';
+import { SECURITY_HELP, takeSecurityFlags } from '../security-flags.js';
 import type { Command } from './index.js';
 
 const HELP = `usage: kafka-upgrade-verifier reachability --bootstrap HOSTS [--dns-server HOST:PORT]
          [--phase baseline|after] [--topics A,B | --all-topics] [--out FILE] [--format text|json]
+         [--security MODE …] [--cert-warn-days N]
 
 Probes every bootstrap endpoint and every broker the cluster advertises: DNS, TCP
-connect, Kafka ApiVersions, each timed. Snapshots partition leadership. Writes the
+connect, TLS handshake (with --security other than plaintext), Kafka ApiVersions, each timed. Snapshots partition leadership. Writes the
 records (history JSON Lines) to FILE and prints the analyzer's report of them.
 
   --bootstrap HOSTS       host:port[,host:port…] as clients use it ([v6]:port for IPv6)
@@ -35,9 +42,13 @@ records (history JSON Lines) to FILE and prints the analyzer's report of them.
   --out FILE              write the records here (overwritten); compare two runs with
                           cat before.jsonl after.jsonl | kafka-upgrade-verifier analyze -
   --format text|json      text: probe table and summary (default); json: the full report
+  --cert-warn-days N      warn when a broker certificate expires within N days (default ${DEFAULT_CERT_WARN_DAYS})
 
+${SECURITY_HELP}
 exit status: 0 pass or warn, 1 fail (an unreachable broker or bootstrap endpoint,
-an offline partition), 2 bad input or usage, 3 inconclusive
+an offline partition), 2 bad input or usage, or a security setting the cluster refused
+(an untrusted certificate, a name mismatch, a wrong password: the message says which),
+3 inconclusive
 `;
 
 export interface ReachabilityArgs {
@@ -47,6 +58,8 @@ export interface ReachabilityArgs {
   topics: WatchedTopics;
   out: string | undefined;
   format: 'text' | 'json';
+  security: SecurityOptions;
+  certWarnDays: number;
 }
 
 function usage(message: string): UsageError {
@@ -65,10 +78,14 @@ function checkFlag(flag: string, check: () => unknown): void {
 
 /** Parses and checks reachability's flags; throws UsageError naming the bad one. */
 export function parseReachabilityArgs(args: string[]): ReachabilityArgs | 'help' {
+  if (args.includes('--help') || args.includes('-h')) return 'help';
   let parsed;
+  let security: SecurityOptions;
   try {
+    const taken = takeSecurityFlags(args, 'reachability');
+    security = taken.security;
     parsed = parseArgs({
-      args,
+      args: taken.rest,
       allowPositionals: false,
       options: {
         bootstrap: { type: 'string' },
@@ -78,10 +95,12 @@ export function parseReachabilityArgs(args: string[]): ReachabilityArgs | 'help'
         'all-topics': { type: 'boolean', default: false },
         out: { type: 'string' },
         format: { type: 'string', default: 'text' },
+        'cert-warn-days': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     throw new UsageError(`reachability: ${(error as Error).message}\n\n${HELP}`, { cause: error });
   }
   const { values } = parsed;
@@ -111,6 +130,11 @@ export function parseReachabilityArgs(args: string[]): ReachabilityArgs | 'help'
     throw usage(`--format must be text or json, not '${format}'`);
   }
   if (values.out === '') throw usage('--out needs a file path');
+  const warnText = values['cert-warn-days'];
+  const certWarnDays = warnText === undefined ? DEFAULT_CERT_WARN_DAYS : Number(warnText);
+  if (!Number.isInteger(certWarnDays) || certWarnDays < 0 || warnText?.trim() === '') {
+    throw usage(`--cert-warn-days '${warnText}' is not a whole number of days (0 or more)`);
+  }
   return {
     bootstrap: values.bootstrap,
     dnsServer: values['dns-server'],
@@ -118,6 +142,8 @@ export function parseReachabilityArgs(args: string[]): ReachabilityArgs | 'help'
     topics,
     out: values.out,
     format,
+    security,
+    certWarnDays,
   };
 }
 
@@ -139,7 +165,7 @@ export function formatProbes(records: readonly HistoryRecordOut[]): string {
   const rows = probes.map((p) => {
     const dns = p.dns as { addresses?: string[] } | null;
     const who = p.role === 'broker' ? `broker ${String(p.broker)}` : 'bootstrap';
-    return `  ${who.padEnd(10)} ${String(p.endpoint).padEnd(32)} ${(dns?.addresses ?? []).join(' ').padEnd(15)}  dns ${stage(p.dns)}, tcp ${stage(p.tcp)}, kafka ${stage(p.kafka)}`;
+    return `  ${who.padEnd(10)} ${String(p.endpoint).padEnd(32)} ${(dns?.addresses ?? []).join(' ').padEnd(15)}  dns ${stage(p.dns)}, tcp ${stage(p.tcp)}${p.tls === undefined ? '' : `, tls ${stage(p.tls)}`}, kafka ${stage(p.kafka)}`;
   });
   return `PROBES (${String(probes[0]!.phase)})\n${rows.join('\n')}\n\n`;
 }
@@ -152,7 +178,13 @@ export const reachabilityCommand: Command = {
       process.stdout.write(HELP);
       return 0;
     }
-    const { records, problems } = await reachabilityCheck(parsed);
+    for (const warning of parsed.security.securityWarnings) {
+      process.stderr.write(`reachability: WARNING: ${warning}\n`);
+    }
+    if (parsed.security.security !== 'plaintext') {
+      process.stderr.write(`reachability: connecting with ${describeSecurity(parsed.security)}\n`);
+    }
+    const { records, problems, securityProblems } = await reachabilityCheck(parsed);
     for (const problem of problems) process.stderr.write(`reachability: note: ${problem}\n`);
     const lines = records.map((r) => JSON.stringify(r));
     if (parsed.out !== undefined) {
@@ -166,8 +198,17 @@ export const reachabilityCommand: Command = {
     process.stdout.write(
       parsed.format === 'json'
         ? `${JSON.stringify(report, null, 2)}\n`
-        : `${formatProbes(records)}${formatText(report)}`,
+        : `${formatProbes(records)}${formatText(report, {
+            certificates: certificatesOf(records),
+            certWarnDays: parsed.certWarnDays,
+          })}`,
     );
+    if (securityProblems.length > 0) {
+      for (const problem of securityProblems) {
+        process.stderr.write(`reachability: security: ${problem}\n`);
+      }
+      return 2;
+    }
     return exitStatusFor(report.verdict);
   },
 };

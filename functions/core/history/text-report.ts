@@ -105,12 +105,63 @@ function balanceLine(b: Balance): string {
   );
 }
 
+/** A broker certificate a probe saw (its `tls.notAfter`), for the expiry warning. */
+export interface CertificateSeen {
+  endpoint: string;
+  notAfter: number;
+}
+
+export interface TextOptions {
+  /** Certificates the probes saw; the summary warns of those expiring within `certWarnDays`. */
+  certificates?: readonly CertificateSeen[];
+  /** Default 30. */
+  certWarnDays?: number;
+  /** Now, ms since the epoch; default Date.now(). */
+  now?: number;
+}
+
+export const DEFAULT_CERT_WARN_DAYS = 30;
+const DAY_MS = 86_400_000;
+
+/**
+ * The latest certificate expiry each endpoint's probes saw, from probe records'
+ * `tls.notAfter` (the analyzer itself ignores the field; no report figure comes from it).
+ */
+export function certificatesOf(records: Iterable<Record<string, unknown>>): CertificateSeen[] {
+  const latest = new Map<string, { at: number; notAfter: number }>();
+  for (const r of records) {
+    const notAfter = (r.tls as { notAfter?: unknown } | null | undefined)?.notAfter;
+    if (r.type !== 'probe' || typeof notAfter !== 'number' || typeof r.endpoint !== 'string')
+      continue;
+    const at = typeof r.at === 'number' ? r.at : 0;
+    const seen = latest.get(r.endpoint);
+    if (seen === undefined || at >= seen.at) latest.set(r.endpoint, { at, notAfter });
+  }
+  return [...latest.entries()]
+    .map(([endpoint, { notAfter }]) => ({ endpoint, notAfter }))
+    .sort((a, b) => a.notAfter - b.notAfter || a.endpoint.localeCompare(b.endpoint));
+}
+
+function certificateWarnings(options: TextOptions): string[] {
+  const days = options.certWarnDays ?? DEFAULT_CERT_WARN_DAYS;
+  const now = options.now ?? Date.now();
+  return (options.certificates ?? [])
+    .filter((c) => c.notAfter - now < days * DAY_MS)
+    .map((c) => {
+      const left = Math.floor((c.notAfter - now) / DAY_MS);
+      const when = new Date(c.notAfter).toISOString().slice(0, 10);
+      return c.notAfter <= now
+        ? `  WARNING: the certificate of ${c.endpoint} EXPIRED on ${when}: clients refuse it; renew it now`
+        : `  WARNING: the certificate of ${c.endpoint} expires on ${when} (in ${left} days, under ${days}): renew it before it lapses`;
+    });
+}
+
 /** What an inconclusive verdict means, above its reasons. */
 const INCONCLUSIVE =
   'INCONCLUSIVE means the run checked nothing it could decide on: this is not a pass. ' +
   'Exit status 3; fix what the reasons below say and run the verification again.';
 
-export function formatText(report: Report): string {
+export function formatText(report: Report, options: TextOptions = {}): string {
   const t = report.totals;
   const out: string[] = [];
   const run =
@@ -142,6 +193,11 @@ export function formatText(report: Report): string {
   out.push(`  unacked but written  ${t.unackedWritten}  (not an anomaly: a retried send may land)`);
   out.push(`  longest unavailable  ${t.maxUnavailableMs} ms`);
   if (report.reachability !== null) out.push('', ...reachabilityBlock(report.reachability));
+  const expiring = certificateWarnings(options);
+  if (expiring.length > 0) {
+    if (report.reachability === null) out.push('');
+    out.push(...expiring);
+  }
   if (report.balance !== null) {
     if (report.reachability === null) out.push('');
     out.push(balanceLine(report.balance));

@@ -12,6 +12,7 @@ import { Kafka, logLevel as KafkaLogLevel, type ISocketFactory, type KafkaConfig
 import { InputError } from '../errors.js';
 import { createBoundResolver, type BoundResolver } from './dns.js';
 import { formatEndpoint, parseEndpoint } from './endpoints.js';
+import { kafkaSecurityConfig, type KafkaSecurityDeps, type SecurityOptions } from './security.js';
 
 /** The same keep-alive delay as kafkajs' own socket factory. */
 const KEEP_ALIVE_DELAY_MS = 60_000;
@@ -85,7 +86,14 @@ export interface KafkaConnection {
   /** `host:port` of the DNS server that serves the broker names; omit to use the system resolver. */
   dnsServer?: string | undefined;
   clientId?: string;
-  /** Extra kafkajs options (retry, logLevel, ssl, sasl, …). */
+  /**
+   * TLS, SASL/SCRAM or MSK IAM (functions/core/kafka/security.ts); absent: plaintext.
+   * Its `ssl`/`sasl` settings win over any in `config`.
+   */
+  security?: SecurityOptions | undefined;
+  /** Replaces how the security settings make MSK IAM tokens (tests). */
+  securityDeps?: KafkaSecurityDeps;
+  /** Extra kafkajs options (retry, logLevel, …). */
   config?: Partial<Omit<KafkaConfig, 'brokers' | 'socketFactory'>>;
 }
 
@@ -137,6 +145,9 @@ export function createKafka(connection: KafkaConnection): Kafka {
   return new Kafka({
     logLevel: KafkaLogLevel.NOTHING,
     ...connection.config,
+    ...(connection.security === undefined
+      ? {}
+      : kafkaSecurityConfig(connection.security, connection.securityDeps)),
     clientId: connection.clientId ?? 'kafka-upgrade-verifier',
     brokers,
     ...(connection.dnsServer === undefined

@@ -9,10 +9,14 @@ import { randomInt } from 'node:crypto';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 
+import type { TlsSettings } from '../kafka/security.js';
 import { FrameReader, encodeApiVersionsRequest, parseApiVersionsResponse } from './api-versions.js';
 import type { Endpoint } from './endpoint.js';
 import type { RunPhase } from './monitor.js';
 import { type HostResolver, ResolveFailure, TIMEOUT_CODE } from './resolve.js';
+import { errorCode, type TlsStage, tlsStage } from './tls.js';
+
+export type { TlsStage } from './tls.js';
 
 export interface StageTimeouts {
   /** Bound on the name lookup (default 2000). */
@@ -62,6 +66,8 @@ export interface ProbeRecord {
   at: number;
   dns: DnsStage;
   tcp: TcpStage | null;
+  /** Present when the endpoint is probed over TLS; null when TCP failed. */
+  tls?: TlsStage | null;
   kafka: KafkaStage | null;
 }
 
@@ -70,19 +76,14 @@ export interface ProbeOptions {
   timeouts: StageTimeouts;
   /** client_id in the ApiVersions request. */
   clientId: string;
+  /** Probe over TLS (a `tls` stage before ApiVersions, bounded like TCP); null or absent: plaintext. */
+  tls?: TlsSettings | null;
   /** Wall clock for `at`; default Date.now. */
   clock?: () => number;
 }
 
 function elapsed(since: number): number {
   return Math.max(0, Math.round(performance.now() - since));
-}
-
-function errorCode(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code.length > 0
-    ? code
-    : `EUNKNOWN: ${error instanceof Error ? error.message : String(error)}`;
 }
 
 async function dnsStage(endpoint: Endpoint, options: ProbeOptions): Promise<DnsStage> {
@@ -176,7 +177,13 @@ export async function probeEndpoint(
   options: ProbeOptions,
 ): Promise<ProbeRecord> {
   const at = (options.clock ?? Date.now)();
-  const record = (dns: DnsStage, tcp: TcpStage | null, kafka: KafkaStage | null): ProbeRecord => ({
+  const secured = options.tls !== undefined && options.tls !== null;
+  const record = (
+    dns: DnsStage,
+    tcp: TcpStage | null,
+    kafka: KafkaStage | null,
+    tls: TlsStage | null = null,
+  ): ProbeRecord => ({
     type: 'probe',
     endpoint: target.endpoint.endpoint,
     role: target.role,
@@ -185,6 +192,7 @@ export async function probeEndpoint(
     at,
     dns,
     tcp,
+    ...(secured ? { tls } : {}),
     kafka,
   });
   const dns = await dnsStage(target.endpoint, options);
@@ -196,5 +204,14 @@ export async function probeEndpoint(
     options.timeouts.tcpMs,
   );
   if (socket === null) return record(dns, tcp, null);
-  return record(dns, tcp, await kafkaStage(socket, options));
+  if (!secured) return record(dns, tcp, await kafkaStage(socket, options));
+  const secure = await tlsStage(
+    socket,
+    target.endpoint.host,
+    first,
+    options.tls!,
+    options.timeouts.tcpMs,
+  );
+  if (secure.socket === null) return record(dns, tcp, null, secure.stage);
+  return record(dns, tcp, await kafkaStage(secure.socket, options), secure.stage);
 }

@@ -4,6 +4,7 @@
  * at its last endpoint: it is the one clients wait for) — at baseline, every
  * `intervalMs` while the run goes on, and after. Writes `probe` records.
  */
+import { type SecurityOptions, tlsSettingsOf } from '../kafka/security.js';
 import { type Endpoint, endpointOf, parseEndpointList } from './endpoint.js';
 import type { Emit, RunMonitor, RunPhase } from './monitor.js';
 import {
@@ -30,6 +31,8 @@ export interface ReachabilityProberOptions {
   intervalMs?: number;
   /** Per-stage bounds; defaults DNS 2000, TCP 2000, Kafka 3000 ms. */
   timeouts?: Partial<StageTimeouts>;
+  /** How clients connect: with TLS (any mode but plaintext) each probe has a `tls` stage. */
+  security?: SecurityOptions | undefined;
   /** client_id of the ApiVersions requests; default kafka-upgrade-verifier-probe. */
   clientId?: string;
   /** The previous slice's `state()`. */
@@ -87,6 +90,7 @@ export class ReachabilityProber implements RunMonitor {
       resolve: options.resolve ?? createHostResolver(options.dnsServer, timeouts.dnsMs),
       timeouts,
       clientId: options.clientId ?? 'kafka-upgrade-verifier-probe',
+      tls: tlsSettingsOf(options.security),
       ...(options.clock === undefined ? {} : { clock: options.clock }),
     };
     this.intervalMs = options.intervalMs ?? DEFAULT_PROBE_INTERVAL_MS;

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 
 import { parseReachabilityArgs } from '../../../bin/commands/reachability.js';
 import { UsageError } from '../../../functions/core/errors.js';
+import { PLAINTEXT } from '../../../functions/core/kafka/security.js';
 
 const root = join(import.meta.dirname, '../../..');
 const cli = join(root, 'dist/bin/kafka-upgrade-verifier.js');
@@ -23,6 +24,8 @@ describe('parseReachabilityArgs', () => {
       topics: 'all',
       out: undefined,
       format: 'text',
+      security: PLAINTEXT,
+      certWarnDays: 30,
     });
   });
 
@@ -40,6 +43,8 @@ describe('parseReachabilityArgs', () => {
         'after.jsonl',
         '--format',
         'json',
+        '--cert-warn-days',
+        '7',
       ]),
     ).toEqual({
       bootstrap: '[::1]:9092',
@@ -48,11 +53,21 @@ describe('parseReachabilityArgs', () => {
       topics: ['canary', 'orders'],
       out: 'after.jsonl',
       format: 'json',
+      security: PLAINTEXT,
+      certWarnDays: 7,
     });
     expect(parseReachabilityArgs(['--bootstrap', B, '--all-topics'])).toMatchObject({
       topics: 'all',
     });
     expect(parseReachabilityArgs(['--help'])).toBe('help');
+  });
+
+  it('takes the shared security flags', () => {
+    const parsed = parseReachabilityArgs(['--bootstrap', B, '--security', 'tls', '--tls-insecure']);
+    expect(parsed).toMatchObject({
+      bootstrap: B,
+      security: { security: 'tls', tlsInsecure: true },
+    });
   });
 
   it.each([
@@ -72,6 +87,16 @@ describe('parseReachabilityArgs', () => {
     [['--bootstrap', B, '--out', ''], /--out needs a file path/],
     [['--bootstrap', B, '--bogus'], /Unknown option '--bogus'/],
     [['--bootstrap', B, 'extra'], /extra/],
+    [
+      ['--bootstrap', B, '--cert-warn-days', 'soon'],
+      /--cert-warn-days 'soon' is not a whole number/,
+    ],
+    [
+      ['--bootstrap', B, '--security', 'ssl'],
+      /reachability: --security 'ssl' is not a security mode/,
+    ],
+    [['--bootstrap', B, '--tls-insecure'], /--tls-insecure does not go with --security plaintext/],
+    [['--bootstrap', B, '--sasl-password', 'x'], /--sasl-password is not accepted/],
   ])('refuses %j with a UsageError naming the flag', (args, message) => {
     expect(() => parseReachabilityArgs(args)).toThrow(UsageError);
     expect(() => parseReachabilityArgs(args)).toThrow(message);

@@ -28,6 +28,8 @@ describe('local-cluster arguments', () => {
         '--timeout',
         '30',
         '--no-auto-rebalance',
+        '--security',
+        'sasl-scram',
         '--wait',
         '0',
         '--state',
@@ -46,6 +48,7 @@ describe('local-cluster arguments', () => {
         dnsPort: 16353,
         timeoutMs: 30_000,
         autoLeaderRebalance: false,
+        security: 'sasl-scram',
       },
     });
   });
@@ -55,8 +58,22 @@ describe('local-cluster arguments', () => {
     expect(request).toMatchObject({
       action: 'start',
       json: false,
-      options: { statePath: '/default/state.json', lockWaitMs: 10_000, autoLeaderRebalance: true },
+      options: {
+        statePath: '/default/state.json',
+        lockWaitMs: 10_000,
+        autoLeaderRebalance: true,
+        security: 'plaintext',
+      },
     });
+  });
+
+  it('start --security takes what the local cluster serves, and refuses msk-iam', () => {
+    expect(() => parse(['start', '--security', 'msk-iam'])).toThrow(
+      "--security 'msk-iam' is not one of plaintext, tls, sasl-scram.",
+    );
+    expect(() => parse(['status', '--security', 'tls'])).toThrow(
+      'local-cluster status does not take --security',
+    );
   });
 
   it('roll with --no-elect, --readdress and repeated --broker', () => {

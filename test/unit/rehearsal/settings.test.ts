@@ -14,6 +14,7 @@ describe('checkStartSettings', () => {
       dnsPort: 15353,
       timeoutMs: 120_000,
       autoLeaderRebalance: true,
+      security: 'plaintext',
     });
   });
 
@@ -27,6 +28,10 @@ describe('checkStartSettings', () => {
     [{ portBase: 20000, dnsPort: 20001 }, /^--dns-port 20001 is one of the brokers' ports/],
     [{ timeoutMs: 0 }, /^timeout 0 ms: give a positive time/],
     [{ version: '3.6.2' }, /^Kafka 3\.6\.2 is too old for the local cluster/],
+    [
+      { security: 'msk-iam' as 'tls' },
+      /^--security msk-iam: the local cluster serves plaintext, tls, sasl-scram \(MSK IAM needs Amazon MSK itself\)/,
+    ],
   ])('refuses %o with an InputError naming it', (given, message) => {
     expect(() => checkStartSettings(given)).toThrow(InputError);
     expect(() => checkStartSettings(given)).toThrow(message);
