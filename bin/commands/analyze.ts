@@ -10,11 +10,13 @@ import {
   formatText,
   readHistory,
 } from '../../functions/core/history/index.js';
+import { CLOUDWATCH_HELP, cloudwatchCluster, publishReportMetrics } from '../cloudwatch.js';
 import { openHistory, sourceName } from '../history-input.js';
 import type { Command } from './index.js';
 
 const HELP = `usage: kafka-upgrade-verifier analyze FILE [--format text|json] [--policy strict|tolerant]
                                       [--window-ms N] [--max-leader-skew X]
+                                      [--cloudwatch --cluster NAME]
 
 Checks a canary history for lost, duplicated, reordered, redelivered and skipped
 records, broker reachability and leadership balance, and prints a verdict.
@@ -28,7 +30,7 @@ records, broker reachability and leadership balance, and prints a verdict.
                        (default ${DEFAULT_WINDOW_MS})
   --max-leader-skew X  warn when the final leader skew is above X (default ${DEFAULT_MAX_LEADER_SKEW};
                        1 is perfectly even)
-
+${CLOUDWATCH_HELP}
 exit status: 0 pass or warn, 1 fail, 2 bad input or usage, 3 inconclusive (the run
 checked nothing it could decide on). Only 0 is safe.
 `;
@@ -39,6 +41,8 @@ export interface AnalyzeArgs {
   policy: Policy;
   windowMs: number;
   maxLeaderSkew: number;
+  /** Publish the report's metrics for this cluster (--cloudwatch --cluster NAME), or null. */
+  cloudwatchCluster: string | null;
 }
 
 /** Parses and checks analyze's arguments; throws UsageError naming the bad one. */
@@ -53,6 +57,8 @@ export function parseAnalyzeArgs(args: string[]): AnalyzeArgs | 'help' {
         policy: { type: 'string', default: 'strict' },
         'window-ms': { type: 'string', default: String(DEFAULT_WINDOW_MS) },
         'max-leader-skew': { type: 'string', default: String(DEFAULT_MAX_LEADER_SKEW) },
+        cloudwatch: { type: 'boolean', default: false },
+        cluster: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -92,6 +98,7 @@ export function parseAnalyzeArgs(args: string[]): AnalyzeArgs | 'help' {
     policy,
     windowMs: Number(windowText),
     maxLeaderSkew: Number(skewText),
+    cloudwatchCluster: cloudwatchCluster('analyze', values),
   };
 }
 
@@ -113,6 +120,11 @@ export const analyzeCommand: Command = {
     process.stdout.write(
       parsed.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatText(report),
     );
+    if (parsed.cloudwatchCluster !== null) {
+      await publishReportMetrics(report, parsed.cloudwatchCluster, (line) =>
+        process.stderr.write(`${line}\n`),
+      );
+    }
     return exitStatusFor(report.verdict);
   },
 };
