@@ -30,7 +30,7 @@ export { parseClientLine, LineSplitter, type ClientLine } from './protocol.js';
 export {
   ClientTableBuilder,
   clientTable,
-  clientTableOfLines,
+  clientTableOfHistory,
   formatClientTable,
   KAFKAJS_LIBRARY,
   type ClientRow,

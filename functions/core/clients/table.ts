@@ -12,8 +12,9 @@
  * that stopped) or before its first.
  */
 import { createRequire } from 'node:module';
-import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+
+import { LineSplitter } from './protocol.js';
 
 /** `kafkajs 2.2.4`: the canary's own consumer, the library of a group no `client` record names. */
 export const KAFKAJS_LIBRARY = `kafkajs ${(createRequire(import.meta.url)('kafkajs/package.json') as { version: string }).version}`;
@@ -218,27 +219,37 @@ export function clientTable(
   return b.rows();
 }
 
-/** The table of a history's lines (a file stream, gunzipped first by the caller); bad lines are skipped. */
-export async function clientTableOfLines(
-  lines: Readable | AsyncIterable<string>,
+/**
+ * The table of a history given as bytes (a file stream, gunzipped first, or what
+ * bin/history-input.ts `openHistory` gives); lines that are not JSON objects are skipped
+ * (the analyzer reports them).
+ */
+export async function clientTableOfHistory(
+  chunks: AsyncIterable<Buffer | string>,
   defaultLibrary?: string,
 ): Promise<ClientRow[]> {
   const b = new ClientTableBuilder(defaultLibrary);
-  const source =
-    Symbol.asyncIterator in lines && !('pipe' in lines)
-      ? (lines as AsyncIterable<string>)
-      : createInterface({ input: lines as Readable, crlfDelay: Infinity });
-  for await (const line of source) {
+  const decoder = new StringDecoder('utf8');
+  const lines = new LineSplitter();
+  const take = (line: string) => {
+    // Only three record types matter: skip the parse of the others.
     if (!line.includes('"consume"') && !line.includes('"log"') && !line.includes('"client"'))
-      continue;
+      return;
     try {
       const o: unknown = JSON.parse(line);
-      if (typeof o === 'object' && o !== null && !Array.isArray(o))
+      if (typeof o === 'object' && o !== null && !Array.isArray(o)) {
         b.add(o as Record<string, unknown>);
+      }
     } catch {
-      // the analyzer reports bad lines; the table only reads good ones
+      // not a JSON line
     }
+  };
+  for await (const chunk of chunks) {
+    for (const line of lines.push(typeof chunk === 'string' ? chunk : decoder.write(chunk)))
+      take(line);
   }
+  for (const line of lines.push(decoder.end())) take(line);
+  for (const line of lines.end()) take(line);
   return b.rows();
 }
 

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 
 import {
   clientTable,
-  clientTableOfLines,
+  clientTableOfHistory,
   formatClientTable,
   KAFKAJS_LIBRARY,
 } from '../../../functions/core/clients/table.js';
@@ -141,7 +141,15 @@ describe('clientTable', () => {
 
   it('is the same from a stream of lines, bad lines skipped', async () => {
     const text = `${history.map((h) => JSON.stringify(h)).join('\n')}\nnot json "consume"\n`;
-    expect(await clientTableOfLines(Readable.from([text]))).toEqual(rows);
+    expect(await clientTableOfHistory(Readable.from([text]))).toEqual(rows);
+    // chunks cut anywhere, even inside a character
+    const bytes = Buffer.from(text.replaceAll('canary-g', 'canary-é'));
+    const at = bytes.indexOf(Buffer.from('é')) + 1;
+    const cut = [bytes.subarray(0, at), bytes.subarray(at, at + 7), bytes.subarray(at + 7)];
+    const split = await clientTableOfHistory(Readable.from(cut));
+    expect(split.map((r) => [r.group, r.received])).toEqual(
+      rows.map((r) => [r.group.replace('canary-g', 'canary-é'), r.received]),
+    );
   });
 
   it('formats a table with the not-measured reason and install command', () => {
