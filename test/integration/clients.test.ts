@@ -16,6 +16,8 @@ import {
   type ClientRow,
 } from '../../functions/core/clients/index.js';
 import type { RunMonitor } from '../../functions/core/probe/monitor.js';
+import { roll } from '../../rehearsal/roll.js';
+import { stderrLog } from '../../rehearsal/log.js';
 import { kafkaFor, randomTopic, testCluster, trackClients } from './helpers.js';
 
 const cluster = testCluster();
@@ -131,4 +133,37 @@ describe('client libraries side by side', () => {
       expect(row.receivedLogged).toBe(row.logged);
     }
   }, 150_000);
+
+  it.skipIf(cluster.statePath === null)(
+    'through a rolling restart that moves every broker address, every library still receives every logged record',
+    async () => {
+      let rolling: Promise<unknown> | null = null;
+      const { rows } = await run(
+        'kafkajs,java,librdkafka,sarama',
+        (own) => {
+          const roller: RunMonitor = {
+            name: 'roller',
+            baseline: () => Promise.resolve(),
+            tick: () => {
+              rolling ??= roll({ statePath: cluster.statePath!, readdress: true, log: stderrLog });
+              return Promise.resolve();
+            },
+            after: async () => {
+              await rolling;
+            },
+            state: () => ({}),
+            close: () => Promise.resolve(),
+          };
+          return [roller, ...own];
+        },
+        45_000,
+      );
+      for (const row of rows) {
+        expect(row.status, JSON.stringify(row)).not.toBe('not measured');
+        expect(row.receivedLogged + row.missing).toBe(row.logged);
+        expect(row.missing, `${row.name} missing`).toBe(0);
+      }
+    },
+    240_000,
+  );
 });
