@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 
 import { UsageError } from '../../../functions/core/errors.js';
 import {
@@ -11,7 +11,10 @@ import {
 } from '../../../functions/core/clients/index.js';
 import { hostsText, hostOf } from '../../../functions/core/clients/hosts.js';
 import {
+  javaDriver,
+  kcatDriver,
   kcatLibrary,
+  saramaDriver,
   kcatStderrEvent,
   saramaVersion,
 } from '../../../functions/core/clients/libraries.js';
@@ -200,5 +203,38 @@ describe('clientMonitors', () => {
         { topic: 't', runId: 'r', canaryGroup: 'g' },
       ),
     ).toHaveLength(1);
+  });
+});
+
+describe('a missing tool', () => {
+  const context = { bootstrap: 'b:1', dnsServer: undefined, group: 'g', topic: 't' };
+  const path = process.env.PATH;
+  afterEach(() => {
+    process.env.PATH = path;
+  });
+
+  it('makes each library not measured, with the install command', async () => {
+    process.env.PATH = '/nonexistent';
+    const drivers = [
+      [saramaDriver(), /Go is not installed/, /go\.dev/],
+      [
+        kcatDriver({ hostsFile: null }),
+        /kcat \(librdkafka\) is not installed/,
+        /apt-get install -y kcat/,
+      ],
+      [
+        javaDriver({ libs: () => '/nonexistent', hostsFile: null }),
+        /java and javac/,
+        /openjdk-17-jdk/,
+      ],
+    ] as const;
+    for (const [driver, reason, install] of drivers) {
+      const error = await Promise.resolve()
+        .then(() => driver.launch(context))
+        .catch((e: unknown) => e);
+      expect(error, driver.name).toBeInstanceOf(NotMeasuredError);
+      expect((error as NotMeasuredError).reason).toMatch(reason);
+      expect((error as NotMeasuredError).install).toMatch(install);
+    }
   });
 });
