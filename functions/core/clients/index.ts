@@ -1,0 +1,181 @@
+/**
+ * Consumer groups in other client libraries, side by side with the canary's own
+ * kafkajs group (docs/clients.md). `parseClients` reads `--clients`; `clientMonitors`
+ * builds one RunMonitor per library, which the run adds to its monitor list;
+ * `clientTable` / `formatClientTable` give the per-group table of the summary.
+ *
+ * Each library's group is `kuv-<client>-<runId>`: a new group every run, so "from the
+ * earliest offset of a new group" means the same thing for every library.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { UsageError } from '../errors.js';
+import type { KafkaConnection } from '../kafka/client.js';
+import type { Emit, RunMonitor } from '../probe/monitor.js';
+import { DEFAULT_KAFKA_VERSION, cachedKafkaLibs } from '../../../rehearsal/jars.js';
+import { ClusterHostsFile } from './hosts.js';
+import { KAFKAJS_LIBRARY } from './table.js';
+import { javaDriver, kcatDriver, saramaDriver } from './libraries.js';
+import { ClientMonitor, NotMeasuredError, type ClientDriver } from './monitor.js';
+
+export {
+  ClientMonitor,
+  NotMeasuredError,
+  type ClientDriver,
+  type ClientLaunch,
+} from './monitor.js';
+export { parseClientLine, LineSplitter, type ClientLine } from './protocol.js';
+export {
+  ClientTableBuilder,
+  clientTable,
+  clientTableOfHistory,
+  formatClientTable,
+  KAFKAJS_LIBRARY,
+  type ClientRow,
+} from './table.js';
+
+export const CLIENT_NAMES = ['kafkajs', 'java', 'librdkafka', 'sarama'] as const;
+export type ClientName = (typeof CLIENT_NAMES)[number];
+export const DEFAULT_CLIENTS: readonly ClientName[] = ['kafkajs'];
+
+/**
+ * `--clients LIST`: comma-separated names, each once (`all` for every one). Unknown
+ * names are a UsageError naming the choices.
+ */
+export function parseClients(text: string): ClientName[] {
+  const names = text
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== '');
+  if (names.length === 0) {
+    throw new UsageError(`--clients needs at least one of ${CLIENT_NAMES.join(', ')} (or all)`);
+  }
+  const out: ClientName[] = [];
+  for (const name of names) {
+    const picked = name === 'all' ? [...CLIENT_NAMES] : [name];
+    for (const p of picked) {
+      if (!(CLIENT_NAMES as readonly string[]).includes(p)) {
+        throw new UsageError(
+          `--clients: unknown client '${p}'; choose from ${CLIENT_NAMES.join(', ')} (comma-separated), or all`,
+        );
+      }
+      if (!out.includes(p as ClientName)) out.push(p as ClientName);
+    }
+  }
+  return out;
+}
+
+/** The group a library's consumer uses in run `runId`. */
+export function clientGroup(name: ClientName, runId: string): string {
+  return `kuv-${name}-${runId}`;
+}
+
+export interface ClientMonitorsOptions {
+  topic: string;
+  runId: string;
+  /** The canary's kafkajs group: with `kafkajs` in the list, a `client` record names it. */
+  canaryGroup?: string;
+  /** The Kafka version whose cached jars the Java consumer uses; default the local cluster's. */
+  kafkaVersion?: string;
+  /** Replaces the drivers (tests). */
+  drivers?: Partial<Record<ClientName, ClientDriver>>;
+}
+
+/** The kafkajs entry: no process of its own (the canary consumer is it), just its `client` record. */
+class KafkajsClientRecord implements RunMonitor {
+  readonly name = 'client:kafkajs';
+  constructor(private readonly group: string) {}
+  baseline(emit: Emit): Promise<void> {
+    emit({
+      type: 'client',
+      name: 'kafkajs',
+      group: this.group,
+      library: KAFKAJS_LIBRARY,
+      status: 'started',
+      at: Date.now(),
+    });
+    return Promise.resolve();
+  }
+  tick(): Promise<void> {
+    return Promise.resolve();
+  }
+  after(): Promise<void> {
+    return Promise.resolve();
+  }
+  state(): unknown {
+    return { name: 'kafkajs', group: this.group };
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/**
+ * One RunMonitor per named library (kafkajs: a `client` record for the canary group
+ * when `canaryGroup` is given). The child clients speak plaintext only: with TLS or SASL
+ * settings each is written as not measured. With a DNS server, the Java and librdkafka
+ * clients resolve the cluster's names through a hosts file written from that server
+ * (refreshed every 5 s), in a temporary folder removed when the monitors close.
+ */
+export function clientMonitors(
+  names: readonly ClientName[],
+  connection: KafkaConnection,
+  options: ClientMonitorsOptions,
+): RunMonitor[] {
+  const monitors: RunMonitor[] = [];
+  const needsHosts =
+    connection.dnsServer !== undefined && names.some((n) => n === 'java' || n === 'librdkafka');
+  const dir = needsHosts ? mkdtempSync(join(tmpdir(), 'kuv-clients-')) : null;
+  const hosts = dir === null ? null : new ClusterHostsFile(connection, join(dir, 'hosts'));
+  let open = names.filter((n) => n !== 'kafkajs').length;
+  const closeShared = async () => {
+    open -= 1;
+    if (open > 0) return;
+    await hosts?.close();
+    if (dir !== null) rmSync(dir, { recursive: true, force: true });
+  };
+  for (const name of names) {
+    if (name === 'kafkajs') {
+      if (options.canaryGroup !== undefined)
+        monitors.push(new KafkajsClientRecord(options.canaryGroup));
+      continue;
+    }
+    const driver =
+      options.drivers?.[name] ??
+      (name === 'java'
+        ? javaDriver({
+            libs: () => cachedKafkaLibs(options.kafkaVersion ?? DEFAULT_KAFKA_VERSION),
+            hostsFile: hosts?.path ?? null,
+          })
+        : name === 'librdkafka'
+          ? kcatDriver({ hostsFile: hosts?.path ?? null })
+          : saramaDriver());
+    const usesHosts = hosts !== null && (name === 'java' || name === 'librdkafka');
+    monitors.push(
+      new ClientMonitor({
+        driver,
+        runId: options.runId,
+        context: {
+          bootstrap: connection.bootstrap,
+          dnsServer: connection.dnsServer,
+          group: clientGroup(name, options.runId),
+          topic: options.topic,
+        },
+        prepare: async () => {
+          if (connection.security !== undefined) {
+            throw new NotMeasuredError(
+              'the side-by-side clients speak plaintext only; this cluster is reached with TLS or SASL',
+              null,
+            );
+          }
+          if (usesHosts) await hosts.ensure();
+        },
+        onTick: usesHosts ? (now) => hosts.refresh(now) : undefined,
+        onClose: closeShared,
+      }),
+    );
+  }
+  return monitors;
+}

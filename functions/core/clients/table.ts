@@ -1,0 +1,309 @@
+/**
+ * The per-client table (docs/clients.md): one row per consumer group of a run —
+ * library and version, records received, redelivered, skipped, missing, the longest
+ * gap without a record, rebalances seen — built in one streaming pass over the
+ * history's `log`, `consume` and `client` records, so that it scales with the history
+ * like the analyzer does.
+ *
+ * Counts add up against the log: for every group, `logged = receivedLogged + missing`
+ * (every logged offset was received at least once, or is missing). `skipped` is the
+ * analyzer's figure (missing offsets between the lowest and highest the group
+ * received); `missing` also counts those after the last record it received (a client
+ * that stopped) or before its first.
+ */
+import { createRequire } from 'node:module';
+import { StringDecoder } from 'node:string_decoder';
+
+import { LineSplitter } from './protocol.js';
+
+/** `kafkajs 2.2.4`: the canary's own consumer, the library of a group no `client` record names. */
+export const KAFKAJS_LIBRARY = `kafkajs ${(createRequire(import.meta.url)('kafkajs/package.json') as { version: string }).version}`;
+
+export interface ClientRow {
+  group: string;
+  /** The `--clients` name, or null for a group no `client` record names. */
+  name: string | null;
+  library: string;
+  /** `started`, `stopped`, `not measured`, `exited` (the process ended mid-run), or `consumed` (no client record). */
+  status: string;
+  reason: string | null;
+  install: string | null;
+  /** `consume` records. */
+  received: number;
+  /** Distinct logged (partition, offset) the group received. */
+  receivedLogged: number;
+  redelivered: number;
+  skipped: number;
+  missing: number;
+  logged: number;
+  /** The longest time between two records the group received, or from its last to the last any group received; null with fewer than two. */
+  longestGapMs: number | null;
+  rebalances: number | null;
+  errors: number;
+  /** Why the process exited mid-run, when it did. */
+  exit: string | null;
+}
+
+interface GroupAcc {
+  name: string | null;
+  library: string | null;
+  consumers: Set<string>;
+  status: string | null;
+  reason: string | null;
+  install: string | null;
+  received: number;
+  redelivered: number;
+  offsets: Map<number, Set<number>>;
+  times: number[];
+  rebalances: number;
+  errors: number;
+  exit: string | null;
+}
+
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+const int = (v: unknown): number | null => (Number.isSafeInteger(v) ? (v as number) : null);
+
+export class ClientTableBuilder {
+  private readonly groups = new Map<string, GroupAcc>();
+  private readonly logged = new Map<number, Set<number>>();
+  /** The latest `receivedAt` of any group: where a client that stopped receiving is measured to. */
+  private lastReceived: number | null = null;
+
+  constructor(private readonly defaultLibrary: string = KAFKAJS_LIBRARY) {}
+
+  private group(name: string): GroupAcc {
+    let g = this.groups.get(name);
+    if (g === undefined) {
+      g = {
+        name: null,
+        library: null,
+        consumers: new Set(),
+        status: null,
+        reason: null,
+        install: null,
+        received: 0,
+        redelivered: 0,
+        offsets: new Map(),
+        times: [],
+        rebalances: 0,
+        errors: 0,
+        exit: null,
+      };
+      this.groups.set(name, g);
+    }
+    return g;
+  }
+
+  /** One history record (a parsed line); records of other types are ignored. */
+  add(record: Record<string, unknown>): void {
+    switch (record.type) {
+      case 'log': {
+        const partition = int(record.partition);
+        const offset = int(record.offset);
+        if (partition === null || offset === null) return;
+        let set = this.logged.get(partition);
+        if (set === undefined) this.logged.set(partition, (set = new Set()));
+        set.add(offset);
+        return;
+      }
+      case 'consume': {
+        const group = str(record.group);
+        const partition = int(record.partition);
+        const offset = int(record.offset);
+        if (group === null || partition === null || offset === null) return;
+        const g = this.group(group);
+        g.received += 1;
+        const consumer = str(record.consumer);
+        if (consumer !== null && g.consumers.size < 50) g.consumers.add(consumer);
+        let set = g.offsets.get(partition);
+        if (set === undefined) g.offsets.set(partition, (set = new Set()));
+        if (set.has(offset)) g.redelivered += 1;
+        else set.add(offset);
+        const at = int(record.receivedAt);
+        if (at !== null) {
+          g.times.push(at);
+          if (this.lastReceived === null || at > this.lastReceived) this.lastReceived = at;
+        }
+        return;
+      }
+      case 'client': {
+        const group = str(record.group);
+        if (group === null) return;
+        const g = this.group(group);
+        g.name = str(record.name) ?? g.name;
+        g.library = str(record.library) ?? g.library;
+        const status = str(record.status);
+        if (status !== null) {
+          if (g.status !== 'exited') g.status = status;
+          if (status === 'not measured') {
+            g.reason = str(record.reason);
+            g.install = str(record.install);
+          }
+        }
+        if (record.event === 'rebalance') g.rebalances += 1;
+        if (record.event === 'error') g.errors += 1;
+        if (record.event === 'exit') {
+          g.status = 'exited';
+          g.exit = str(record.text);
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  rows(): ClientRow[] {
+    let logged = 0;
+    for (const set of this.logged.values()) logged += set.size;
+    const rows: ClientRow[] = [];
+    for (const [group, g] of this.groups) {
+      let receivedLogged = 0;
+      let skipped = 0;
+      for (const [partition, set] of this.logged) {
+        const got = g.offsets.get(partition);
+        if (got === undefined || got.size === 0) continue;
+        let lo = Infinity;
+        let hi = -Infinity;
+        for (const o of got) {
+          if (o < lo) lo = o;
+          if (o > hi) hi = o;
+        }
+        for (const o of set) {
+          if (got.has(o)) receivedLogged += 1;
+          else if (o >= lo && o <= hi) skipped += 1;
+        }
+      }
+      const times = g.times.sort((a, b) => a - b);
+      let gap: number | null = null;
+      for (let i = 1; i < times.length; i++) gap = Math.max(gap ?? 0, times[i]! - times[i - 1]!);
+      // A client that stopped receiving while others went on: its silence counts too.
+      const last = times.at(-1);
+      if (last !== undefined && this.lastReceived !== null && this.lastReceived > last) {
+        gap = Math.max(gap ?? 0, this.lastReceived - last);
+      }
+      const measured = g.status !== 'not measured';
+      rows.push({
+        group,
+        name: g.name,
+        library: g.library ?? (g.name === null ? this.defaultLibrary : g.name),
+        status: g.status ?? 'consumed',
+        reason: g.reason,
+        install: g.install,
+        received: g.received,
+        receivedLogged,
+        redelivered: g.redelivered,
+        skipped,
+        missing: measured ? logged - receivedLogged : 0,
+        logged,
+        longestGapMs: gap,
+        // The canary's kafkajs consumer writes no rebalance events: unknown, not zero.
+        rebalances: g.name === null || g.name === 'kafkajs' ? null : g.rebalances,
+        errors: g.errors,
+        exit: g.exit,
+      });
+    }
+    return rows.sort(
+      (a, b) => (a.name ?? '').localeCompare(b.name ?? '') || a.group.localeCompare(b.group),
+    );
+  }
+}
+
+/** The table of an in-memory history. */
+export function clientTable(
+  records: Iterable<Record<string, unknown>>,
+  defaultLibrary?: string,
+): ClientRow[] {
+  const b = new ClientTableBuilder(defaultLibrary);
+  for (const r of records) b.add(r);
+  return b.rows();
+}
+
+/**
+ * The table of a history given as bytes (a file stream, gunzipped first, or what
+ * bin/history-input.ts `openHistory` gives); lines that are not JSON objects are skipped
+ * (the analyzer reports them).
+ */
+export async function clientTableOfHistory(
+  chunks: AsyncIterable<Buffer | string>,
+  defaultLibrary?: string,
+): Promise<ClientRow[]> {
+  const b = new ClientTableBuilder(defaultLibrary);
+  const decoder = new StringDecoder('utf8');
+  const lines = new LineSplitter();
+  const take = (line: string) => {
+    // Only three record types matter: skip the parse of the others.
+    if (!line.includes('"consume"') && !line.includes('"log"') && !line.includes('"client"'))
+      return;
+    try {
+      const o: unknown = JSON.parse(line);
+      if (typeof o === 'object' && o !== null && !Array.isArray(o)) {
+        b.add(o as Record<string, unknown>);
+      }
+    } catch {
+      // not a JSON line
+    }
+  };
+  for await (const chunk of chunks) {
+    for (const line of lines.push(typeof chunk === 'string' ? chunk : decoder.write(chunk)))
+      take(line);
+  }
+  for (const line of lines.push(decoder.end())) take(line);
+  for (const line of lines.end()) take(line);
+  return b.rows();
+}
+
+function seconds(ms: number | null): string {
+  if (ms === null) return '—';
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
+}
+
+/** The table as text for the run's summary: one line per group, then the not-measured reasons. */
+export function formatClientTable(rows: readonly ClientRow[]): string {
+  if (rows.length === 0) return '';
+  const head = [
+    'client',
+    'library',
+    'group',
+    'received',
+    'redelivered',
+    'skipped',
+    'missing',
+    'longest gap',
+    'rebalances',
+  ];
+  const body = rows.map((r) =>
+    r.status === 'not measured'
+      ? [r.name ?? '?', r.library, r.group, 'not measured', '', '', '', '', '']
+      : [
+          r.name ?? 'kafkajs',
+          r.library,
+          r.group,
+          `${r.received}`,
+          `${r.redelivered}`,
+          `${r.skipped}`,
+          `${r.missing}/${r.logged}`,
+          seconds(r.longestGapMs),
+          r.rebalances === null ? '—' : `${r.rebalances}`,
+        ],
+  );
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i >= 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  const out = ['CLIENT LIBRARIES (one consumer group each)', line(head), ...body.map(line)];
+  for (const r of rows) {
+    if (r.status === 'not measured') {
+      out.push(
+        `  ${r.name ?? r.group}: not measured — ${r.reason ?? 'no reason given'}${r.install === null ? '' : ` (install: ${r.install})`}`,
+      );
+    } else if (r.status === 'exited') {
+      out.push(
+        `  ${r.name ?? r.group}: its process exited mid-run (${r.exit ?? 'no reason'}); records after that are missing`,
+      );
+    }
+  }
+  return `${out.join('\n')}\n`;
+}

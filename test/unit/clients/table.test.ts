@@ -1,0 +1,168 @@
+import { describe, expect, it } from 'vitest';
+import { Readable } from 'node:stream';
+
+import {
+  clientTable,
+  clientTableOfHistory,
+  formatClientTable,
+  KAFKAJS_LIBRARY,
+} from '../../../functions/core/clients/table.js';
+
+const log = (partition: number, offset: number) => ({
+  type: 'log',
+  partition,
+  offset,
+  producer: 'canary',
+  seq: offset,
+  timestamp: 1000 + offset,
+});
+const consume = (group: string, partition: number, offset: number, receivedAt: number) => ({
+  type: 'consume',
+  group,
+  consumer: 'c',
+  partition,
+  offset,
+  producer: 'canary',
+  seq: offset,
+  receivedAt,
+});
+
+const history = [
+  { type: 'run', runId: 'r-1', startedAt: 0 },
+  {
+    type: 'client',
+    name: 'kafkajs',
+    group: 'canary-g',
+    library: KAFKAJS_LIBRARY,
+    status: 'started',
+    at: 1,
+  },
+  {
+    type: 'client',
+    name: 'sarama',
+    group: 'kuv-sarama-r-1',
+    library: 'sarama 1.61.1',
+    status: 'started',
+    at: 1,
+  },
+  {
+    type: 'client',
+    name: 'sarama',
+    group: 'kuv-sarama-r-1',
+    library: 'sarama 1.61.1',
+    event: 'rebalance',
+    text: '',
+    at: 2,
+  },
+  {
+    type: 'client',
+    name: 'java',
+    group: 'kuv-java-r-1',
+    status: 'not measured',
+    reason: 'java and javac are needed',
+    install: 'apt-get install -y openjdk-17-jdk-headless',
+    at: 1,
+  },
+  // canary-g: everything, offset 1 twice. sarama: 0, 2 (1 skipped), then stops (3 missing).
+  consume('canary-g', 0, 0, 100),
+  consume('canary-g', 0, 1, 200),
+  consume('canary-g', 0, 1, 250),
+  consume('canary-g', 0, 2, 300),
+  consume('canary-g', 0, 3, 1300),
+  consume('kuv-sarama-r-1', 0, 0, 110),
+  consume('kuv-sarama-r-1', 0, 2, 310),
+  {
+    type: 'client',
+    name: 'sarama',
+    group: 'kuv-sarama-r-1',
+    event: 'exit',
+    text: 'exit SIGKILL',
+    at: 400,
+  },
+  { type: 'client', name: 'sarama', group: 'kuv-sarama-r-1', status: 'stopped', at: 2000 },
+  log(0, 0),
+  log(0, 1),
+  log(0, 2),
+  log(0, 3),
+  log(0, 3),
+];
+
+describe('clientTable', () => {
+  const rows = clientTable(history);
+  it('gives a row per group, counts that add up against the log', () => {
+    expect(rows.map((r) => r.name)).toEqual(['java', 'kafkajs', 'sarama']);
+    const [java, kafkajs, sarama] = rows;
+    expect(kafkajs).toMatchObject({
+      group: 'canary-g',
+      library: KAFKAJS_LIBRARY,
+      received: 5,
+      receivedLogged: 4,
+      redelivered: 1,
+      skipped: 0,
+      missing: 0,
+      logged: 4,
+      longestGapMs: 1000,
+      rebalances: null,
+    });
+    expect(sarama).toMatchObject({
+      library: 'sarama 1.61.1',
+      status: 'exited',
+      exit: 'exit SIGKILL',
+      received: 2,
+      receivedLogged: 2,
+      redelivered: 0,
+      skipped: 1,
+      missing: 2,
+      // 310 → 1300, when the others still received
+      longestGapMs: 990,
+      rebalances: 1,
+    });
+    expect(java).toMatchObject({
+      status: 'not measured',
+      received: 0,
+      missing: 0,
+      reason: 'java and javac are needed',
+    });
+    for (const r of rows.filter((x) => x.status !== 'not measured')) {
+      expect(r.receivedLogged + r.missing).toBe(r.logged);
+    }
+  });
+
+  it('names a group no client record names by the canary consumer library', () => {
+    const [row] = clientTable([consume('g', 0, 0, 1), log(0, 0)]);
+    expect(row).toMatchObject({
+      name: null,
+      library: KAFKAJS_LIBRARY,
+      status: 'consumed',
+      missing: 0,
+      longestGapMs: null,
+    });
+  });
+
+  it('is the same from a stream of lines, bad lines skipped', async () => {
+    const text = `${history.map((h) => JSON.stringify(h)).join('\n')}\nnot json "consume"\n`;
+    expect(await clientTableOfHistory(Readable.from([text]))).toEqual(rows);
+    // chunks cut anywhere, even inside a character
+    const bytes = Buffer.from(text.replaceAll('canary-g', 'canary-é'));
+    const at = bytes.indexOf(Buffer.from('é')) + 1;
+    const cut = [bytes.subarray(0, at), bytes.subarray(at, at + 7), bytes.subarray(at + 7)];
+    const split = await clientTableOfHistory(Readable.from(cut));
+    expect(split.map((r) => [r.group, r.received])).toEqual(
+      rows.map((r) => [r.group.replace('canary-g', 'canary-é'), r.received]),
+    );
+  });
+
+  it('formats a table with the not-measured reason and install command', () => {
+    const text = formatClientTable(rows);
+    expect(text).toMatch(/^CLIENT LIBRARIES/);
+    expect(text).toMatch(/kafkajs\s+kafkajs 2\.2\.4\s+canary-g\s+5\s+1\s+0\s+0\/4\s+1\.0 s\s+—/);
+    expect(text).toMatch(
+      /sarama\s+sarama 1\.61\.1\s+kuv-sarama-r-1\s+2\s+0\s+1\s+2\/4\s+1\.0 s\s+1/,
+    );
+    expect(text).toContain(
+      'java: not measured — java and javac are needed (install: apt-get install -y openjdk-17-jdk-headless)',
+    );
+    expect(text).toContain('sarama: its process exited mid-run (exit SIGKILL)');
+    expect(formatClientTable([])).toBe('');
+  });
+});
