@@ -14,7 +14,7 @@ import {
   formatClientTable,
   parseClients,
   type ClientRow,
-} from '../../functions/core/clients/index.js';
+} from '../../clients/index.js';
 import type { RunMonitor } from '../../functions/core/probe/monitor.js';
 import { roll } from '../../rehearsal/roll.js';
 import { stderrLog } from '../../rehearsal/log.js';

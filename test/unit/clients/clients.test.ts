@@ -8,8 +8,8 @@ import {
   NotMeasuredError,
   parseClients,
   type ClientDriver,
-} from '../../../functions/core/clients/index.js';
-import { hostsText, hostOf } from '../../../functions/core/clients/hosts.js';
+} from '../../../clients/index.js';
+import { hostsText, hostOf } from '../../../clients/hosts.js';
 import {
   javaDriver,
   kcatDriver,
@@ -17,7 +17,7 @@ import {
   saramaDriver,
   kcatStderrEvent,
   saramaVersion,
-} from '../../../functions/core/clients/libraries.js';
+} from '../../../clients/libraries.js';
 import type { HistoryRecordOut } from '../../../functions/core/probe/monitor.js';
 
 describe('parseClients', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { LineSplitter, parseClientLine } from '../../../functions/core/clients/protocol.js';
+import { LineSplitter, parseClientLine } from '../../../clients/protocol.js';
 
 describe('parseClientLine', () => {
   it('reads a record line: partition, offset, the value with everything after the second tab', () => {

@@ -6,7 +6,7 @@ import {
   clientTableOfHistory,
   formatClientTable,
   KAFKAJS_LIBRARY,
-} from '../../../functions/core/clients/table.js';
+} from '../../../clients/table.js';
 
 const log = (partition: number, offset: number) => ({
   type: 'log',

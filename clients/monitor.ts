@@ -7,8 +7,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 
-import type { Emit, HistoryRecordOut, RunMonitor } from '../probe/monitor.js';
-import { payloadOfRun } from '../canary/payload.js';
+import type { Emit, HistoryRecordOut, RunMonitor } from '../functions/core/probe/monitor.js';
+import { payloadOfRun } from '../functions/core/canary/payload.js';
 import { LineSplitter, parseClientLine, type ClientLine } from './protocol.js';
 
 /** How a client library is started; `launch` throws NotMeasuredError when it cannot be. */

@@ -11,10 +11,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { UsageError } from '../errors.js';
-import type { KafkaConnection } from '../kafka/client.js';
-import type { Emit, RunMonitor } from '../probe/monitor.js';
-import { DEFAULT_KAFKA_VERSION, cachedKafkaLibs } from '../../../rehearsal/jars.js';
+import { UsageError } from '../functions/core/errors.js';
+import type { KafkaConnection } from '../functions/core/kafka/client.js';
+import type { Emit, RunMonitor } from '../functions/core/probe/monitor.js';
+import { DEFAULT_KAFKA_VERSION, cachedKafkaLibs } from '../rehearsal/jars.js';
 import { ClusterHostsFile } from './hosts.js';
 import { KAFKAJS_LIBRARY } from './table.js';
 import { javaDriver, kcatDriver, saramaDriver } from './libraries.js';

@@ -19,7 +19,7 @@ import {
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { cacheRoot } from '../../../rehearsal/paths.js';
+import { cacheRoot } from '../rehearsal/paths.js';
 import type { ClientDriver, ClientLaunch, LaunchContext } from './monitor.js';
 import { NotMeasuredError } from './monitor.js';
 import type { ClientLine } from './protocol.js';

@@ -11,7 +11,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { dirname } from 'node:path';
 
-import { createKafka, parseBootstrap, type KafkaConnection } from '../kafka/client.js';
+import {
+  createKafka,
+  parseBootstrap,
+  type KafkaConnection,
+} from '../functions/core/kafka/client.js';
 
 const REFRESH_MS = 5_000;
 
