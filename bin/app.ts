@@ -11,6 +11,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { InputError } from '../functions/core/errors.js';
 import { configFileFromContext, loadVerifierConfig } from '../lib/config.js';
 import { KafkaUpgradeVerifierStack } from '../lib/kafka-upgrade-verifier-stack.js';
+import { mskWatchFunction, verificationRun } from '../lib/run/index.js';
 
 const app = new App();
 try {
@@ -18,6 +19,8 @@ try {
   const config = loadVerifierConfig(file);
   new KafkaUpgradeVerifierStack(app, 'KafkaUpgradeVerifier', {
     config,
+    run: verificationRun(config.clusters),
+    mskWatch: mskWatchFunction(config.clusters),
     description: `kafka-upgrade-verifier: upgrade verification for ${config.clusters.length} Kafka cluster(s)`,
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -20,13 +20,22 @@ export interface KafkaUpgradeVerifierStackProps extends StackProps {
    * @default a placeholder that fails every execution with "not deployed yet", so the
    * triggers can be deployed and exercised before the run itself exists
    */
-  readonly run?: sfn.IStateMachine;
+  readonly run?: sfn.IStateMachine | RunFactory;
   /**
    * The msk-watch function, called on the configured schedule.
    * @default no poller
    */
-  readonly mskWatch?: lambda.IFunction;
+  readonly mskWatch?: lambda.IFunction | ((scope: Construct) => lambda.IFunction);
 }
+
+/** What a run built inside the stack gets from it. */
+export interface RunParts {
+  readonly runStore: RunStore;
+  readonly alerts: Alerts;
+}
+
+/** Builds the verification state machine inside the stack, from the stack's run store and alerts. */
+export type RunFactory = (scope: Construct, parts: RunParts) => sfn.IStateMachine;
 
 /**
  * Everything kafka-upgrade-verifier deploys, for every configured cluster: the run
@@ -74,12 +83,17 @@ export class KafkaUpgradeVerifierStack extends Stack {
     this.clusterAlarms = clusterAlarms;
     this.dashboards = dashboards;
 
+    const run =
+      typeof props.run === 'function'
+        ? props.run(this, { runStore: this.runStore, alerts: this.alerts })
+        : (props.run ?? this.placeholderRun());
+    const mskWatch = typeof props.mskWatch === 'function' ? props.mskWatch(this) : props.mskWatch;
     this.triggers = new UpgradeTriggers(this, 'Triggers', {
-      run: props.run ?? this.placeholderRun(),
+      run,
       runStore: this.runStore.bucket,
       clusters: config.clusters,
       scheduleMinutes: config.scheduleMinutes,
-      ...(props.mskWatch === undefined ? {} : { mskWatch: props.mskWatch }),
+      ...(mskWatch === undefined ? {} : { mskWatch }),
     });
 
     new CfnOutput(this, 'RunStoreBucket', {

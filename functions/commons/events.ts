@@ -1,0 +1,166 @@
+/**
+ * Checks the events the handlers receive: the run's input (RunInput, as start-run
+ * builds it) and what the state machine adds to it between tasks. A malformed event
+ * is an InputError naming the field, what was expected and what came.
+ */
+import type { RunInput } from '../core/config/events.js';
+import type { ClusterConfig } from '../core/config/verifier-config.js';
+import { InputError } from '../core/errors.js';
+import { clusterConfigFromEnv } from './environment.js';
+import { parseState, type CanaryPhase, type SliceState } from '../core/canary/state.js';
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const show = (v: unknown): string => (v === undefined ? 'nothing' : JSON.stringify(v));
+
+/** Reads fields of one event, naming each as `<what>.<path>` when it is wrong. */
+export class EventReader {
+  constructor(
+    private readonly what: string,
+    private readonly value: unknown,
+    private readonly path = '',
+  ) {
+    if (!isObject(value)) {
+      throw new InputError(
+        `${what}: ${path === '' ? 'the event' : path} must be a JSON object, got ${show(value)}`,
+      );
+    }
+  }
+
+  private name(key: string): string {
+    return `${this.path}${this.path === '' ? '' : '.'}${key}`;
+  }
+
+  private fail(key: string, expected: string, got: unknown): never {
+    throw new InputError(
+      `${this.what}: field ${this.name(key)} must be ${expected}, got ${show(got)}`,
+    );
+  }
+
+  raw(key: string): unknown {
+    return (this.value as Json)[key];
+  }
+
+  string(key: string, pattern?: RegExp, expected = 'a non-empty string'): string {
+    const v = this.raw(key);
+    if (typeof v !== 'string' || v === '' || (pattern !== undefined && !pattern.test(v)))
+      this.fail(key, expected, v);
+    return v;
+  }
+
+  optionalString(key: string): string | undefined {
+    return this.raw(key) === undefined ? undefined : this.string(key);
+  }
+
+  integer(key: string, min = 0): number {
+    const v = this.raw(key);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
+      this.fail(key, `a whole number ≥ ${min}`, v);
+    return v;
+  }
+
+  object(key: string): EventReader {
+    const v = this.raw(key);
+    if (!isObject(v)) this.fail(key, 'a JSON object', v);
+    return new EventReader(this.what, v, this.name(key));
+  }
+
+  array(key: string): unknown[] {
+    const v = this.raw(key);
+    if (!Array.isArray(v)) this.fail(key, 'a list', v);
+    return v;
+  }
+}
+
+const RUN_ID = /^[A-Za-z][A-Za-z0-9-]{0,79}$/;
+const TRIGGER_KINDS = ['msk-api', 'custom', 'msk-watch', 'manual'];
+
+/** The RunInput fields every run handler needs (docs/aws.md, "Event contract"). */
+export function readRunInput(what: string, event: unknown): RunInput {
+  const r = new EventReader(what, event);
+  const cluster = r.string('cluster');
+  const runId = r.string('runId', RUN_ID, 'the execution name <cluster>-<md5 of upgradeKey>');
+  if (!runId.startsWith(`${cluster}-`)) {
+    throw new InputError(
+      `${what}: field runId must start with the cluster's name and a dash (${cluster}-…), got ${show(runId)}`,
+    );
+  }
+  const trigger = r.object('trigger');
+  const kind = trigger.string('kind');
+  if (!TRIGGER_KINDS.includes(kind)) {
+    throw new InputError(
+      `${what}: field trigger.kind must be one of ${TRIGGER_KINDS.join(', ')}, got ${show(kind)}`,
+    );
+  }
+  const marker = r.object('finishedMarker');
+  return {
+    cluster,
+    upgradeKey: r.string('upgradeKey'),
+    trigger: {
+      ...(event as { trigger: RunInput['trigger'] }).trigger,
+      kind: kind as RunInput['trigger']['kind'],
+      time: trigger.string('time'),
+    },
+    upgradeHash: r.string(
+      'upgradeHash',
+      /^[0-9a-f]{32}$/,
+      '32 lowercase hex digits (md5 of upgradeKey)',
+    ),
+    runId,
+    finishedMarker: { bucket: marker.string('bucket'), key: marker.string('key') },
+  };
+}
+
+/** The event's cluster must be the one this function serves (its VPC, its grants). */
+export function checkCluster(what: string, run: RunInput, config: ClusterConfig): void {
+  if (run.cluster !== config.name) {
+    throw new InputError(
+      `${what}: field cluster is ${show(run.cluster)}, but this function serves cluster ${show(config.name)}: the state machine picks each cluster's functions by name.`,
+    );
+  }
+}
+
+/**
+ * The run input of an event for a run handler, and the configuration of the cluster the
+ * function serves, checked to be the same cluster.
+ */
+export function readRunFor(
+  what: string,
+  event: unknown,
+  env?: Readonly<Record<string, string | undefined>>,
+): { run: RunInput; cluster: ClusterConfig } {
+  const run = readRunInput(what, event);
+  const cluster = clusterConfigFromEnv(env);
+  checkCluster(what, run, cluster);
+  return { run, cluster };
+}
+
+/** What the state machine carries between canary tasks, at `$.canary`. */
+export interface CanaryStep {
+  readonly state: SliceState;
+  readonly phase: CanaryPhase;
+  /** The next history part's number. */
+  readonly nextPart: number;
+  /** True once the upgrade-finished marker was seen (or the run's time is up). */
+  readonly upgradeOver: boolean;
+}
+
+export function readCanaryStep(what: string, event: unknown): CanaryStep {
+  const canary = new EventReader(what, event).object('canary');
+  const rawState = canary.raw('state');
+  let state: SliceState;
+  try {
+    state = parseState(JSON.stringify(rawState ?? null));
+  } catch (error) {
+    throw new InputError(`${what}: field canary.state: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  return {
+    state,
+    phase: state.phase,
+    nextPart: canary.integer('nextPart', 0),
+    upgradeOver: canary.raw('upgradeOver') === true,
+  };
+}

@@ -1,0 +1,199 @@
+/**
+ * A run's history in the S3 run store: one gzip part per flushed slice, under
+ * `runs/<cluster>/<runId>/history/part-NNNN.jsonl.gz`, and the report next to it. The
+ * S3 client is passed in (a Lambda's, or one pointed at moto in the tests), so this
+ * file holds no credentials, endpoints or regions.
+ *
+ * Parts are numbered by the caller from `firstPart`, so a retried slice rewrites the
+ * parts it wrote before instead of adding new ones; names sort in order up to 9999
+ * parts, more than a 7-day run of 1-minute slices needs.
+ */
+import { Readable } from 'node:stream';
+import { createGunzip, gzipSync } from 'node:zlib';
+
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+
+import type { HistorySink } from '../canary/sink.js';
+import { VerifierError } from '../errors.js';
+import type { HistoryRecordOut } from '../probe/monitor.js';
+
+/** What the store needs of an S3Client: an S3Client is one. */
+export type S3Like = Pick<S3Client, 'send'>;
+
+/** Where one run keeps its history and report. */
+export interface RunLocation {
+  readonly bucket: string;
+  readonly cluster: string;
+  readonly runId: string;
+}
+
+export const PART_DIGITS = 4;
+const PART_NAME = /\/part-(\d{4,})\.jsonl\.gz$/;
+
+/** `runs/<cluster>/<runId>/` */
+export function runPrefix(run: RunLocation): string {
+  return `runs/${run.cluster}/${run.runId}/`;
+}
+
+export function historyPrefix(run: RunLocation): string {
+  return `${runPrefix(run)}history/`;
+}
+
+export function partKey(run: RunLocation, part: number): string {
+  return `${historyPrefix(run)}part-${String(part).padStart(PART_DIGITS, '0')}.jsonl.gz`;
+}
+
+export function s3Url(bucket: string, key: string): string {
+  return `s3://${bucket}/${key}`;
+}
+
+/** S3 failed where the run store was expected to answer. */
+export class RunStoreError extends VerifierError {}
+
+/**
+ * A HistorySink that puts each flush as one gzip part. `write` keeps records in memory;
+ * `flush` uploads them (nothing when there are none); `nextPart` is the number the next
+ * flush would use, to hand on to the next slice.
+ */
+export class S3HistorySink implements HistorySink {
+  private pending: string[] = [];
+  private chain: Promise<void> = Promise.resolve();
+  private closed = false;
+  private part: number;
+  /** Keys written, in order. */
+  readonly written: string[] = [];
+
+  constructor(
+    private readonly s3: S3Like,
+    private readonly run: RunLocation,
+    firstPart: number,
+  ) {
+    this.part = firstPart;
+  }
+
+  get location(): string {
+    return s3Url(this.run.bucket, historyPrefix(this.run));
+  }
+
+  get nextPart(): number {
+    return this.part;
+  }
+
+  write(record: HistoryRecordOut): void {
+    if (this.closed) throw new Error(`history sink ${this.location} is closed`);
+    this.pending.push(JSON.stringify(record));
+  }
+
+  flush(): Promise<void> {
+    const lines = this.pending;
+    this.pending = [];
+    if (lines.length === 0) return this.chain;
+    const key = partKey(this.run, this.part);
+    this.part += 1;
+    this.chain = this.chain.then(async () => {
+      try {
+        await this.s3.send(
+          new PutObjectCommand({
+            Bucket: this.run.bucket,
+            Key: key,
+            Body: gzipSync(`${lines.join('\n')}\n`),
+            ContentType: 'application/x-ndjson',
+            ContentEncoding: 'gzip',
+          }),
+        );
+      } catch (error) {
+        throw new RunStoreError(
+          `could not write history part ${s3Url(this.run.bucket, key)} (${(error as Error).name}: ${(error as Error).message}); the run cannot keep its history without it.`,
+          { cause: error, retriable: true },
+        );
+      }
+      this.written.push(key);
+    });
+    return this.chain;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return this.chain;
+    await this.flush();
+    this.closed = true;
+  }
+}
+
+/** Every history part of a run, sorted by part number. */
+export async function listHistoryParts(s3: S3Like, run: RunLocation): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({
+        Bucket: run.bucket,
+        Prefix: historyPrefix(run),
+        ...(token === undefined ? {} : { ContinuationToken: token }),
+      }),
+    );
+    for (const o of page.Contents ?? [])
+      if (o.Key !== undefined && PART_NAME.test(o.Key)) keys.push(o.Key);
+    token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+  } while (token !== undefined);
+  const number = (key: string) => Number(PART_NAME.exec(key)?.[1]);
+  return keys.sort((a, b) => number(a) - number(b));
+}
+
+/**
+ * The history's text as a stream of chunks: each part fetched in turn and gunzipped,
+ * never more than one part's stream open at once. Feed it to readHistory.
+ */
+export async function* historyChunks(
+  s3: S3Like,
+  bucket: string,
+  keys: readonly string[],
+): AsyncGenerator<Buffer> {
+  for (const key of keys) {
+    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const body = object.Body;
+    if (body === undefined) throw new RunStoreError(`${s3Url(bucket, key)} has no body`);
+    const gunzip = (body as Readable).pipe(createGunzip());
+    try {
+      for await (const chunk of gunzip) yield chunk as Buffer;
+    } catch (error) {
+      throw new RunStoreError(
+        `${s3Url(bucket, key)} is not valid gzip (${(error as Error).message}): the part is damaged; delete it to verify the rest.`,
+        { cause: error },
+      );
+    }
+  }
+}
+
+/** Puts a text object (report.json, summary.txt). */
+export async function putText(
+  s3: S3Like,
+  bucket: string,
+  key: string,
+  body: string,
+  contentType: string,
+): Promise<void> {
+  await s3.send(
+    new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }),
+  );
+}
+
+/** True when the object exists (the upgrade-finished marker); false on 404. */
+export async function objectExists(s3: S3Like, bucket: string, key: string): Promise<boolean> {
+  try {
+    await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return true;
+  } catch (error) {
+    const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+    if (e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404) return false;
+    throw new RunStoreError(
+      `could not check ${s3Url(bucket, key)} (${e.name ?? 'error'}: ${(error as Error).message})`,
+      { cause: error, retriable: true },
+    );
+  }
+}

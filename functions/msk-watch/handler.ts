@@ -1,0 +1,150 @@
+/**
+ * msk-watch: on the schedule, looks at every configured Amazon MSK cluster
+ * (DescribeClusterV2, ListClusterOperationsV2) and goes through the contract's own
+ * paths: start-run for an upgrade in progress (the run's name dedupes it against the
+ * CloudTrail rule and earlier polls), finish-upgrade for one that ended. One cluster
+ * that cannot be read does not stop the others; the result says what happened to each.
+ *
+ * Event: MskWatchInput (docs/aws.md, "What msk-watch receives").
+ */
+import {
+  DescribeClusterV2Command,
+  ListClusterOperationsV2Command,
+  type KafkaClient,
+} from '@aws-sdk/client-kafka';
+import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+
+import { VerifierError } from '../core/errors.js';
+import { mskClient, sfnClient } from '../commons/clients.js';
+import { cleanupMiddleware } from '../commons/cleanup.js';
+import { EventReader } from '../commons/events.js';
+import { decide, type ClusterView, type OperationInfo } from './watch.js';
+
+const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]+$/;
+const MSK_CLUSTER_ARN =
+  /^arn:aws[a-z-]*:kafka:[a-z0-9-]+:\d{12}:cluster\/[A-Za-z0-9-]+\/[A-Za-z0-9-]+$/;
+/** Ended operations younger than this are finished again on every poll (idempotent). */
+export const FINISH_LOOKBACK_MS = 30 * 60_000;
+
+export interface MskWatchDeps {
+  readonly msk: Pick<KafkaClient, 'send'>;
+  readonly sfn: Pick<SFNClient, 'send'>;
+  readonly now?: () => Date;
+}
+
+export interface ClusterOutcome {
+  readonly cluster: string;
+  readonly state: string | null;
+  readonly started: string[];
+  readonly finished: string[];
+  readonly notes: string[];
+  readonly error?: string;
+}
+
+async function view(msk: MskWatchDeps['msk'], cluster: string, arn: string): Promise<ClusterView> {
+  const described = await msk.send(new DescribeClusterV2Command({ ClusterArn: arn }));
+  const operations: OperationInfo[] = [];
+  let token: string | undefined;
+  do {
+    const page = await msk.send(
+      new ListClusterOperationsV2Command({
+        ClusterArn: arn,
+        MaxResults: 20,
+        ...(token ? { NextToken: token } : {}),
+      }),
+    );
+    for (const o of page.ClusterOperationInfoList ?? []) {
+      if (o.OperationArn === undefined || o.OperationState === undefined) continue;
+      operations.push({
+        arn: o.OperationArn,
+        state: o.OperationState,
+        ...(o.OperationType === undefined ? {} : { type: o.OperationType }),
+        ...(o.StartTime === undefined ? {} : { startTime: o.StartTime }),
+        ...(o.EndTime === undefined ? {} : { endTime: o.EndTime }),
+      });
+    }
+    // The newest operations come first: one page is enough unless all are in progress.
+    token = operations.every((o) => o.state !== 'UPDATE_COMPLETE') ? page.NextToken : undefined;
+  } while (token !== undefined);
+  return {
+    cluster,
+    mskClusterArn: arn,
+    state: described.ClusterInfo?.State ?? 'UNKNOWN',
+    ...(described.ClusterInfo?.CurrentVersion === undefined
+      ? {}
+      : { currentVersion: described.ClusterInfo.CurrentVersion }),
+    operations,
+  };
+}
+
+export async function mskWatch(
+  event: unknown,
+  _context: Context,
+  deps: MskWatchDeps,
+): Promise<ClusterOutcome[]> {
+  const r = new EventReader('msk-watch', event);
+  const startArn = r.string('startRunStateMachineArn', STATE_MACHINE_ARN, 'a state machine ARN');
+  const finishArn = r.string(
+    'finishUpgradeStateMachineArn',
+    STATE_MACHINE_ARN,
+    'a state machine ARN',
+  );
+  const clusters = r.array('clusters').map((c, i) => {
+    const cr = new EventReader('msk-watch', c, `clusters[${i}]`);
+    return {
+      cluster: cr.string('cluster'),
+      arn: cr.string('mskClusterArn', MSK_CLUSTER_ARN, 'an Amazon MSK cluster ARN'),
+    };
+  });
+  const now = (deps.now ?? (() => new Date()))();
+  const outcomes: ClusterOutcome[] = [];
+  for (const { cluster, arn } of clusters) {
+    try {
+      const seen = await view(deps.msk, cluster, arn);
+      const decision = decide(seen, now, FINISH_LOOKBACK_MS);
+      for (const input of decision.start) {
+        await deps.sfn.send(
+          new StartExecutionCommand({ stateMachineArn: startArn, input: JSON.stringify(input) }),
+        );
+      }
+      for (const input of decision.finish) {
+        await deps.sfn.send(
+          new StartExecutionCommand({ stateMachineArn: finishArn, input: JSON.stringify(input) }),
+        );
+      }
+      outcomes.push({
+        cluster,
+        state: seen.state,
+        started: decision.start.map((s) => s.upgradeKey),
+        finished: decision.finish.map((s) => s.upgradeKey),
+        notes: decision.notes,
+      });
+    } catch (error) {
+      outcomes.push({
+        cluster,
+        state: null,
+        started: [],
+        finished: [],
+        notes: [],
+        error: `${(error as Error).name}: ${(error as Error).message}`,
+      });
+    }
+  }
+  const failed = outcomes.filter((o) => o.error !== undefined);
+  if (failed.length === outcomes.length && failed.length > 0) {
+    throw new VerifierError(
+      `msk-watch: no cluster could be read: ${failed.map((o) => `${o.cluster}: ${o.error}`).join('; ')}`,
+      { retriable: true },
+    );
+  }
+  for (const o of outcomes) console.log(JSON.stringify({ msg: 'msk-watch', ...o }));
+  return outcomes;
+}
+
+export function functionHandler(event: unknown, context: Context): Promise<ClusterOutcome[]> {
+  return mskWatch(event, context, { msk: mskClient(), sfn: sfnClient() });
+}
+
+export const handler = middy(functionHandler).use(cleanupMiddleware());

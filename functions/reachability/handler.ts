@@ -1,0 +1,61 @@
+/**
+ * reachability: the run's after-probes, once the canary has read everything back.
+ * One round of probes (DNS name, TCP, Kafka ApiVersions) of the bootstrap and every
+ * broker, and a leaders snapshot of the canary topic, written as the run's next history
+ * part, so that verify sees whether every broker is reachable by its name after the
+ * upgrade and whether addresses moved. An unreachable broker is a finding, not an error.
+ *
+ * Event: RunInput plus `canary` (phase `done`); result: `canary` with the next part
+ * number, and the problems that kept the check from seeing everything.
+ */
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+
+import { reachabilityCheck } from '../core/probe/check.js';
+import { S3HistorySink, type S3Like } from '../core/store/s3-history.js';
+import { s3Client } from '../commons/clients.js';
+import { cleanupMiddleware } from '../commons/cleanup.js';
+import { requiredEnv, RUN_BUCKET_ENV } from '../commons/environment.js';
+import { readCanaryStep, readRunFor, type CanaryStep } from '../commons/events.js';
+import { connectionFor } from '../commons/kafka.js';
+
+export interface ReachabilityResult extends CanaryStep {
+  readonly probes: number;
+  readonly problems: readonly string[];
+}
+
+export async function reachability(
+  event: unknown,
+  _context: Context,
+  deps: { s3: S3Like; bucket: string; env?: Readonly<Record<string, string | undefined>> },
+): Promise<ReachabilityResult> {
+  const { run, cluster } = readRunFor('reachability', event, deps.env);
+  const step = readCanaryStep('reachability', event);
+  const connection = connectionFor(cluster, `kuv-${run.runId}-after`.slice(0, 100), deps.env);
+  const result = await reachabilityCheck({
+    bootstrap: connection.bootstrap,
+    dnsServer: connection.dnsServer,
+    phase: 'after',
+    topics: [cluster.canary.topic],
+    ...(connection.config === undefined ? {} : { config: connection.config }),
+  });
+  const sink = new S3HistorySink(
+    deps.s3,
+    { bucket: deps.bucket, cluster: cluster.name, runId: run.runId },
+    step.nextPart,
+  );
+  for (const record of result.records) sink.write(record);
+  await sink.close();
+  return {
+    ...step,
+    nextPart: sink.nextPart,
+    probes: result.records.filter((r) => r.type === 'probe').length,
+    problems: result.problems,
+  };
+}
+
+export function functionHandler(event: unknown, context: Context): Promise<ReachabilityResult> {
+  return reachability(event, context, { s3: s3Client(), bucket: requiredEnv(RUN_BUCKET_ENV) });
+}
+
+export const handler = middy(functionHandler).use(cleanupMiddleware());

@@ -1,0 +1,88 @@
+/**
+ * verify: judges a run from its history in the run store. Streams every history part
+ * (gunzipping each) through the analyzer, under the cluster's configured policy and
+ * restart window; writes `report.json` and `summary.txt` next to the history
+ * (`runs/<cluster>/<runId>/`); publishes the catalogue's metrics to CloudWatch; returns
+ * the verdict in brief for notify. Works on any run whose parts are in S3, so a run can
+ * be verified again by hand.
+ *
+ * Event: RunInput (only `cluster`, `runId` and the rest of the contract are read).
+ */
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+
+import { InputError } from '../core/errors.js';
+import { formatText, readHistory } from '../core/history/index.js';
+import { metricsFromReport } from '../core/metrics/catalogue.js';
+import { publishMetrics, type PutMetricDataClient } from '../core/metrics/publisher.js';
+import {
+  historyChunks,
+  historyPrefix,
+  listHistoryParts,
+  putText,
+  runPrefix,
+  s3Url,
+  type S3Like,
+} from '../core/store/s3-history.js';
+import { cloudWatchClient, s3Client } from '../commons/clients.js';
+import { cleanupMiddleware } from '../commons/cleanup.js';
+import { requiredEnv, RUN_BUCKET_ENV } from '../commons/environment.js';
+import { readRunFor } from '../commons/events.js';
+import { summarizeReport, type VerdictSummary } from '../commons/verdict.js';
+
+export interface VerifyDeps {
+  readonly s3: S3Like;
+  readonly cloudWatch: PutMetricDataClient;
+  readonly bucket: string;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+export async function verify(
+  event: unknown,
+  _context: Context,
+  deps: VerifyDeps,
+): Promise<VerdictSummary> {
+  const { run, cluster } = readRunFor('verify', event, deps.env);
+  const where = { bucket: deps.bucket, cluster: cluster.name, runId: run.runId };
+  const parts = await listHistoryParts(deps.s3, where);
+  if (parts.length === 0) {
+    throw new InputError(
+      `verify: run ${run.runId} has no history in ${s3Url(deps.bucket, historyPrefix(where))}: nothing to verify (did the baseline task run?).`,
+    );
+  }
+  const analysis = await readHistory(historyChunks(deps.s3, deps.bucket, parts), {
+    source: s3Url(deps.bucket, historyPrefix(where)),
+  });
+  const report = analysis.report({ policy: cluster.policy, windowMs: cluster.windowMs });
+  const reportKey = `${runPrefix(where)}report.json`;
+  const summaryKey = `${runPrefix(where)}summary.txt`;
+  const summary = `run ${run.runId} on ${cluster.name} (${parts.length} history parts, ${s3Url(deps.bucket, historyPrefix(where))})\n${formatText(report)}`;
+  await putText(
+    deps.s3,
+    deps.bucket,
+    reportKey,
+    `${JSON.stringify(report, null, 2)}\n`,
+    'application/json',
+  );
+  await putText(deps.s3, deps.bucket, summaryKey, summary, 'text/plain; charset=utf-8');
+  const { datums } = metricsFromReport(report, { cluster: cluster.name });
+  const published = await publishMetrics(deps.cloudWatch, datums);
+  return summarizeReport(
+    report,
+    { ...where, reportKey, summaryKey },
+    {
+      published: published.published,
+      failed: published.failed.map((f) => `${f.metric}: ${f.reason}`),
+    },
+  );
+}
+
+export function functionHandler(event: unknown, context: Context): Promise<VerdictSummary> {
+  return verify(event, context, {
+    s3: s3Client(),
+    cloudWatch: cloudWatchClient(),
+    bucket: requiredEnv(RUN_BUCKET_ENV),
+  });
+}
+
+export const handler = middy(functionHandler).use(cleanupMiddleware());

@@ -1,0 +1,157 @@
+/**
+ * One cluster's run functions — baseline, canary-slice, reachability, verify — each
+ * with only what it needs: the three that reach Kafka run in the cluster's VPC with its
+ * secrets and (on Amazon MSK) IAM access to the canary topic and group; every one may
+ * touch only its cluster's part of the run store; verify may publish metrics to the
+ * verifier's namespace only.
+ */
+import { Annotations, CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+
+import type { ClusterConfig } from '../../functions/core/config/verifier-config.js';
+import { NAMESPACE } from '../../functions/core/metrics/catalogue.js';
+import { clusterNetwork, grantClusterAccess } from '../cluster-access.js';
+import { VerifierFunction } from './verifier-function.js';
+
+/** How long one canary slice runs; the function's timeout leaves room for the read-back. */
+export const SLICE = Duration.minutes(10);
+
+export interface ClusterFunctionsProps {
+  readonly cluster: ClusterConfig;
+  readonly runStore: s3.IBucket;
+}
+
+/** The cluster's configuration as the handlers read it (KUV_CLUSTER_CONFIG): ARNs, no secrets. */
+function clusterEnvironment(cluster: ClusterConfig, bucket: string): Record<string, string> {
+  const { name, bootstrap, security, canary, policy, windowMs, mskClusterArn } = cluster;
+  const handlerConfig = { name, bootstrap, security, canary, policy, windowMs, mskClusterArn };
+  return { KUV_CLUSTER_CONFIG: JSON.stringify(handlerConfig), KUV_RUN_BUCKET: bucket };
+}
+
+export class ClusterFunctions extends Construct {
+  readonly baseline: VerifierFunction;
+  readonly canarySlice: VerifierFunction;
+  readonly reachability: VerifierFunction;
+  readonly verify: VerifierFunction;
+
+  /** baseline, canary-slice, reachability, verify. */
+  get all(): VerifierFunction[] {
+    return [this.baseline, this.canarySlice, this.reachability, this.verify];
+  }
+
+  constructor(scope: Construct, id: string, props: ClusterFunctionsProps) {
+    super(scope, id);
+    const { cluster, runStore } = props;
+    const network = clusterNetwork(this, cluster);
+    const environment = clusterEnvironment(cluster, runStore.bucketName);
+    const name = cluster.name;
+    this.baseline = new VerifierFunction(this, 'Baseline', {
+      handler: 'baseline',
+      description: `kafka-upgrade-verifier ${name}: preflight, canary topic, baseline probes`,
+      timeout: Duration.minutes(5),
+      environment,
+      network,
+    });
+    this.canarySlice = new VerifierFunction(this, 'CanarySlice', {
+      handler: 'canary-slice',
+      description: `kafka-upgrade-verifier ${name}: one canary slice, or the read-back`,
+      timeout: Duration.minutes(15),
+      environment: { ...environment, KUV_SLICE_MS: String(SLICE.toMilliseconds()) },
+      network,
+    });
+    this.reachability = new VerifierFunction(this, 'Reachability', {
+      handler: 'reachability',
+      description: `kafka-upgrade-verifier ${name}: after-probes of every broker`,
+      timeout: Duration.minutes(2),
+      environment,
+      network,
+    });
+    this.verify = new VerifierFunction(this, 'Verify', {
+      handler: 'verify',
+      description: `kafka-upgrade-verifier ${name}: analyse the history, report, metrics`,
+      memorySize: 2048,
+      timeout: Duration.minutes(15),
+      environment,
+    });
+
+    const history = runStore.arnForObjects(`runs/${name}/*`);
+    for (const fn of [this.baseline, this.canarySlice, this.reachability]) {
+      grantClusterAccess(fn, fn, cluster);
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [history] }),
+      );
+    }
+    // HeadObject on the finished marker is authorized by s3:GetObject.
+    this.canarySlice.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [runStore.arnForObjects(`upgrades/${name}/*`)],
+      }),
+    );
+    this.verify.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: [history] }),
+    );
+    this.verify.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [runStore.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`runs/${name}/*`] } },
+      }),
+    );
+    this.verify.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:PutMetricData'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'cloudwatch:namespace': NAMESPACE } },
+      }),
+    );
+    acknowledge(this, runStore, name);
+    if (cluster.security.protocol === 'msk-iam' && cluster.mskClusterArn !== undefined) {
+      const [prefix, rest] = cluster.mskClusterArn.split(':cluster/') as [string, string];
+      Validations.of(this).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${prefix}:group/${rest}/${cluster.canary.topic}*]`,
+        reason:
+          'MSK IAM names consumer groups by ARN: the canary uses its own group and the read-back throw-away groups, all named after the canary topic; no other group matches.',
+      });
+    }
+    Annotations.of(this).acknowledgeWarning(
+      '@aws-cdk/aws-ec2:noSubnetRouteTableId',
+      'The subnets are imported by id for the functions’ network interfaces only; nothing here reads their route tables.',
+    );
+  }
+}
+
+function acknowledge(scope: Construct, runStore: s3.IBucket, cluster: string): void {
+  const cfnBucket = runStore.node.defaultChild;
+  const bucketId =
+    cfnBucket instanceof CfnElement ? Stack.of(cfnBucket).getLogicalId(cfnBucket) : undefined;
+  const reasons: Array<[string, string]> = [
+    [
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      'The AWS-managed basic execution role lets the function write its own log streams only; the log group is the function’s own.',
+    ],
+    [
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+      'The AWS-managed VPC access role is what Lambda needs to attach its network interfaces in the cluster’s subnets; ec2:CreateNetworkInterface accepts no narrower resource.',
+    ],
+    [
+      'AwsSolutions-IAM5[Resource::*]',
+      'cloudwatch:PutMetricData accepts no resource ARN; the statement is limited to the KafkaUpgradeVerifier namespace by the cloudwatch:namespace condition.',
+    ],
+  ];
+  if (bucketId !== undefined) {
+    reasons.push(
+      [
+        `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/runs/${cluster}/*]`,
+        `Each run writes history parts and a report under runs/${cluster}/<runId>/, a name known only at run time: the function may touch its own cluster's runs and nothing else.`,
+      ],
+      [
+        `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/upgrades/${cluster}/*]`,
+        `The finished marker is upgrades/${cluster}/<md5 of the upgrade>/finished.json, known only at run time: read access to this cluster's markers only.`,
+      ],
+    );
+  }
+  for (const [id, reason] of reasons) Validations.of(scope).acknowledge({ id, reason });
+}

@@ -1,0 +1,236 @@
+/**
+ * The handlers, in process, as Step Functions would call them — baseline, a few short
+ * canary slices (the state through JSON each time), the finished marker, settle, the
+ * read-back, the after-probes, verify, notify — against the local three-broker cluster
+ * (global setup) and moto (S3, CloudWatch, SNS → SQS). Checks the history parts and
+ * the report in moto's S3, the metrics read back from moto's CloudWatch, and the
+ * readable verdict arriving in an SQS queue subscribed to the alert topic. Prints how
+ * long each handler took (the cost model in docs/aws.md is built from these).
+ */
+import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { handler as baseline } from '../../../functions/baseline/handler.js';
+import { handler as canarySlice } from '../../../functions/canary-slice/handler.js';
+import type { CanaryStep } from '../../../functions/commons/events.js';
+import type { VerdictSummary } from '../../../functions/commons/verdict.js';
+import {
+  finishedMarkerKey,
+  runId,
+  upgradeHash,
+  type RunInput,
+} from '../../../functions/core/config/events.js';
+import type { Report } from '../../../functions/core/history/index.js';
+import { handler as notify } from '../../../functions/notify/handler.js';
+import { handler as reachability } from '../../../functions/reachability/handler.js';
+import { handler as verify } from '../../../functions/verify/handler.js';
+import { lambdaContext } from '../../unit/handlers/fakes.js';
+import { secureRandom, testCluster } from '../helpers.js';
+import {
+  MOTO_CLIENT_CONFIG,
+  motoServerMissing,
+  startMotoServer,
+  type MotoServer,
+} from './moto-server.js';
+
+const BUCKET = 'kuv-run-store-it';
+const SLICE_MS = 3000;
+
+const kafkaMissing =
+  process.env.KUV_BOOTSTRAP === 'none' ? 'KUV_BOOTSTRAP=none: no Kafka cluster' : null;
+
+describe.skipIf(motoServerMissing !== null || kafkaMissing !== null)(
+  `the handlers on the local cluster with moto (${motoServerMissing ?? kafkaMissing ?? 'ready'})`,
+  () => {
+    let moto: MotoServer;
+    let s3: S3Client;
+    let cloudWatch: CloudWatchClient;
+    let sqs: SQSClient;
+    let queueUrl: string;
+    const saved = { ...process.env };
+    const cluster = `it-${secureRandom(3)}`;
+    const upgradeKey = `it-upgrade-${secureRandom()}`;
+    const run: RunInput = {
+      cluster,
+      upgradeKey,
+      trigger: { kind: 'manual', time: new Date().toISOString() },
+      upgradeHash: upgradeHash(upgradeKey),
+      runId: runId(cluster, upgradeKey),
+      finishedMarker: { bucket: BUCKET, key: finishedMarkerKey(cluster, upgradeKey) },
+    };
+    const durations: Record<string, number[]> = {};
+
+    /** Calls a middy handler as Lambda would: the event through JSON, timed. */
+    async function call<T>(
+      name: string,
+      fn: (e: unknown, c: Context) => Promise<T>,
+      event: unknown,
+    ): Promise<T> {
+      const began = Date.now();
+      const result = await fn(JSON.parse(JSON.stringify(event)), lambdaContext(name));
+      (durations[name] ??= []).push(Date.now() - began);
+      return JSON.parse(JSON.stringify(result)) as T;
+    }
+
+    beforeAll(async () => {
+      moto = await startMotoServer();
+      const aws = { ...MOTO_CLIENT_CONFIG, endpoint: moto.endpoint };
+      s3 = new S3Client({ ...aws, forcePathStyle: true });
+      cloudWatch = new CloudWatchClient(aws);
+      sqs = new SQSClient(aws);
+      const sns = new SNSClient(aws);
+      await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+      const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'kuv-alerts' }));
+      queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'kuv-inbox' }))).QueueUrl!;
+      const { Attributes } = await sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+      );
+      await sns.send(
+        new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: Attributes!.QueueArn }),
+      );
+      sns.destroy();
+      const kafka = testCluster();
+      Object.assign(process.env, {
+        AWS_ENDPOINT_URL: moto.endpoint,
+        AWS_REGION: MOTO_CLIENT_CONFIG.region,
+        AWS_ACCESS_KEY_ID: 'testing',
+        AWS_SECRET_ACCESS_KEY: 'testing',
+        KUV_RUN_BUCKET: BUCKET,
+        KUV_ALERT_TOPIC_ARN: TopicArn,
+        KUV_SLICE_MS: String(SLICE_MS),
+        ...(kafka.dnsServer === null ? {} : { KUV_DNS_SERVER: kafka.dnsServer }),
+        KUV_CLUSTER_CONFIG: JSON.stringify({
+          name: cluster,
+          bootstrap: kafka.bootstrap,
+          security: { protocol: 'plaintext' },
+          canary: {
+            topic: `kuv-canary-${secureRandom(4)}`,
+            intervalMs: 100,
+            producer: 'canary',
+            settleMs: 2000,
+            maxDurationMs: 120_000,
+          },
+          policy: 'tolerant',
+          windowMs: 300_000,
+        }),
+      });
+    });
+
+    afterAll(async () => {
+      process.env = saved;
+      s3?.destroy();
+      cloudWatch?.destroy();
+      sqs?.destroy();
+      await moto?.stop();
+      process.stderr.write(`handler durations (ms): ${JSON.stringify(durations)}\n`);
+    });
+
+    it('baseline → slices → marker → settle → read-back → after-probes → verify → notify', async () => {
+      let step = await call<CanaryStep>('baseline', baseline, run);
+      expect(step).toMatchObject({ phase: 'canary', nextPart: 1, upgradeOver: false });
+      for (let i = 0; i < 2; i += 1) {
+        step = await call<CanaryStep>('canary-slice', canarySlice, { ...run, canary: step });
+        expect(step.phase).toBe('canary');
+      }
+      expect(step.state.counters.acked).toBeGreaterThan(0);
+      // The upgrade is over: finish-upgrade writes the marker; the next slice settles.
+      await s3.send(
+        new PutObjectCommand({ Bucket: BUCKET, Key: run.finishedMarker.key, Body: '{}' }),
+      );
+      step = await call<CanaryStep>('canary-slice', canarySlice, { ...run, canary: step });
+      expect(step.upgradeOver).toBe(true);
+      for (let i = 0; i < 5 && step.phase !== 'verify'; i += 1) {
+        step = await call<CanaryStep>('canary-slice', canarySlice, { ...run, canary: step });
+      }
+      expect(step.phase).toBe('verify');
+      step = await call<CanaryStep>('read-back', canarySlice, { ...run, canary: step });
+      expect(step.phase).toBe('done');
+      expect(step.state.counters.logged).toBe(step.state.counters.acked);
+      const probed = await call<CanaryStep & { probes: number }>('reachability', reachability, {
+        ...run,
+        canary: step,
+      });
+      expect(probed.probes).toBeGreaterThanOrEqual(4);
+
+      const listed = await s3.send(
+        new ListObjectsV2Command({
+          Bucket: BUCKET,
+          Prefix: `runs/${cluster}/${run.runId}/history/`,
+        }),
+      );
+      expect(listed.Contents?.map((o) => o.Key!.split('/').pop())).toEqual(
+        Array.from(
+          { length: probed.nextPart },
+          (_, i) => `part-${String(i).padStart(4, '0')}.jsonl.gz`,
+        ),
+      );
+
+      const summary = await call<VerdictSummary>('verify', verify, run);
+      expect(summary).toMatchObject({ kind: 'verdict', cluster, runId: run.runId });
+      expect(['pass', 'warn']).toContain(summary.verdict);
+      expect(summary.metrics.failed).toEqual([]);
+      const report = JSON.parse(
+        await (
+          await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: summary.report.reportKey }))
+        ).Body!.transformToString(),
+      ) as Report;
+      expect(report.totals.produced).toBe(step.state.counters.sent);
+      expect(report.totals.lost).toBe(0);
+      expect(report.policy).toBe('tolerant');
+      expect(report.reachability).not.toBeNull();
+      const text = await (
+        await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: summary.report.summaryKey }))
+      ).Body!.transformToString();
+      expect(text).toContain(`run ${run.runId} on ${cluster}`);
+
+      const metric = async (name: string) => {
+        const stats = await cloudWatch.send(
+          new GetMetricStatisticsCommand({
+            Namespace: 'KafkaUpgradeVerifier',
+            MetricName: name,
+            Dimensions: [{ Name: 'Cluster', Value: cluster }],
+            StartTime: new Date(Date.now() - 3_600_000),
+            EndTime: new Date(Date.now() + 3_600_000),
+            Period: 60,
+            Statistics: ['Maximum'],
+          }),
+        );
+        return stats.Datapoints?.[0]?.Maximum;
+      };
+      expect(await metric('ProducedMessages')).toBe(report.totals.produced);
+      expect(await metric('LostMessages')).toBe(0);
+      expect(await metric('VerificationFailed')).toBe(0);
+      expect(await metric('UnreachableBrokers')).toBe(0);
+
+      await call('notify', notify, summary);
+      const received = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          WaitTimeSeconds: 5,
+          MaxNumberOfMessages: 1,
+        }),
+      );
+      const envelope = JSON.parse(received.Messages![0]!.Body!);
+      const message = JSON.parse(envelope.Message);
+      expect(Object.keys(message)[0]).toBe('cluster');
+      expect(message).toMatchObject({ cluster, verdict: summary.verdict });
+      expect(message.report).toBe(`s3://${BUCKET}/${summary.report.reportKey}`);
+      expect(envelope.Subject).toBe(`[${summary.verdict}] Kafka upgrade verification: ${cluster}`);
+    });
+  },
+);

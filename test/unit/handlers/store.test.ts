@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+
+import { readHistory } from '../../../functions/core/history/index.js';
+import {
+  historyChunks,
+  listHistoryParts,
+  objectExists,
+  partKey,
+  S3HistorySink,
+} from '../../../functions/core/store/s3-history.js';
+import { FakeS3 } from './fakes.js';
+
+const run = { bucket: 'store', cluster: 'orders', runId: 'orders-0123' };
+
+describe('the S3 history sink', () => {
+  it('writes one gzip part per flush, numbered on from firstPart, and nothing for an empty flush', async () => {
+    const s3 = new FakeS3();
+    const sink = new S3HistorySink(s3, run, 7);
+    sink.write({ type: 'run', runId: 'r', cluster: 'orders', startedAt: 1 });
+    await sink.flush();
+    await sink.flush();
+    sink.write({ type: 'slice', runId: 'r', slice: 1 });
+    await sink.close();
+    await sink.close();
+    expect(sink.written).toEqual([partKey(run, 7), partKey(run, 8)]);
+    expect(sink.nextPart).toBe(9);
+    expect(partKey(run, 7)).toBe('runs/orders/orders-0123/history/part-0007.jsonl.gz');
+    expect(() => sink.write({ type: 'x' })).toThrow(/is closed/);
+  });
+
+  it('parts are listed in number order and read back whole, one stream of lines for the analyzer', async () => {
+    const s3 = new FakeS3();
+    for (const first of [10, 2]) {
+      const sink = new S3HistorySink(s3, run, first);
+      sink.write({ type: 'run', runId: 'r-1', cluster: 'orders', startedAt: first, endedAt: null });
+      await sink.close();
+    }
+    const parts = await listHistoryParts(s3, run);
+    expect(parts.map((k) => k.slice(-16))).toEqual(
+      ['0002.jsonl.gz', '0010.jsonl.gz'].map((s) => `part-${s}`.slice(-16)),
+    );
+    let text = '';
+    for await (const chunk of historyChunks(s3, run.bucket, parts)) text += chunk.toString('utf8');
+    expect(
+      text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).startedAt),
+    ).toEqual([2, 10]);
+    const analysis = await readHistory(historyChunks(s3, run.bucket, parts), { source: 's3' });
+    expect(analysis.report({ policy: 'strict' }).run?.runId).toBe('r-1');
+  });
+
+  it('a damaged part is an error naming it', async () => {
+    const s3 = new FakeS3();
+    s3.objects.set(`store/${partKey(run, 0)}`, Buffer.from('not gzip'));
+    const read = async () => {
+      for await (const _ of historyChunks(s3, 'store', [partKey(run, 0)])) void _;
+    };
+    await expect(read()).rejects.toThrow(/part-0000\.jsonl\.gz is not valid gzip/);
+  });
+
+  it('objectExists: true, false on 404', async () => {
+    const s3 = new FakeS3();
+    s3.objects.set('store/upgrades/x', Buffer.from('{}'));
+    expect(await objectExists(s3, 'store', 'upgrades/x')).toBe(true);
+    expect(await objectExists(s3, 'store', 'upgrades/y')).toBe(false);
+  });
+});

@@ -1,0 +1,146 @@
+/**
+ * The verification run in the template: its functions (one construct, nodejs22.x,
+ * ARM64, per cluster its own VPC and grants), the Standard state machine that replaces
+ * the placeholder, the msk-watch schedule, the alarms as they were, cdk-nag clean.
+ * Bundling is skipped here (`aws:cdk:bundling-stacks: []`): `npx cdk synth` bundles.
+ */
+import { App, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { describe, expect, it } from 'vitest';
+
+import { KafkaUpgradeVerifierStack } from '../../../lib/kafka-upgrade-verifier-stack.js';
+import { mskWatchFunction, verificationRun } from '../../../lib/run/index.js';
+import { SYNTH_TIMEOUT_MS, synthTemplate, testConfig } from './fixtures.js';
+
+function build() {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const config = testConfig();
+  const stack = new KafkaUpgradeVerifierStack(app, 'KafkaUpgradeVerifier', {
+    config,
+    run: verificationRun(config.clusters),
+    mskWatch: mskWatchFunction(config.clusters),
+  });
+  return { app, stack };
+}
+
+type Resource = { Properties: Record<string, unknown> };
+const functionsOf = (template: Template) =>
+  Object.entries(template.findResources('AWS::Lambda::Function') as Record<string, Resource>);
+const policyText = (template: Template, rolePrefix: string) =>
+  JSON.stringify(
+    Object.entries(template.findResources('AWS::IAM::Policy') as Record<string, Resource>)
+      .filter(([id]) => id.startsWith(rolePrefix))
+      .map(([, p]) => p.Properties.PolicyDocument),
+  );
+
+describe('the verification run', { timeout: SYNTH_TIMEOUT_MS }, () => {
+  const { app, stack } = build();
+  const template = Template.fromStack(stack);
+
+  it('builds every handler through one construct: nodejs22.x on ARM64, source maps, its own log group', () => {
+    const functions = functionsOf(template);
+    // Per cluster baseline, canary-slice, reachability, verify; then notify and msk-watch.
+    expect(functions).toHaveLength(2 * 4 + 2);
+    for (const [, fn] of functions) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+      });
+      expect(JSON.stringify(fn.Properties.Environment)).toContain('--enable-source-maps');
+      expect(fn.Properties.LoggingConfig).toBeDefined();
+    }
+    template.resourceCountIs('AWS::Logs::LogGroup', 10 + 3);
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+  });
+
+  it('puts the functions that reach Kafka in their cluster’s VPC; verify, notify and msk-watch call AWS APIs only', () => {
+    for (const [id, fn] of functionsOf(template)) {
+      const inVpc = fn.Properties.VpcConfig !== undefined;
+      expect([id, inVpc]).toEqual([id, /Baseline|CanarySlice|Reachability/.test(id)]);
+    }
+  });
+
+  it('gives each function its cluster’s configuration without e-mail addresses or secrets', () => {
+    const [, fn] = functionsOf(template).find(([id]) =>
+      id.startsWith('RunClusterordersCanarySlice'),
+    )!;
+    const env = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    const config = JSON.parse(env.KUV_CLUSTER_CONFIG as string);
+    expect(config).toMatchObject({
+      name: 'orders',
+      policy: 'strict',
+      canary: { settleMs: 300_000 },
+    });
+    expect(env.KUV_CLUSTER_CONFIG).not.toContain('@example.com');
+    expect(env.KUV_SLICE_MS).toBe('600000');
+  });
+
+  it('lets each cluster’s functions touch its own part of the run store only', () => {
+    const orders = policyText(template, 'RunClusterorders');
+    expect(orders).toContain('/runs/orders/*');
+    expect(orders).toContain('/upgrades/orders/*');
+    expect(orders).not.toContain('payments');
+    const payments = policyText(template, 'RunClusterpayments');
+    expect(payments).toContain('kafka-cluster:WriteData');
+    expect(payments).toContain(':topic/payments/');
+    expect(payments).toContain('"cloudwatch:namespace":"KafkaUpgradeVerifier"');
+    expect(policyText(template, 'MskWatch')).toContain('kafka:ListClusterOperationsV2');
+  });
+
+  it('replaces the placeholder with a STANDARD state machine: the loop, JSONPath only, logged and traced', () => {
+    const machines = template.findResources('AWS::StepFunctions::StateMachine') as Record<
+      string,
+      Resource
+    >;
+    expect(Object.keys(machines).filter((id) => id.startsWith('PlaceholderRun'))).toEqual([]);
+    const [, run] = Object.entries(machines).find(([id]) => id.startsWith('RunStateMachine'))!;
+    expect(run.Properties.StateMachineType).toBe('STANDARD');
+    expect(run.Properties.TracingConfiguration).toEqual({ Enabled: true });
+    const text = JSON.stringify(run.Properties.DefinitionString);
+    for (const state of [
+      'SelectCluster',
+      'Baseline',
+      'CanaryPhase',
+      'CanarySlice',
+      'ReadBack',
+      'AfterProbes',
+      'Verify',
+      'NotifyVerdict',
+      'RecordFailure',
+      'NotifyFailure',
+    ]) {
+      expect(text).toContain(`\\"${state}\\":`);
+    }
+    expect(text).toContain('aws-sdk:cloudwatch:putMetricData');
+    expect(text).not.toContain('JSONata');
+  });
+
+  it('schedules msk-watch with the MSK clusters to poll', () => {
+    const rules = Object.values(
+      template.findResources('AWS::Events::Rule') as Record<string, Resource>,
+    );
+    const schedule = rules.find((r) => r.Properties.ScheduleExpression === 'rate(1 minute)');
+    const target = JSON.stringify(schedule?.Properties.Targets);
+    expect(target).toContain('MskWatch');
+    expect(target).toContain('\\"cluster\\":\\"payments\\"');
+  });
+
+  it('leaves the alarms as they are without the run', () => {
+    const without = synthTemplate();
+    expect(Object.keys(template.findResources('AWS::CloudWatch::Alarm'))).toEqual(
+      Object.keys(without.findResources('AWS::CloudWatch::Alarm')),
+    );
+    expect(Object.keys(template.findResources('AWS::CloudWatch::CompositeAlarm'))).toEqual(
+      Object.keys(without.findResources('AWS::CloudWatch::CompositeAlarm')),
+    );
+  });
+
+  it('passes the cdk-nag AWS Solutions checks, every finding acknowledged with a reason', () => {
+    const nagged = build();
+    Validations.of(nagged.app).addPlugins(new AwsSolutionsChecks(nagged.app));
+    expect(() => nagged.app.synth()).not.toThrow();
+    void app;
+  });
+});
