@@ -26,8 +26,10 @@ export async function baseline(
   deps: SessionDeps,
 ): Promise<CanaryStep> {
   const { run, cluster } = readRunFor('baseline', event, deps.env);
-  const found = await preflight(connectionFor(cluster, `kuv-${run.runId}-preflight`, deps.env));
-  const { session, sink } = lambdaSession(context, run, cluster, 0, deps);
+  const found = await preflight(
+    await connectionFor(cluster, `kuv-${run.runId}-preflight`, deps.env, deps.readSecret),
+  );
+  const { session, sink } = await lambdaSession(context, run, cluster, 0, deps);
   const state = await session.begin({
     runId: run.runId,
     cluster: cluster.name,

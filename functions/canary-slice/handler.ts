@@ -36,7 +36,7 @@ export async function canarySlice(
   }
   if (step.phase === 'done') return step;
   if (step.phase === 'verify') {
-    const { session, sink } = lambdaSession(context, run, cluster, step.nextPart, deps, {
+    const { session, sink } = await lambdaSession(context, run, cluster, step.nextPart, deps, {
       monitors: false,
     });
     const state = await session.verify(step.state, READ_BACK_TIMEOUT_MS);
@@ -48,7 +48,7 @@ export async function canarySlice(
     (await objectExists(deps.s3, run.finishedMarker.bucket, run.finishedMarker.key));
   const stop = new AbortController();
   if (upgradeOver) stop.abort();
-  const { session, sink } = lambdaSession(context, run, cluster, step.nextPart, deps, {
+  const { session, sink } = await lambdaSession(context, run, cluster, step.nextPart, deps, {
     state: step.state,
     stopCanary: stop.signal,
   });

@@ -15,12 +15,14 @@ import { ReachabilityProber } from '../core/probe/reachability.js';
 import { ClusterWatcher } from '../core/probe/watcher.js';
 import { S3HistorySink, type S3Like } from '../core/store/s3-history.js';
 import { onCleanup } from './cleanup.js';
-import { connectionFor } from './kafka.js';
+import { connectionFor, type SecretReader } from './kafka.js';
 
 export interface SessionDeps {
   readonly s3: S3Like;
   readonly bucket: string;
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Reads the cluster's secrets by ARN; default Secrets Manager. */
+  readonly readSecret?: SecretReader;
 }
 
 export interface LambdaSession {
@@ -32,15 +34,20 @@ export interface LambdaSession {
  * A session for one invocation. `monitors: false` leaves them out (the read-back: the
  * after-probes are the reachability task's). Registered for cleanup on `context`.
  */
-export function lambdaSession(
+export async function lambdaSession(
   context: Context,
   run: RunInput,
   cluster: ClusterConfig,
   firstPart: number,
   deps: SessionDeps,
   options: { state?: SliceState; monitors?: boolean; stopCanary?: AbortSignal } = {},
-): LambdaSession {
-  const connection = connectionFor(cluster, `kuv-${run.runId}`.slice(0, 100), deps.env);
+): Promise<LambdaSession> {
+  const connection = await connectionFor(
+    cluster,
+    `kuv-${run.runId}`.slice(0, 100),
+    deps.env,
+    deps.readSecret,
+  );
   const sink = new S3HistorySink(
     deps.s3,
     { bucket: deps.bucket, cluster: cluster.name, runId: run.runId },
@@ -58,6 +65,7 @@ export function lambdaSession(
       new ReachabilityProber({
         bootstrap: connection.bootstrap,
         dnsServer: connection.dnsServer,
+        security: connection.security,
         brokers: watcher,
         state: options.state?.monitors['reachability-prober'],
       }),

@@ -17,7 +17,7 @@ import { s3Client } from '../commons/clients.js';
 import { cleanupMiddleware } from '../commons/cleanup.js';
 import { requiredEnv, RUN_BUCKET_ENV } from '../commons/environment.js';
 import { readCanaryStep, readRunFor, type CanaryStep } from '../commons/events.js';
-import { connectionFor } from '../commons/kafka.js';
+import { connectionFor, type SecretReader } from '../commons/kafka.js';
 
 export interface ReachabilityResult extends CanaryStep {
   readonly probes: number;
@@ -27,14 +27,25 @@ export interface ReachabilityResult extends CanaryStep {
 export async function reachability(
   event: unknown,
   _context: Context,
-  deps: { s3: S3Like; bucket: string; env?: Readonly<Record<string, string | undefined>> },
+  deps: {
+    s3: S3Like;
+    bucket: string;
+    env?: Readonly<Record<string, string | undefined>>;
+    readSecret?: SecretReader;
+  },
 ): Promise<ReachabilityResult> {
   const { run, cluster } = readRunFor('reachability', event, deps.env);
   const step = readCanaryStep('reachability', event);
-  const connection = connectionFor(cluster, `kuv-${run.runId}-after`.slice(0, 100), deps.env);
+  const connection = await connectionFor(
+    cluster,
+    `kuv-${run.runId}-after`.slice(0, 100),
+    deps.env,
+    deps.readSecret,
+  );
   const result = await reachabilityCheck({
     bootstrap: connection.bootstrap,
     dnsServer: connection.dnsServer,
+    security: connection.security,
     phase: 'after',
     topics: [cluster.canary.topic],
     ...(connection.config === undefined ? {} : { config: connection.config }),

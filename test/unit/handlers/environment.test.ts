@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
+import { InputError } from '../../../functions/core/errors.js';
+
 import { clusterConfigFromEnv, sliceMsFromEnv } from '../../../functions/commons/environment.js';
 import { connectionFor } from '../../../functions/commons/kafka.js';
 import { clusterEnv } from './fakes.js';
@@ -21,24 +23,73 @@ describe('what a handler reads from its environment', () => {
     expect(() => sliceMsFromEnv({ KUV_SLICE_MS: '900000' })).toThrow(/KUV_SLICE_MS must be/);
   });
 
-  it('connects plaintext clusters through the VPC resolver, or KUV_DNS_SERVER when set', () => {
+  it('connects plaintext clusters through the VPC resolver, or KUV_DNS_SERVER when set', async () => {
     const cluster = clusterConfigFromEnv(clusterEnv());
-    expect(connectionFor(cluster, 'id', {})).toMatchObject({
-      bootstrap: cluster.bootstrap,
-      clientId: 'id',
-    });
-    expect(connectionFor(cluster, 'id', {}).dnsServer).toBeUndefined();
-    expect(connectionFor(cluster, 'id', { KUV_DNS_SERVER: '127.0.0.1:15353' }).dnsServer).toBe(
-      '127.0.0.1:15353',
-    );
+    const noSecrets = () => Promise.reject(new Error('a plaintext cluster reads no secret'));
+    const plain = await connectionFor(cluster, 'id', {}, noSecrets);
+    expect(plain).toMatchObject({ bootstrap: cluster.bootstrap, clientId: 'id' });
+    expect(plain.dnsServer).toBeUndefined();
+    expect(plain.security).toBeUndefined();
+    const viaDns = await connectionFor(cluster, 'id', { KUV_DNS_SERVER: '127.0.0.1:15353' });
+    expect(viaDns.dnsServer).toBe('127.0.0.1:15353');
   });
 
-  it('refuses a secured cluster by its setting until the security options reach the handlers', () => {
+  const CA_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:kuv-ca-AbCdEf';
+  const SCRAM_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:AmazonMSK_kuv-AbCdEf';
+  const PEM = '-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n';
+  const secrets =
+    (values: Record<string, string>) =>
+    (arn: string): Promise<string> =>
+      arn in values ? Promise.resolve(values[arn]!) : Promise.reject(new Error(`no ${arn}`));
+
+  it("reads a SASL/SCRAM cluster's CA and credentials by ARN, the password never shown", async () => {
     const cluster = clusterConfigFromEnv(clusterEnv());
-    expect(() =>
-      connectionFor({ ...cluster, security: { protocol: 'msk-iam' } }, 'id', {}),
-    ).toThrow(
-      /cluster orders: security\.protocol "msk-iam" is not supported by the Lambda handlers/,
+    const connection = await connectionFor(
+      {
+        ...cluster,
+        security: { protocol: 'sasl-scram', caSecretArn: CA_ARN, saslSecretArn: SCRAM_ARN },
+      },
+      'id',
+      {},
+      secrets({ [CA_ARN]: PEM, [SCRAM_ARN]: '{"username":"canary","password":"s3cret-pw"}' }),
     );
+    expect(connection.security).toMatchObject({
+      security: 'sasl-scram',
+      caPem: PEM,
+      caFile: CA_ARN,
+      saslUsername: 'canary',
+    });
+    expect(connection.security?.saslPassword?.reveal()).toBe('s3cret-pw');
+    expect(JSON.stringify(connection)).not.toContain('s3cret-pw');
+  });
+
+  it('names the secret, never its value, when the SCRAM secret is not {"username","password"}', async () => {
+    const cluster = clusterConfigFromEnv(clusterEnv());
+    const error = await connectionFor(
+      { ...cluster, security: { protocol: 'sasl-scram', saslSecretArn: SCRAM_ARN } },
+      'id',
+      {},
+      secrets({ [SCRAM_ARN]: 'just-the-password' }),
+    ).catch((e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as Error).message).toMatch(
+      new RegExp(`secret ${SCRAM_ARN} \\(security\\.saslSecretArn\\) must be JSON`),
+    );
+    expect((error as Error).message).not.toContain('just-the-password');
+  });
+
+  it('signs MSK IAM for the region of the cluster ARN', async () => {
+    const cluster = clusterConfigFromEnv(clusterEnv());
+    const connection = await connectionFor(
+      {
+        ...cluster,
+        security: { protocol: 'msk-iam' },
+        mskClusterArn: 'arn:aws:kafka:ap-southeast-2:123456789012:cluster/orders/abcd-1',
+      },
+      'id',
+      {},
+      secrets({}),
+    );
+    expect(connection.security).toMatchObject({ security: 'msk-iam', region: 'ap-southeast-2' });
   });
 });
