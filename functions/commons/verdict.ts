@@ -31,6 +31,8 @@ export interface VerdictSummary {
     readonly bucket: string;
     readonly reportKey: string;
     readonly summaryKey: string;
+    /** The page a person opens (functions/core/report). */
+    readonly htmlKey: string;
   };
   readonly metrics: { readonly published: number; readonly failed: readonly string[] };
 }
@@ -39,7 +41,14 @@ const SHOWN = 5;
 
 export function summarizeReport(
   report: Report,
-  where: { cluster: string; runId: string; bucket: string; reportKey: string; summaryKey: string },
+  where: {
+    cluster: string;
+    runId: string;
+    bucket: string;
+    reportKey: string;
+    summaryKey: string;
+    htmlKey: string;
+  },
   metrics: VerdictSummary['metrics'],
 ): VerdictSummary {
   const worstPartitions = report.partitions
@@ -69,7 +78,12 @@ export function summarizeReport(
     reasons: report.reasons,
     worstPartitions,
     anomalies,
-    report: { bucket: where.bucket, reportKey: where.reportKey, summaryKey: where.summaryKey },
+    report: {
+      bucket: where.bucket,
+      reportKey: where.reportKey,
+      summaryKey: where.summaryKey,
+      htmlKey: where.htmlKey,
+    },
     metrics,
   };
 }

@@ -48,6 +48,7 @@ export function notificationsFor(event: unknown): Notification[] {
     report.string('bucket');
     report.string('reportKey');
     report.string('summaryKey');
+    report.string('htmlKey');
     r.object('metrics').array('failed');
     return [verdictNotification(event as VerdictSummary)];
   }

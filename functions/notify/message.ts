@@ -63,6 +63,7 @@ export function verdictNotification(v: VerdictSummary): Notification {
     ),
     report: reportUrl,
     summary: `s3://${v.report.bucket}/${v.report.summaryKey}`,
+    page: `s3://${v.report.bucket}/${v.report.htmlKey}`,
     runId: v.runId,
     ...(v.metrics.failed.length > 0 ? { metricsNotPublished: v.metrics.failed } : {}),
   };

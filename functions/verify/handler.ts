@@ -1,7 +1,7 @@
 /**
  * verify: judges a run from its history in the run store. Streams every history part
  * (gunzipping each) through the analyzer, under the cluster's configured policy and
- * restart window; writes `report.json` and `summary.txt` next to the history
+ * restart window; writes `report.json`, `summary.txt` and `report.html` next to the history
  * (`runs/<cluster>/<runId>/`); publishes the catalogue's metrics to CloudWatch; returns
  * the verdict in brief for notify. Works on any run whose parts are in S3, so a run can
  * be verified again by hand.
@@ -12,9 +12,10 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 
 import { InputError } from '../core/errors.js';
-import { formatText, readHistory } from '../core/history/index.js';
+import { formatText } from '../core/history/index.js';
 import { metricsFromReport } from '../core/metrics/catalogue.js';
 import { publishMetrics, type PutMetricDataClient } from '../core/metrics/publisher.js';
+import { readReportData, renderHtmlReport } from '../core/report/index.js';
 import {
   historyChunks,
   historyPrefix,
@@ -50,12 +51,15 @@ export async function verify(
       `verify: run ${run.runId} has no history in ${s3Url(deps.bucket, historyPrefix(where))}: nothing to verify (did the baseline task run?).`,
     );
   }
-  const analysis = await readHistory(historyChunks(deps.s3, deps.bucket, parts), {
+  // One pass feeds both the analyzer and the HTML page's timeline.
+  const data = await readReportData(historyChunks(deps.s3, deps.bucket, parts), {
     source: s3Url(deps.bucket, historyPrefix(where)),
   });
-  const report = analysis.report({ policy: cluster.policy, windowMs: cluster.windowMs });
+  const options = { policy: cluster.policy, windowMs: cluster.windowMs };
+  const report = data.analysis.report(options);
   const reportKey = `${runPrefix(where)}report.json`;
   const summaryKey = `${runPrefix(where)}summary.txt`;
+  const htmlKey = `${runPrefix(where)}report.html`;
   const summary = `run ${run.runId} on ${cluster.name} (${parts.length} history parts, ${s3Url(deps.bucket, historyPrefix(where))})\n${formatText(report)}`;
   await putText(
     deps.s3,
@@ -65,11 +69,14 @@ export async function verify(
     'application/json',
   );
   await putText(deps.s3, deps.bucket, summaryKey, summary, 'text/plain; charset=utf-8');
+  // text/html, so a presigned link opens as a page.
+  const html = await renderHtmlReport(data, options);
+  await putText(deps.s3, deps.bucket, htmlKey, html, 'text/html; charset=utf-8');
   const { datums } = metricsFromReport(report, { cluster: cluster.name });
   const published = await publishMetrics(deps.cloudWatch, datums);
   return summarizeReport(
     report,
-    { ...where, reportKey, summaryKey },
+    { ...where, reportKey, summaryKey, htmlKey },
     {
       published: published.published,
       failed: published.failed.map((f) => `${f.metric}: ${f.reason}`),

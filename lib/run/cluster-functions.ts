@@ -74,6 +74,12 @@ export class ClusterFunctions extends Construct {
       memorySize: 2048,
       timeout: Duration.minutes(15),
       environment,
+      // report.html inlines uPlot's browser build, read where the report module resolves it.
+      bundledFiles: [
+        'node_modules/uplot/package.json',
+        'node_modules/uplot/dist/uPlot.iife.min.js',
+        'node_modules/uplot/dist/uPlot.min.css',
+      ],
     });
 
     const history = runStore.arnForObjects(`runs/${name}/*`);

@@ -15,7 +15,7 @@
  * - its own log group, kept three months, removed with the stack.
  */
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
@@ -67,6 +67,12 @@ export interface VerifierFunctionProps {
   readonly network?: ClusterNetwork;
   /** @default three months */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Files the handler reads at run time, copied into the bundle at the same path
+   * relative to the project (e.g. uPlot's browser files for the HTML report).
+   * @default none
+   */
+  readonly bundledFiles?: readonly string[];
 }
 
 export class VerifierFunction extends nodejs.NodejsFunction {
@@ -108,6 +114,9 @@ export class VerifierFunction extends nodejs.NodejsFunction {
         forceDockerBundling: false,
         banner:
           "import { createRequire as kuvCreateRequire } from 'node:module'; const require = kuvCreateRequire(import.meta.url);",
+        ...(props.bundledFiles === undefined || props.bundledFiles.length === 0
+          ? {}
+          : { commandHooks: copyIntoBundle(props.bundledFiles) }),
       },
     });
     this.logGroupOfFunction = logGroup;
@@ -124,4 +133,17 @@ export class VerifierFunction extends nodejs.NodejsFunction {
     const logicalId = cfn instanceof CfnElement ? Stack.of(this).getLogicalId(cfn) : this.node.id;
     return `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`;
   }
+}
+
+/** Bundling hooks that copy project files into the bundle, keeping their relative paths. */
+function copyIntoBundle(files: readonly string[]): nodejs.ICommandHooks {
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir, outputDir) =>
+      files.map(
+        (file) =>
+          `mkdir -p "${outputDir}/${posix.dirname(file)}" && cp "${inputDir}/${file}" "${outputDir}/${file}"`,
+      ),
+  };
 }

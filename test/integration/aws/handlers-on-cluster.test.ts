@@ -197,6 +197,13 @@ describe.skipIf(motoServerMissing !== null || kafkaMissing !== null)(
         await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: summary.report.summaryKey }))
       ).Body!.transformToString();
       expect(text).toContain(`run ${run.runId} on ${cluster}`);
+      const page = await s3.send(
+        new GetObjectCommand({ Bucket: BUCKET, Key: summary.report.htmlKey }),
+      );
+      expect(page.ContentType).toBe('text/html; charset=utf-8');
+      const html = await page.Body!.transformToString();
+      expect(html).toMatch(/^<!doctype html>/i);
+      expect(html).toContain(run.runId);
 
       const metric = async (name: string) => {
         const stats = await cloudWatch.send(

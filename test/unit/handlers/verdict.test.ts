@@ -20,6 +20,7 @@ describe('the verdict in brief (what notify tells)', () => {
       bucket: 'b',
       reportKey: 'r',
       summaryKey: 's',
+      htmlKey: 'h',
     };
     const v = summarizeReport(report, where, { published: 20, failed: [] });
     expect(v).toMatchObject({ kind: 'verdict', cluster: 'orders', verdict: report.verdict });
