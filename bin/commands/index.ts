@@ -2,6 +2,7 @@
 import { analyzeCommand } from './analyze.js';
 import { localClusterCommand } from './local-cluster.js';
 import { reachabilityCommand } from './reachability.js';
+import { rehearseCommand } from './rehearse.js';
 import { runCommand } from './run.js';
 
 export interface Command {
@@ -15,6 +16,7 @@ export const commands: Record<string, Command> = {
   analyze: analyzeCommand,
   'local-cluster': localClusterCommand,
   reachability: reachabilityCommand,
+  rehearse: rehearseCommand,
   run: runCommand,
 };
 
