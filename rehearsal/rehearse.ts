@@ -15,6 +15,7 @@ import { cachedKafkaLibs, checkKafkaVersion, ensureKafkaJars } from './jars.js';
 import type { Log } from './log.js';
 import { cacheRoot } from './paths.js';
 import { roll } from './roll.js';
+import { sleep } from './process.js';
 import { readState } from './state.js';
 import { DNSMASQ, JAVA, MAVEN, requireTool } from './tools.js';
 
@@ -26,6 +27,12 @@ export const REHEARSAL_DEFAULTS = {
   tailMs: 10_000,
   /** Consuming after producing stops. */
   settleMs: 30_000,
+  /**
+   * How long a killed broker stays down: past the 9 s broker session timeout, so the
+   * controller fences it and moves its leadership, as after a real crash. Restarted at
+   * once, it would re-register before anyone (the canary's watcher included) saw it go.
+   */
+  crashDownMs: 15_000,
 } as const;
 
 /** `<cache>/rehearse/state.json`: apart from `local-cluster`'s own state file. */
@@ -40,7 +47,9 @@ export type Disturbance =
 
 /** One line saying what the disturbance does. */
 export function describeDisturbance(d: Disturbance): string {
-  if (d.kind === 'kill') return `broker ${d.broker} killed (SIGKILL) and started again`;
+  if (d.kind === 'kill') {
+    return `broker ${d.broker} killed (SIGKILL), down ${REHEARSAL_DEFAULTS.crashDownMs / 1000} s, started again`;
+  }
   const parts = [
     'rolling restart',
     d.toVersion === undefined ? null : `onto Kafka ${d.toVersion}`,
@@ -158,6 +167,7 @@ export async function disturb(
     });
   } else {
     await killBroker(statePath, d.broker, { log });
+    await sleep(REHEARSAL_DEFAULTS.crashDownMs);
     await restartBroker(statePath, d.broker, { log });
     // A crashed leader's partitions stay with their new leaders: move them back, as
     // the roll does after each broker.
