@@ -218,6 +218,7 @@ export async function runRehearse(args: string[], deps: RunDeps = {}): Promise<n
   let cluster: RehearsalCluster | null = null;
   let disturbing: Promise<DisturbanceResult | null> | null = null;
   let disturbError: unknown = null;
+  let disturbed: DisturbanceResult | null = null;
   const disturbAfterWarmup = async (): Promise<DisturbanceResult | null> => {
     await pause(parsed.warmupMs, stopCanary.signal);
     if (stopCanary.signal.aborted) return null;
@@ -227,6 +228,7 @@ export async function runRehearse(args: string[], deps: RunDeps = {}): Promise<n
       log(
         `${result.what}: done in ${formatDuration(result.endedAt - result.startedAt)}${result.note === null ? '' : ` (${result.note})`}; producing stops in ${formatDuration(REHEARSAL_DEFAULTS.tailMs)}`,
       );
+      disturbed = result;
       await pause(REHEARSAL_DEFAULTS.tailMs, stopCanary.signal);
       return result;
     } catch (error) {
@@ -279,7 +281,7 @@ export async function runRehearse(args: string[], deps: RunDeps = {}): Promise<n
         onCanaryStarted: () => {
           disturbing = disturbAfterWarmup();
         },
-        headerLines: () => rehearsalLines(cluster!, disturbance, began),
+        headerLines: () => rehearsalLines(cluster!, disturbance, disturbed, began),
       },
     );
     await disturbing;
@@ -303,11 +305,16 @@ export async function runRehearse(args: string[], deps: RunDeps = {}): Promise<n
 function rehearsalLines(
   cluster: RehearsalCluster,
   disturbance: Disturbance,
+  disturbed: DisturbanceResult | null,
   began: number,
 ): string[] {
   const versions = [...new Set(cluster.status.brokers.map((b) => b.version))].join(', ');
+  const what =
+    disturbed === null
+      ? `${describeDisturbance(disturbance)}: not done (the canary ended before it began, or it failed)`
+      : `${disturbed.what} in ${formatDuration(disturbed.endedAt - disturbed.startedAt)}`;
   return [
-    `rehearsal: local cluster of ${cluster.status.brokers.length} brokers, Kafka ${versions}${cluster.started ? '' : ' (already running)'}; ${describeDisturbance(disturbance)}; ${formatDuration(Date.now() - began)} so far`,
+    `rehearsal: local cluster of ${cluster.status.brokers.length} brokers, Kafka ${versions}${cluster.started ? '' : ' (already running)'}; ${what}; ${formatDuration(Date.now() - began)} so far`,
   ];
 }
 
