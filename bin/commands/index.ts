@@ -3,6 +3,7 @@ import { analyzeCommand } from './analyze.js';
 import { localClusterCommand } from './local-cluster.js';
 import { reachabilityCommand } from './reachability.js';
 import { reportCommand } from './report.js';
+import { rehearseCommand } from './rehearse.js';
 import { runCommand } from './run.js';
 
 export interface Command {
@@ -17,6 +18,7 @@ export const commands: Record<string, Command> = {
   'local-cluster': localClusterCommand,
   reachability: reachabilityCommand,
   report: reportCommand,
+  rehearse: rehearseCommand,
   run: runCommand,
 };
 

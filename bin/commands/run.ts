@@ -106,19 +106,42 @@ export interface RunArgs {
   quiet: boolean;
 }
 
-function wholeNumber(flag: string, text: string, min: number): number {
+/** A whole-number flag; UsageError naming the command and flag. */
+export function wholeNumber(flag: string, text: string, min: number, command = 'run'): number {
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text)) || Number(text) < min) {
-    throw new UsageError(`run: ${flag} must be a whole number ≥ ${min}, not '${text}'`);
+    throw new UsageError(`${command}: ${flag} must be a whole number ≥ ${min}, not '${text}'`);
   }
   return Number(text);
 }
 
-function duration(flag: string, text: string, allowZero = false): number {
+/** A duration flag (`90s`, `5m`); UsageError naming the command and flag. */
+export function duration(flag: string, text: string, allowZero = false, command = 'run'): number {
   try {
     return parseDuration(text, flag, allowZero);
   } catch (error) {
-    throw new UsageError(`run: ${(error as Error).message}`, { cause: error });
+    throw new UsageError(`${command}: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/** The canary's producer mode and what to print and how to judge, checked; shared with `rehearse`. */
+export function canaryChoices(
+  command: string,
+  v: { producer: string; format: string; policy: string },
+): { producer: ProducerMode; format: 'text' | 'json'; policy: Policy } {
+  const producer = v.producer as ProducerMode;
+  if (!PRODUCER_MODES.includes(producer)) {
+    throw new UsageError(
+      `${command}: --producer must be idempotent or at-least-once, not '${v.producer}'`,
+    );
+  }
+  if (v.format !== 'text' && v.format !== 'json') {
+    throw new UsageError(`${command}: --format must be text or json, not '${v.format}'`);
+  }
+  const policy = v.policy as Policy;
+  if (!POLICIES.includes(policy)) {
+    throw new UsageError(`${command}: --policy must be strict or tolerant, not '${v.policy}'`);
+  }
+  return { producer, format: v.format, policy };
 }
 
 /** Parses and checks run's arguments; throws UsageError naming the bad one. */
@@ -157,19 +180,7 @@ export function parseRunArgs(args: string[]): RunArgs | 'help' {
       `run: --bootstrap HOSTS is required (e.g. broker-1.kafka.test:19092)\n\n${HELP}`,
     );
   }
-  const producer = v.producer as ProducerMode;
-  if (!PRODUCER_MODES.includes(producer)) {
-    throw new UsageError(
-      `run: --producer must be idempotent or at-least-once, not '${v.producer}'`,
-    );
-  }
-  if (v.format !== 'text' && v.format !== 'json') {
-    throw new UsageError(`run: --format must be text or json, not '${v.format}'`);
-  }
-  const policy = v.policy as Policy;
-  if (!POLICIES.includes(policy)) {
-    throw new UsageError(`run: --policy must be strict or tolerant, not '${v.policy}'`);
-  }
+  const { producer, format, policy } = canaryChoices('run', v);
   const topic = v.topic;
   const topicProblem = canaryTopicNameProblem(topic);
   if (topicProblem !== null) throw new UsageError(`run: --topic ${topicProblem}`);
@@ -187,7 +198,7 @@ export function parseRunArgs(args: string[]): RunArgs | 'help' {
     group: v.group ?? defaultGroup(topic),
     cluster: v.cluster ?? null,
     out: v.out,
-    format: v.format,
+    format,
     policy,
     windowMs: wholeNumber('--window-ms', v['window-ms'], 0),
     sliceMs: duration('--slice', v.slice),
@@ -268,25 +279,65 @@ export interface RunDeps {
   stderr?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 }
 
-export async function runRun(args: string[], deps: RunDeps = {}): Promise<number> {
-  const stdout = deps.stdout ?? process.stdout;
-  const stderr = deps.stderr ?? process.stderr;
-  const parsed = parseRunArgs(args);
-  if (parsed === 'help') {
-    stdout.write(HELP);
-    return 0;
-  }
-  const runId = newRunId();
-  const outDir = parsed.out ?? join('runs', `${utcStamp(Date.now())}-${runId}`);
-  const historyPath = join(outDir, 'history.jsonl.gz');
-  if (existsSync(historyPath) || existsSync(join(outDir, 'report.json'))) {
+/** What one canary run needs once its flags are checked: `run` and `rehearse` build it. */
+export interface CanaryRunPlan {
+  runId: string;
+  outDir: string;
+  connection: KafkaConnection;
+  cluster: string | null;
+  topic: string;
+  group: string;
+  producer: ProducerMode;
+  intervalMs: number;
+  durationMs: number;
+  settleMs: number;
+  sliceMs: number;
+  policy: Policy;
+  windowMs: number;
+  format: 'text' | 'json';
+  quiet: boolean;
+  /** The `tool` field of the run record, e.g. `kafka-upgrade-verifier run`. */
+  tool: string;
+}
+
+export interface CanaryRunControls extends RunDeps {
+  view: StatusView;
+  /** Aborted: the canary phase ends now; the run settles and verifies (first Ctrl-C). */
+  stopCanary: AbortSignal;
+  /** Aborted: the run stops at once, history kept, no report (second Ctrl-C). */
+  abort: AbortSignal;
+  /** Called once, when the first canary message is about to be sent. */
+  onCanaryStarted?: () => void;
+  /** Lines for the summary's header, asked for once the run is verified. */
+  headerLines?: () => string[];
+}
+
+export interface CanaryRunOutcome {
+  /** The exit status: the verdict's, 3 when the run could not be verified, 130 when aborted. */
+  status: number;
+  report: Report | null;
+}
+
+/** A new run's folder: the given one, else `runs/<UTC time>-<runId>/`; refused when it holds a run. */
+export function runFolder(commandName: string, out: string | undefined, runId: string): string {
+  const outDir = out ?? join('runs', `${utcStamp(Date.now())}-${runId}`);
+  if (existsSync(join(outDir, 'history.jsonl.gz')) || existsSync(join(outDir, 'report.json'))) {
     throw new UsageError(
-      `run: ${outDir} already holds a run (history.jsonl.gz or report.json); give another --out DIR.`,
+      `${commandName}: ${outDir} already holds a run (history.jsonl.gz or report.json); give another --out DIR.`,
     );
   }
-  const connection: KafkaConnection = {
-    bootstrap: parsed.bootstrap,
-    dnsServer: parsed.dnsServer,
+  return outDir;
+}
+
+/** The kafkajs settings of a run's clients: a dead broker shows within seconds. */
+export function runConnection(
+  bootstrap: string,
+  dnsServer: string | undefined,
+  runId: string,
+): KafkaConnection {
+  return {
+    bootstrap,
+    dnsServer,
     clientId: `kuv-run-${runId}`,
     config: {
       connectionTimeout: 2000,
@@ -294,22 +345,23 @@ export async function runRun(args: string[], deps: RunDeps = {}): Promise<number
       retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 1000 },
     },
   };
-  const view = new StatusView(stderr, { quiet: parsed.quiet });
-  view.note(
-    `checking ${parsed.bootstrap}${parsed.dnsServer === undefined ? '' : ` (DNS ${parsed.dnsServer})`}`,
-  );
-  const cluster = await preflight(connection);
-  view.note(
-    `cluster ${cluster.clusterId}: brokers ${cluster.brokers.map((b) => `${b.nodeId} ${b.host}:${b.port}`).join(', ')}`,
-  );
+}
 
+/**
+ * Ctrl-C as `run` reads it: the first SIGINT aborts `stopCanary` (and says `firstNote`),
+ * a second one or SIGTERM aborts both. Call `dispose` when the run is over.
+ */
+export function listenForInterrupts(
+  view: StatusView,
+  firstNote = 'Ctrl-C: producing stops now; settling and verifying (Ctrl-C again to abort)',
+): { stopCanary: AbortController; abort: AbortController; dispose: () => void } {
   const stopCanary = new AbortController();
   const abort = new AbortController();
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     interrupts += 1;
     if (signal === 'SIGINT' && interrupts === 1) {
-      view.note('Ctrl-C: producing stops now; settling and verifying (Ctrl-C again to abort)');
+      view.note(firstNote);
       stopCanary.abort();
     } else {
       view.note(`${signal}: aborting; the history so far is kept`);
@@ -319,6 +371,46 @@ export async function runRun(args: string[], deps: RunDeps = {}): Promise<number
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  return {
+    stopCanary,
+    abort,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+/**
+ * One canary run with its monitors, start to end, as `run` and `rehearse` do it: the
+ * preflight (a cluster the run cannot use throws InputError before anything is
+ * written), the canary through its slices into `<outDir>/history.jsonl.gz`, the
+ * read-back, the analysis, then `summary.txt` and `report.json` and the summary (or
+ * report) on stdout. Never writes a report for a run that failed or was aborted.
+ */
+export async function runCanaryToFolder(
+  plan: CanaryRunPlan,
+  controls: CanaryRunControls,
+): Promise<CanaryRunOutcome> {
+  const stdout = controls.stdout ?? process.stdout;
+  const stderr = controls.stderr ?? process.stderr;
+  const { view } = controls;
+  const { connection, runId } = plan;
+  const historyPath = join(plan.outDir, 'history.jsonl.gz');
+  view.note(
+    `checking ${connection.bootstrap}${connection.dnsServer === undefined ? '' : ` (DNS ${connection.dnsServer})`}`,
+  );
+  const cluster = await preflight(connection);
+  view.note(
+    `cluster ${cluster.clusterId}: brokers ${cluster.brokers.map((b) => `${b.nodeId} ${b.host}:${b.port}`).join(', ')}`,
+  );
+  if (controls.stopCanary.aborted) {
+    stderr.write(
+      'kafka-upgrade-verifier: interrupted before the canary started; nothing was written.\n',
+    );
+    return { status: 130, report: null };
+  }
+  let started = false;
   const sink = new GzipFileSink(historyPath);
   let state: SliceState;
   try {
@@ -327,28 +419,34 @@ export async function runRun(args: string[], deps: RunDeps = {}): Promise<number
         kafka: createKafka(connection),
         sink,
         monitors:
-          deps.monitors?.(connection) ??
-          defaultMonitors(connection, parsed.topic, (message) => view.note(`watcher: ${message}`)),
+          controls.monitors?.(connection) ??
+          defaultMonitors(connection, plan.topic, (message) => view.note(`watcher: ${message}`)),
         clientId: `kuv-run-${runId}`,
         keepClients: true,
-        stopCanary: stopCanary.signal,
-        abort: abort.signal,
-        onProgress: (s, now) => view.update(s, now),
+        stopCanary: controls.stopCanary,
+        abort: controls.abort,
+        onProgress: (s, now) => {
+          if (!started && s.phase === 'canary') {
+            started = true;
+            controls.onCanaryStarted?.();
+          }
+          view.update(s, now);
+        },
         onNote: (message) => view.note(message),
       },
       {
         runId,
-        cluster: parsed.cluster,
-        topic: parsed.topic,
-        group: parsed.group,
-        mode: parsed.producer,
-        intervalMs: parsed.intervalMs,
-        durationMs: parsed.durationMs,
-        settleMs: parsed.settleMs,
+        cluster: plan.cluster,
+        topic: plan.topic,
+        group: plan.group,
+        mode: plan.producer,
+        intervalMs: plan.intervalMs,
+        durationMs: plan.durationMs,
+        settleMs: plan.settleMs,
         brokers: cluster.brokers.map((b) => b.nodeId),
-        sliceMs: parsed.sliceMs,
+        sliceMs: plan.sliceMs,
         readTimeoutMs: parseDuration(DEFAULTS.readTimeout, 'read timeout'),
-        runInfo: { bootstrap: parsed.bootstrap, tool: 'kafka-upgrade-verifier run' },
+        runInfo: { bootstrap: connection.bootstrap, tool: plan.tool },
       },
     );
   } catch (error) {
@@ -361,7 +459,7 @@ export async function runRun(args: string[], deps: RunDeps = {}): Promise<number
     }
     if (error instanceof CanaryAbortedError) {
       stderr.write(`kafka-upgrade-verifier: ${error.message}\n  ${kept}.\n`);
-      return 130;
+      return { status: 130, report: null };
     }
     // Anything else (a read-back that could not finish, a client that gave up): the
     // run cannot be verified. Exit 3, like an inconclusive verdict.
@@ -369,23 +467,52 @@ export async function runRun(args: string[], deps: RunDeps = {}): Promise<number
     stderr.write(
       `kafka-upgrade-verifier: run ${runId} could not be verified: ${detail}\n  ${kept}.\n`,
     );
-    return 3;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    return { status: 3, report: null };
   }
   view.finish();
 
-  const report = await analyzeRun(historyPath, {
-    policy: parsed.policy,
-    windowMs: parsed.windowMs,
-  });
-  const summary = `${runHeader(state, historyPath)}${formatText(report)}`;
-  await writeAtomically(join(outDir, 'summary.txt'), summary);
-  await writeAtomically(join(outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-  stdout.write(parsed.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : summary);
-  if (!parsed.quiet) stderr.write(`run folder: ${outDir}\n`);
-  return exitStatusFor(report.verdict);
+  const report = await analyzeRun(historyPath, { policy: plan.policy, windowMs: plan.windowMs });
+  const extra = controls.headerLines?.() ?? [];
+  const summary = `${runHeader(state, historyPath)}${extra.map((l) => `${l}\n`).join('')}${extra.length > 0 ? '\n' : ''}${formatText(report)}`;
+  await writeAtomically(join(plan.outDir, 'summary.txt'), summary);
+  await writeAtomically(join(plan.outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  stdout.write(plan.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : summary);
+  if (!plan.quiet) stderr.write(`run folder: ${plan.outDir}\n`);
+  return { status: exitStatusFor(report.verdict), report };
+}
+
+export async function runRun(args: string[], deps: RunDeps = {}): Promise<number> {
+  const stdout = deps.stdout ?? process.stdout;
+  const stderr = deps.stderr ?? process.stderr;
+  const parsed = parseRunArgs(args);
+  if (parsed === 'help') {
+    stdout.write(HELP);
+    return 0;
+  }
+  const runId = newRunId();
+  const outDir = runFolder('run', parsed.out, runId);
+  const view = new StatusView(stderr, { quiet: parsed.quiet });
+  const interrupts = listenForInterrupts(view);
+  try {
+    const { status } = await runCanaryToFolder(
+      {
+        ...parsed,
+        runId,
+        outDir,
+        connection: runConnection(parsed.bootstrap, parsed.dnsServer, runId),
+        tool: 'kafka-upgrade-verifier run',
+      },
+      {
+        ...deps,
+        view,
+        stopCanary: interrupts.stopCanary.signal,
+        abort: interrupts.abort.signal,
+      },
+    );
+    return status;
+  } finally {
+    interrupts.dispose();
+  }
 }
 
 export const runCommand: Command = {

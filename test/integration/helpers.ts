@@ -49,6 +49,8 @@ export const TEST_CLUSTER_PORTS = {
   canaryRoll: { portBase: 19492 + TEST_PORT_SHIFT, dnsPort: 15753 + TEST_PORT_SHIFT },
   probe: { portBase: 19692 + TEST_PORT_SHIFT, dnsPort: 15953 + TEST_PORT_SHIFT },
   secure: { portBase: 19792 + TEST_PORT_SHIFT, dnsPort: 16053 + TEST_PORT_SHIFT },
+  rehearse: { portBase: 19892 + TEST_PORT_SHIFT, dnsPort: 16153 + TEST_PORT_SHIFT },
+  rehearseUpgrade: { portBase: 19992 + TEST_PORT_SHIFT, dnsPort: 16253 + TEST_PORT_SHIFT },
 } as const;
 
 /**

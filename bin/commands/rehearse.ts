@@ -1,0 +1,324 @@
+/**
+ * `kafka-upgrade-verifier rehearse`: an upgrade rehearsed end to end on a local cluster —
+ * start it, run the canary `run` runs, roll (or upgrade, or re-address, or crash a
+ * broker) while it runs, settle, verify, print the verdict, stop the cluster. A thin
+ * driver over rehearsal/rehearse.ts and run's own canary function.
+ */
+import { parseArgs } from 'node:util';
+
+import {
+  DEFAULT_CANARY_TOPIC,
+  defaultGroup,
+  formatDuration,
+  newRunId,
+  StatusView,
+  type ProducerMode,
+} from '../../functions/core/canary/index.js';
+import { UsageError } from '../../functions/core/errors.js';
+import { DEFAULT_WINDOW_MS, type Policy } from '../../functions/core/history/index.js';
+import { DEFAULT_KAFKA_VERSION } from '../../rehearsal/jars.js';
+import {
+  checkRehearsalTools,
+  closeCluster,
+  describeDisturbance,
+  disturb,
+  openCluster,
+  REHEARSAL_DEFAULTS,
+  rehearsalStatePath,
+  type Disturbance,
+  type DisturbanceResult,
+  type RehearsalCluster,
+} from '../../rehearsal/rehearse.js';
+import type { Command } from './index.js';
+import {
+  canaryChoices,
+  duration,
+  listenForInterrupts,
+  runCanaryToFolder,
+  runConnection,
+  runFolder,
+  wholeNumber,
+  type RunDeps,
+} from './run.js';
+
+const HELP = `usage: kafka-upgrade-verifier rehearse [options]
+
+Rehearses a broker upgrade on a local Kafka cluster (three KRaft brokers on loopback,
+real DNS names): starts the cluster, runs the canary 'run' runs against it, rolls every
+broker one at a time after --warmup, ends the canary 10 s after the roll is done,
+settles, verifies, prints the verdict and stops the cluster. Linux; needs Java 17+,
+dnsmasq and (once per Kafka version) Maven: it says which is missing and how to install it.
+
+  --version V              Kafka version the cluster starts on (default ${DEFAULT_KAFKA_VERSION})
+  --to-version V           upgrade: roll every broker onto Kafka V, then finalize its features
+  --readdress              each broker comes back on another address (its DNS name follows)
+  --no-elect               no preferred leader election after each broker: leadership
+                           stays skewed, and the report says so
+  --kill BROKER            instead of the roll: SIGKILL that broker (a crash), start it again
+  --warmup D               canary traffic before the roll (default ${formatDuration(REHEARSAL_DEFAULTS.warmupMs)})
+  --settle D               consuming after producing stops (default ${formatDuration(REHEARSAL_DEFAULTS.settleMs)})
+  --producer MODE          idempotent (default) or at-least-once, as for run
+  --interval-ms N          one message per partition every N ms (default 100)
+  --out DIR                the run folder (default runs/<UTC time>-<runId>/)
+  --format text|json       what to print: the summary (default) or the JSON report
+  --policy strict|tolerant as for analyze (default strict)
+  --keep-cluster           leave the cluster running afterwards (local-cluster stop --state … ends it)
+  --state PATH             the rehearsal cluster's state file (default <cache>/rehearse/state.json);
+                           a cluster already running there is used and left running
+  --port-base P            client port P, controller P+1, internal P+2 (default 19092)
+  --dns-port P             the cluster's DNS server port on 127.0.0.1 (default 15353)
+  --quiet                  no progress on standard error
+
+Ctrl-C once: producing stops, the run settles and verifies (a roll under way finishes
+first); twice: abort, history kept. The cluster this command started is stopped either
+way, and on any error.
+
+exit status: as run's — 0 pass or warn, 1 fail, 2 usage or a cluster the run cannot use,
+3 inconclusive or not verified, 4 the rehearsal could not be carried out (a tool
+missing, the cluster did not start, the roll failed), 130 aborted
+`;
+
+export interface RehearseArgs {
+  version: string;
+  disturbance: Disturbance;
+  warmupMs: number;
+  settleMs: number;
+  producer: ProducerMode;
+  intervalMs: number;
+  out: string | undefined;
+  format: 'text' | 'json';
+  policy: Policy;
+  keepCluster: boolean;
+  statePath: string;
+  portBase: number | undefined;
+  dnsPort: number | undefined;
+  quiet: boolean;
+}
+
+function usage(message: string): UsageError {
+  return new UsageError(`rehearse: ${message}`);
+}
+
+/** Parses and checks rehearse's arguments; throws UsageError naming the bad one. */
+export function parseRehearseArgs(
+  args: string[],
+  defaultState: () => string = rehearsalStatePath,
+): RehearseArgs | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: false,
+      options: {
+        version: { type: 'string', default: DEFAULT_KAFKA_VERSION },
+        'to-version': { type: 'string' },
+        readdress: { type: 'boolean', default: false },
+        'no-elect': { type: 'boolean', default: false },
+        kill: { type: 'string' },
+        warmup: { type: 'string', default: formatDuration(REHEARSAL_DEFAULTS.warmupMs) },
+        settle: { type: 'string', default: formatDuration(REHEARSAL_DEFAULTS.settleMs) },
+        producer: { type: 'string', default: 'idempotent' },
+        'interval-ms': { type: 'string', default: '100' },
+        out: { type: 'string' },
+        format: { type: 'string', default: 'text' },
+        policy: { type: 'string', default: 'strict' },
+        'keep-cluster': { type: 'boolean', default: false },
+        state: { type: 'string' },
+        'port-base': { type: 'string' },
+        'dns-port': { type: 'string' },
+        quiet: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(`rehearse: ${(error as Error).message}\n\n${HELP}`, { cause: error });
+  }
+  const v = parsed.values;
+  if (v.help) return 'help';
+  const { producer, format, policy } = canaryChoices('rehearse', v);
+  let disturbance: Disturbance;
+  if (v.kill !== undefined) {
+    const rollFlags = [
+      v['to-version'] === undefined ? null : '--to-version',
+      v.readdress ? '--readdress' : null,
+      v['no-elect'] ? '--no-elect' : null,
+    ].filter((f) => f !== null);
+    if (rollFlags.length > 0) {
+      throw usage(
+        `--kill replaces the roll, so it does not go with ${rollFlags.join(', ')}; rehearse one or the other`,
+      );
+    }
+    disturbance = { kind: 'kill', broker: wholeNumber('--kill', v.kill, 1, 'rehearse') };
+  } else {
+    disturbance = {
+      kind: 'roll',
+      readdress: v.readdress,
+      electLeaders: !v['no-elect'],
+      ...(v['to-version'] === undefined ? {} : { toVersion: v['to-version'] }),
+    };
+  }
+  const port = (flag: string, text: string | undefined) =>
+    text === undefined ? undefined : wholeNumber(flag, text, 1024, 'rehearse');
+  return {
+    version: v.version,
+    disturbance,
+    warmupMs: duration('--warmup', v.warmup, true, 'rehearse'),
+    settleMs: duration('--settle', v.settle, true, 'rehearse'),
+    producer,
+    intervalMs: wholeNumber('--interval-ms', v['interval-ms'], 10, 'rehearse'),
+    out: v.out,
+    format,
+    policy,
+    keepCluster: v['keep-cluster'],
+    statePath: v.state ?? defaultState(),
+    portBase: port('--port-base', v['port-base']),
+    dnsPort: port('--dns-port', v['dns-port']),
+    quiet: v.quiet,
+  };
+}
+
+/** Resolves after `ms`, or at once when `signal` is aborted. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done);
+  });
+}
+
+/** The canary's upper bound: the roll ends it long before (each roll step has its own timeout). */
+const CANARY_BOUND_MS = 60 * 60_000;
+
+export async function runRehearse(args: string[], deps: RunDeps = {}): Promise<number> {
+  const stdout = deps.stdout ?? process.stdout;
+  const stderr = deps.stderr ?? process.stderr;
+  const parsed = parseRehearseArgs(args);
+  if (parsed === 'help') {
+    stdout.write(HELP);
+    return 0;
+  }
+  const { disturbance } = parsed;
+  const toVersion = disturbance.kind === 'roll' ? disturbance.toVersion : undefined;
+  checkRehearsalTools([parsed.version, ...(toVersion === undefined ? [] : [toVersion])]);
+  const runId = newRunId();
+  const outDir = runFolder('rehearse', parsed.out, runId);
+  const view = new StatusView(stderr, { quiet: parsed.quiet });
+  const log = (message: string) => view.note(`rehearse: ${message}`);
+  const interrupts = listenForInterrupts(
+    view,
+    'Ctrl-C: producing stops now (a roll under way finishes first); settling, verifying, then stopping the cluster (Ctrl-C again to abort)',
+  );
+  const stopCanary = interrupts.stopCanary;
+  const began = Date.now();
+  let cluster: RehearsalCluster | null = null;
+  let disturbing: Promise<DisturbanceResult | null> | null = null;
+  let disturbError: unknown = null;
+  let disturbed: DisturbanceResult | null = null;
+  const disturbAfterWarmup = async (): Promise<DisturbanceResult | null> => {
+    await pause(parsed.warmupMs, stopCanary.signal);
+    if (stopCanary.signal.aborted) return null;
+    log(`warmup over; ${describeDisturbance(disturbance)}`);
+    try {
+      const result = await disturb(parsed.statePath, disturbance, log);
+      log(
+        `${result.what}: done in ${formatDuration(result.endedAt - result.startedAt)}${result.note === null ? '' : ` (${result.note})`}; producing stops in ${formatDuration(REHEARSAL_DEFAULTS.tailMs)}`,
+      );
+      disturbed = result;
+      await pause(REHEARSAL_DEFAULTS.tailMs, stopCanary.signal);
+      return result;
+    } catch (error) {
+      disturbError = error;
+      log(`${describeDisturbance(disturbance)} failed: ${(error as Error).message}`);
+      return null;
+    } finally {
+      stopCanary.abort();
+    }
+  };
+  try {
+    cluster = await openCluster({
+      statePath: parsed.statePath,
+      version: parsed.version,
+      ...(toVersion === undefined ? {} : { toVersion }),
+      portBase: parsed.portBase,
+      dnsPort: parsed.dnsPort,
+      log,
+    });
+    if (stopCanary.signal.aborted) {
+      stderr.write('kafka-upgrade-verifier: rehearse interrupted before the canary started.\n');
+      return 130;
+    }
+    const { bootstrap, dnsServer } = cluster.status;
+    const topic = DEFAULT_CANARY_TOPIC;
+    const outcome = await runCanaryToFolder(
+      {
+        runId,
+        outDir,
+        connection: runConnection(bootstrap, dnsServer, runId),
+        cluster: 'local-rehearsal',
+        topic,
+        group: defaultGroup(topic),
+        producer: parsed.producer,
+        intervalMs: parsed.intervalMs,
+        durationMs: CANARY_BOUND_MS,
+        settleMs: parsed.settleMs,
+        sliceMs: 30_000,
+        policy: parsed.policy,
+        windowMs: DEFAULT_WINDOW_MS,
+        format: parsed.format,
+        quiet: parsed.quiet,
+        tool: 'kafka-upgrade-verifier rehearse',
+      },
+      {
+        ...deps,
+        view,
+        stopCanary: stopCanary.signal,
+        abort: interrupts.abort.signal,
+        onCanaryStarted: () => {
+          disturbing = disturbAfterWarmup();
+        },
+        headerLines: () => rehearsalLines(cluster!, disturbance, disturbed, began),
+      },
+    );
+    await disturbing;
+    if (disturbError !== null) throw disturbError;
+    return outcome.status;
+  } finally {
+    // Never stop the cluster under a roll still going (an abort, an error in the run).
+    await (disturbing as Promise<unknown> | null)?.catch(() => {});
+    if (cluster !== null) {
+      const closed = await closeCluster(cluster, parsed.keepCluster, log);
+      if (!parsed.quiet) {
+        stderr.write(
+          `rehearse: ${closed}; ${formatDuration(Date.now() - began)} from start to end\n`,
+        );
+      }
+    }
+    interrupts.dispose();
+  }
+}
+
+function rehearsalLines(
+  cluster: RehearsalCluster,
+  disturbance: Disturbance,
+  disturbed: DisturbanceResult | null,
+  began: number,
+): string[] {
+  const versions = [...new Set(cluster.status.brokers.map((b) => b.version))].join(', ');
+  const what =
+    disturbed === null
+      ? `${describeDisturbance(disturbance)}: not done (the canary ended before it began, or it failed)`
+      : `${disturbed.what} in ${formatDuration(disturbed.endedAt - disturbed.startedAt)}`;
+  return [
+    `rehearsal: local cluster of ${cluster.status.brokers.length} brokers, Kafka ${versions}${cluster.started ? '' : ' (already running)'}; ${what}; ${formatDuration(Date.now() - began)} so far`,
+  ];
+}
+
+export const rehearseCommand: Command = {
+  summary: 'rehearse an upgrade on a local cluster: start, canary, roll, verify, stop',
+  run: (args) => runRehearse(args),
+};
