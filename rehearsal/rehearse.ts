@@ -16,6 +16,7 @@ import type { Log } from './log.js';
 import { cacheRoot } from './paths.js';
 import { roll } from './roll.js';
 import { sleep } from './process.js';
+import type { LocalSecurity } from './security.js';
 import { readState } from './state.js';
 import { DNSMASQ, JAVA, MAVEN, requireTool } from './tools.js';
 
@@ -102,6 +103,8 @@ export interface OpenClusterOptions {
   toVersion?: string;
   portBase?: number;
   dnsPort?: number;
+  /** The client listener's security when a new cluster is started (default plaintext). */
+  security?: LocalSecurity;
   log: Log;
 }
 
@@ -133,6 +136,7 @@ export async function openCluster(options: OpenClusterOptions): Promise<Rehearsa
     statePath,
     version: options.version,
     autoLeaderRebalance: false,
+    ...(options.security === undefined ? {} : { security: options.security }),
     ...(options.portBase === undefined ? {} : { portBase: options.portBase }),
     ...(options.dnsPort === undefined ? {} : { dnsPort: options.dnsPort }),
     log,

@@ -18,6 +18,13 @@ import { UsageError } from '../../functions/core/errors.js';
 import { DEFAULT_WINDOW_MS, type Policy } from '../../functions/core/history/index.js';
 import { DEFAULT_KAFKA_VERSION } from '../../rehearsal/jars.js';
 import {
+  clientSecurityOf,
+  LOCAL_SECURITY_MODES,
+  type LocalSecurity,
+} from '../../rehearsal/security.js';
+import { DEFAULT_CLIENTS, parseClients, type ClientName } from '../../clients/index.js';
+import { parseSecurityProtocol } from '../security-flags.js';
+import {
   checkRehearsalTools,
   closeCluster,
   describeDisturbance,
@@ -67,6 +74,11 @@ dnsmasq and (once per Kafka version) Maven: it says which is missing and how to 
                            a cluster already running there is used and left running
   --port-base P            client port P, controller P+1, internal P+2 (default 19092)
   --dns-port P             the cluster's DNS server port on 127.0.0.1 (default 15353)
+  --security MODE          the local cluster's client listener: plaintext (default), tls (a
+                           private CA made at start) or sasl-scram (SCRAM-SHA-512 over TLS);
+                           the canary connects the same way
+  --clients LIST           client libraries consuming beside the canary, as for run
+                           (kafkajs, java, librdkafka, sarama or all; docs/clients.md)
   --quiet                  no progress on standard error
 
 Ctrl-C once: producing stops, the run settles and verifies (a roll under way finishes
@@ -93,6 +105,8 @@ export interface RehearseArgs {
   portBase: number | undefined;
   dnsPort: number | undefined;
   quiet: boolean;
+  security: LocalSecurity;
+  clients: ClientName[];
 }
 
 function usage(message: string): UsageError {
@@ -126,6 +140,8 @@ export function parseRehearseArgs(
         state: { type: 'string' },
         'port-base': { type: 'string' },
         'dns-port': { type: 'string' },
+        security: { type: 'string', default: 'plaintext' },
+        clients: { type: 'string', default: DEFAULT_CLIENTS.join(',') },
         quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -174,6 +190,8 @@ export function parseRehearseArgs(
     portBase: port('--port-base', v['port-base']),
     dnsPort: port('--dns-port', v['dns-port']),
     quiet: v.quiet,
+    security: parseSecurityProtocol(v.security, LOCAL_SECURITY_MODES) as LocalSecurity,
+    clients: parseClients(v.clients),
   };
 }
 
@@ -246,6 +264,7 @@ export async function runRehearse(args: string[], deps: RunDeps = {}): Promise<n
       ...(toVersion === undefined ? {} : { toVersion }),
       portBase: parsed.portBase,
       dnsPort: parsed.dnsPort,
+      security: parsed.security,
       log,
     });
     if (stopCanary.signal.aborted) {
@@ -258,7 +277,8 @@ export async function runRehearse(args: string[], deps: RunDeps = {}): Promise<n
       {
         runId,
         outDir,
-        connection: runConnection(bootstrap, dnsServer, runId),
+        connection: runConnection(bootstrap, dnsServer, runId, clientSecurityOf(cluster.status)),
+        clients: parsed.clients,
         cluster: 'local-rehearsal',
         topic,
         group: defaultGroup(topic),

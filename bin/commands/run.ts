@@ -27,7 +27,6 @@ import {
 } from '../../functions/core/canary/index.js';
 import { InputError, UsageError } from '../../functions/core/errors.js';
 import {
-  readHistory,
   DEFAULT_WINDOW_MS,
   exitStatusFor,
   formatText,
@@ -36,10 +35,22 @@ import {
   type Report,
 } from '../../functions/core/history/index.js';
 import { createKafka, type KafkaConnection } from '../../functions/core/kafka/client.js';
+import type { SecurityOptions } from '../../functions/core/kafka/security.js';
 import type { RunMonitor } from '../../functions/core/probe/monitor.js';
 import { ReachabilityProber } from '../../functions/core/probe/reachability.js';
 import { ClusterWatcher } from '../../functions/core/probe/watcher.js';
+import { readReportData, renderHtmlReport } from '../../functions/core/report/index.js';
+import {
+  clientMonitors,
+  clientTableOfHistory,
+  DEFAULT_CLIENTS,
+  formatClientTable,
+  parseClients,
+  type ClientName,
+} from '../../clients/index.js';
+import { CLOUDWATCH_HELP, cloudwatchCluster, publishReportMetrics } from '../cloudwatch.js';
 import { openHistory, sourceName } from '../history-input.js';
+import { SECURITY_HELP, takeSecurityFlags } from '../security-flags.js';
 import type { Command } from './index.js';
 
 const DEFAULTS = {
@@ -77,11 +88,15 @@ a verdict.
                            on reordering inside a broker restart window
   --window-ms N            restart window length (default ${DEFAULT_WINDOW_MS})
   --slice D                history flush period: the most a killed run loses (default ${DEFAULTS.slice})
+  --clients LIST           client libraries that each consume the canary in a group of their
+                           own: kafkajs (default), java, librdkafka, sarama, or all
+                           (docs/clients.md); the summary gets a table per library
   --quiet                  no progress on standard error
-
+${CLOUDWATCH_HELP}
+${SECURITY_HELP}
 Durations: 250ms, 90s, 5m, 1h, 1h30m. Progress goes to standard error, the summary
 or report to standard output. The run folder gets history.jsonl.gz as the run goes,
-then summary.txt and report.json once verified (never after a failed run).
+then summary.txt, report.json and report.html once verified (never after a failed run).
 
 exit status: 0 pass or warn, 1 fail, 2 bad input, usage, or a cluster the run cannot
 use (found before it starts), 3 inconclusive or a run that could not be verified,
@@ -104,6 +119,10 @@ export interface RunArgs {
   windowMs: number;
   sliceMs: number;
   quiet: boolean;
+  clients: ClientName[];
+  /** Publish the report's metrics for this cluster (--cloudwatch), or null. */
+  cloudwatchCluster: string | null;
+  security: SecurityOptions | undefined;
 }
 
 /** A whole-number flag; UsageError naming the command and flag. */
@@ -146,10 +165,11 @@ export function canaryChoices(
 
 /** Parses and checks run's arguments; throws UsageError naming the bad one. */
 export function parseRunArgs(args: string[]): RunArgs | 'help' {
+  const { security, rest } = takeSecurityFlags(args, 'run');
   let parsed;
   try {
     parsed = parseArgs({
-      args,
+      args: rest,
       allowPositionals: false,
       options: {
         bootstrap: { type: 'string' },
@@ -166,6 +186,8 @@ export function parseRunArgs(args: string[]): RunArgs | 'help' {
         policy: { type: 'string', default: 'strict' },
         'window-ms': { type: 'string', default: String(DEFAULT_WINDOW_MS) },
         slice: { type: 'string', default: DEFAULTS.slice },
+        clients: { type: 'string', default: DEFAULT_CLIENTS.join(',') },
+        cloudwatch: { type: 'boolean', default: false },
         quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -203,6 +225,9 @@ export function parseRunArgs(args: string[]): RunArgs | 'help' {
     windowMs: wholeNumber('--window-ms', v['window-ms'], 0),
     sliceMs: duration('--slice', v.slice),
     quiet: v.quiet,
+    clients: parseClients(v.clients),
+    cloudwatchCluster: cloudwatchCluster('run', v),
+    security: security.security === 'plaintext' ? undefined : security,
   };
 }
 
@@ -215,17 +240,18 @@ function utcStamp(at: number): string {
 }
 
 /**
- * The one place `run` calls the analyzer: reads the run's gzip history and reports
- * under the run's policy and window.
+ * The one place `run` calls the analyzer: reads the run's gzip history once and gives
+ * the report under the run's policy and window, and the HTML page of it.
  */
 export async function analyzeRun(
   historyPath: string,
   options: { policy: Policy; windowMs: number },
-): Promise<Report> {
-  const analysis = await readHistory(await openHistory(historyPath), {
+): Promise<{ report: Report; html: string }> {
+  const data = await readReportData(await openHistory(historyPath), {
     source: sourceName(historyPath),
   });
-  return analysis.report({ policy: options.policy, windowMs: options.windowMs });
+  const judged = { policy: options.policy, windowMs: options.windowMs };
+  return { report: data.analysis.report(judged), html: await renderHtmlReport(data, judged) };
 }
 
 function kafkaMessage(error: unknown): string {
@@ -267,6 +293,7 @@ export function defaultMonitors(
   const prober = new ReachabilityProber({
     bootstrap: connection.bootstrap,
     dnsServer: connection.dnsServer,
+    security: connection.security,
     brokers: watcher,
   });
   return [watcher, prober];
@@ -298,6 +325,10 @@ export interface CanaryRunPlan {
   quiet: boolean;
   /** The `tool` field of the run record, e.g. `kafka-upgrade-verifier run`. */
   tool: string;
+  /** Client libraries consuming beside the canary (docs/clients.md); default kafkajs alone. */
+  clients?: readonly ClientName[];
+  /** Publish the report's metrics for this cluster name, or null/absent. */
+  cloudwatchCluster?: string | null;
 }
 
 export interface CanaryRunControls extends RunDeps {
@@ -334,10 +365,12 @@ export function runConnection(
   bootstrap: string,
   dnsServer: string | undefined,
   runId: string,
+  security?: SecurityOptions,
 ): KafkaConnection {
   return {
     bootstrap,
     dnsServer,
+    ...(security === undefined ? {} : { security }),
     clientId: `kuv-run-${runId}`,
     config: {
       connectionTimeout: 2000,
@@ -418,9 +451,15 @@ export async function runCanaryToFolder(
       {
         kafka: createKafka(connection),
         sink,
-        monitors:
-          controls.monitors?.(connection) ??
-          defaultMonitors(connection, plan.topic, (message) => view.note(`watcher: ${message}`)),
+        monitors: [
+          ...(controls.monitors?.(connection) ??
+            defaultMonitors(connection, plan.topic, (message) => view.note(`watcher: ${message}`))),
+          ...clientMonitors(plan.clients ?? DEFAULT_CLIENTS, connection, {
+            topic: plan.topic,
+            runId,
+            canaryGroup: plan.group,
+          }),
+        ],
         clientId: `kuv-run-${runId}`,
         keepClients: true,
         stopCanary: controls.stopCanary,
@@ -471,13 +510,28 @@ export async function runCanaryToFolder(
   }
   view.finish();
 
-  const report = await analyzeRun(historyPath, { policy: plan.policy, windowMs: plan.windowMs });
-  const extra = controls.headerLines?.() ?? [];
-  const summary = `${runHeader(state, historyPath)}${extra.map((l) => `${l}\n`).join('')}${extra.length > 0 ? '\n' : ''}${formatText(report)}`;
+  const { report, html } = await analyzeRun(historyPath, {
+    policy: plan.policy,
+    windowMs: plan.windowMs,
+  });
+  const extra = [
+    ...(connection.security?.securityWarnings ?? []).map((w) => `WARNING: ${w}`),
+    ...(controls.headerLines?.() ?? []),
+  ];
+  const clients = plan.clients ?? DEFAULT_CLIENTS;
+  const clientTable =
+    clients.length === 1 && clients[0] === 'kafkajs'
+      ? ''
+      : `\n${formatClientTable(await clientTableOfHistory(await openHistory(historyPath)))}`;
+  const summary = `${runHeader(state, historyPath)}${extra.map((l) => `${l}\n`).join('')}${extra.length > 0 ? '\n' : ''}${formatText(report)}${clientTable}`;
+  await writeAtomically(join(plan.outDir, 'report.html'), html);
   await writeAtomically(join(plan.outDir, 'summary.txt'), summary);
   await writeAtomically(join(plan.outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
   stdout.write(plan.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : summary);
-  if (!plan.quiet) stderr.write(`run folder: ${plan.outDir}\n`);
+  if (!plan.quiet) stderr.write(`run folder: ${plan.outDir} (open report.html in a browser)\n`);
+  if (plan.cloudwatchCluster != null) {
+    await publishReportMetrics(report, plan.cloudwatchCluster, (line) => stderr.write(`${line}\n`));
+  }
   return { status: exitStatusFor(report.verdict), report };
 }
 
@@ -499,7 +553,7 @@ export async function runRun(args: string[], deps: RunDeps = {}): Promise<number
         ...parsed,
         runId,
         outDir,
-        connection: runConnection(parsed.bootstrap, parsed.dnsServer, runId),
+        connection: runConnection(parsed.bootstrap, parsed.dnsServer, runId, parsed.security),
         tool: 'kafka-upgrade-verifier run',
       },
       {

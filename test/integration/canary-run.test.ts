@@ -81,9 +81,11 @@ describe('run', () => {
       partitions: unknown[];
     };
     expect(report.verdict).toBe('pass');
-    for (const f of ['history.jsonl.gz', 'report.json', 'summary.txt']) {
+    for (const f of ['history.jsonl.gz', 'report.json', 'summary.txt', 'report.html']) {
       expect(existsSync(join(out, f)), f).toBe(true);
     }
+    // The page a person opens: self-contained, showing this run's verdict.
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toMatch(/^<!doctype html>[\s\S]*PASS/i);
     expect(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'))).toEqual(report);
     expect(readFileSync(join(out, 'summary.txt'), 'utf8')).toMatch(/VERDICT: PASS/);
 
@@ -156,6 +158,7 @@ describe('run refuses a cluster it cannot use, before writing anything (exit 2, 
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
     expect(existsSync(join(out, 'report.json'))).toBe(false);
+    expect(existsSync(join(out, 'report.html'))).toBe(false);
     expect(existsSync(join(out, 'summary.txt'))).toBe(false);
     expect(Date.now() - began).toBeLessThan(maxMs);
   }
@@ -377,7 +380,7 @@ describe('slices as a Lambda runs them: a new session per slice, the state throu
     }
     expect(state.phase).toBe('done');
     expect(state.slices).toBeGreaterThanOrEqual(3);
-    const report = await analyzeRun(path, { policy: 'strict', windowMs: 300_000 });
+    const { report } = await analyzeRun(path, { policy: 'strict', windowMs: 300_000 });
     process.stderr.write(
       `lambda-style slices: ${state.slices} slices, ${report.totals.produced} produced, redelivered ${report.totals.redelivered}, verdict ${report.verdict}\n`,
     );
@@ -412,6 +415,7 @@ describe('a run killed mid-slice', () => {
     const r = await run.done;
     expect(r.signal).toBe('SIGKILL');
     expect(existsSync(join(out, 'report.json'))).toBe(false);
+    expect(existsSync(join(out, 'report.html'))).toBe(false);
     expect(existsSync(join(out, 'summary.txt'))).toBe(false);
     const history = readHistory(join(out, 'history.jsonl.gz')); // every member gunzips
     const slices = history.filter((h) => h.type === 'slice');
@@ -424,7 +428,7 @@ describe('a run killed mid-slice', () => {
       (last.acked as number) + (last.failed as number),
     );
     // The analyzer reads what is there: nothing was read back, so nothing is called lost.
-    const report = await analyzeRun(join(out, 'history.jsonl.gz'), {
+    const { report } = await analyzeRun(join(out, 'history.jsonl.gz'), {
       policy: 'strict',
       windowMs: 300_000,
     });

@@ -51,6 +51,7 @@ export const TEST_CLUSTER_PORTS = {
   secure: { portBase: 19792 + TEST_PORT_SHIFT, dnsPort: 16053 + TEST_PORT_SHIFT },
   rehearse: { portBase: 19892 + TEST_PORT_SHIFT, dnsPort: 16153 + TEST_PORT_SHIFT },
   rehearseUpgrade: { portBase: 19992 + TEST_PORT_SHIFT, dnsPort: 16253 + TEST_PORT_SHIFT },
+  rehearseSecure: { portBase: 18892 + TEST_PORT_SHIFT, dnsPort: 16353 + TEST_PORT_SHIFT },
 } as const;
 
 /**

@@ -4,8 +4,11 @@
  * and the address change (the report names each broker's old and new address, and
  * warns). The cluster is the rehearsal's own, started and stopped by it.
  */
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { stderrLog, stop } from '../../rehearsal/index.js';
@@ -33,7 +36,7 @@ afterAll(async () => {
 });
 
 describe.skipIf(external)('rehearse --to-version --readdress', () => {
-  it('upgrades 3.9.1 → 4.4.0 onto new addresses: three restarts, no loss or duplicate, outages measured; every broker reported moved, old and new address, verdict warn; cluster stopped', async () => {
+  it('upgrades 3.9.1 → 4.4.0 onto new addresses: three restarts, no loss or duplicate, outages measured; every broker reported moved, old and new address, verdict warn; its report.html opens in Chromium with the bands, markers and moves; cluster stopped', async () => {
     const { out, args } = rehearseArgs(statePath, TEST_CLUSTER_PORTS.rehearseUpgrade, 'upgrade');
     const began = Date.now();
     const r = await runCli([...args, '--version', '3.9.1', '--to-version', '4.4.0', '--readdress']);
@@ -67,5 +70,60 @@ describe.skipIf(external)('rehearse --to-version --readdress', () => {
     ]);
     // The roll said so as it moved each broker.
     expect(r.stderr).toContain('moving from 127.0.0.2 to 127.0.0.12');
+
+    await expectReportPage(join(out, 'report.html'), report);
   }, 600_000);
 });
+
+const CHROMIUM = process.env.KUV_CHROMIUM ?? '/usr/bin/chromium';
+
+/**
+ * The run's report.html in a real browser (Debian's Chromium): it opens from disk with
+ * no console error and no request but the file, draws the timeline with a band per
+ * restart and a marker per anomaly, and names each moved broker with its old and new
+ * address. A screenshot is kept in .cache/artifacts/ as the test's artifact.
+ */
+async function expectReportPage(file: string, report: RehearsalReport): Promise<void> {
+  expect(existsSync(file), file).toBe(true);
+  expect(existsSync(CHROMIUM), `${CHROMIUM} (scripts/install-test-tools.sh installs it)`).toBe(
+    true,
+  );
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const url = pathToFileURL(file).href;
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
+    });
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('request', (q) => {
+      if (q.url() !== url) problems.push(`request: ${q.url()}`);
+    });
+    await page.goto(url, { waitUntil: 'load' });
+    await page.waitForSelector('#timeline[data-drawn="1"]', { timeout: 10_000 });
+    const timeline = await page.$eval('#timeline', (t) => ({
+      ...(t as unknown as { dataset: Record<string, string> }).dataset,
+    }));
+    expect(timeline.drawnBands).toBe(String(report.restarts.length));
+    expect(timeline.drawnMarkers).toBe(
+      String((report as { anomalies?: unknown[] }).anomalies?.length ?? 0),
+    );
+    for (const b of [1, 2, 3]) {
+      const row = page.locator(
+        `#reachability-table tr[data-broker="${b}"][data-address-changed="true"]`,
+      );
+      expect(await row.locator('.old').textContent()).toBe(`127.0.0.${b}`);
+      expect(await row.locator('.new').textContent()).toBe(`127.0.0.1${b}`);
+    }
+    expect(problems).toEqual([]);
+    const artifacts = join(import.meta.dirname, '../../.cache/artifacts');
+    mkdirSync(artifacts, { recursive: true });
+    await page.screenshot({
+      path: join(artifacts, 'report-rehearse-readdress.png'),
+      fullPage: true,
+    });
+  } finally {
+    await browser.close();
+  }
+}

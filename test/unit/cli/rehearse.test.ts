@@ -33,6 +33,8 @@ describe('rehearse flags', () => {
       portBase: undefined,
       dnsPort: undefined,
       quiet: false,
+      security: 'plaintext',
+      clients: ['kafkajs'],
     });
   });
 
@@ -67,6 +69,10 @@ describe('rehearse flags', () => {
         '--dns-port',
         '20153',
         '--quiet',
+        '--security',
+        'sasl-scram',
+        '--clients',
+        'kafkajs,java',
       ],
       state,
     );
@@ -85,6 +91,8 @@ describe('rehearse flags', () => {
       portBase: 23892,
       dnsPort: 20153,
       quiet: true,
+      security: 'sasl-scram',
+      clients: ['kafkajs', 'java'],
     });
     expect(parseRehearseArgs(['--kill', '2'], state)).toMatchObject({
       disturbance: { kind: 'kill', broker: 2 },

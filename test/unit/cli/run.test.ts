@@ -34,6 +34,9 @@ describe('run flags', () => {
       windowMs: 300_000,
       sliceMs: 30_000,
       quiet: false,
+      clients: ['kafkajs'],
+      cloudwatchCluster: null,
+      security: undefined,
     });
   });
 
@@ -65,6 +68,12 @@ describe('run flags', () => {
       '--slice',
       '10s',
       '--quiet',
+      '--clients',
+      'java,sarama',
+      '--cloudwatch',
+      '--security',
+      'tls',
+      '--tls-insecure',
     ]);
     expect(parsed).toMatchObject({
       dnsServer: '127.0.0.1:15353',
@@ -81,6 +90,9 @@ describe('run flags', () => {
       windowMs: 60_000,
       sliceMs: 10_000,
       quiet: true,
+      clients: ['java', 'sarama'],
+      cloudwatchCluster: 'prod',
+      security: { security: 'tls', tlsInsecure: true },
     });
     expect(parseRunArgs([...B, '--group', 'g1'])).toMatchObject({ group: 'g1' });
     expect(parseRunArgs(['--help'])).toBe('help');
@@ -98,6 +110,9 @@ describe('run flags', () => {
     [[...B, '--policy', 'lenient'], /--policy must be strict or tolerant/],
     [[...B, '--window-ms', '5.5'], /--window-ms must be a whole number/],
     [[...B, '--window-ms', '-1'], /Option '--window-ms' argument is ambiguous/],
+    [[...B, '--clients', 'confluent'], /confluent/],
+    [[...B, '--cloudwatch'], /--cloudwatch needs --cluster NAME/],
+    [[...B, '--sasl-password', 'x'], /--sasl-password is not accepted/],
     [[...B, '--topic', 'bad topic'], /--topic 'bad topic' is not a valid Kafka topic name/],
     [
       [...B, '--topic', 'orders'],
