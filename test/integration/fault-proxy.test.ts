@@ -261,19 +261,18 @@ describe.skipIf(!toxiproxyAvailable || cluster.statePath === null)(
       });
       await sleep(4000);
       await proxy.removeToxic('broker-2', toxic);
-      // Seen once here: the idempotent run wrote its report and then did not exit (the
-      // only live handle a pipe). Judge the run on its report; say if it lingered.
+      // The run exits by itself once its report is out. It used not to (idempotent, 2 of
+      // 2): kafkajs left a connection to broker 2 open that no disconnect reached
+      // (destroyOpenSockets in functions/core/kafka/client.ts).
       await waitForOutput(run, 'run folder:', 150_000);
       const exited = await Promise.race([
         run.done.then(() => true),
-        sleep(30_000).then(() => false),
+        sleep(20_000).then(() => false),
       ]);
-      if (!exited) {
-        stderrLog(
-          `NOTE: the ${producer} run wrote its report but had not exited 30 s later; killed`,
-        );
-        run.child.kill('SIGKILL');
-      }
+      if (!exited) run.child.kill('SIGKILL');
+      expect(exited, `the ${producer} run wrote its report but had not exited 20 s later`).toBe(
+        true,
+      );
       const r = await run.done;
       const report = JSON.parse(r.stdout) as {
         verdict: string;

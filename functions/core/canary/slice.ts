@@ -7,6 +7,7 @@
  */
 import type { Admin, Kafka } from 'kafkajs';
 
+import { destroyOpenSockets } from '../kafka/client.js';
 import type { Emit, RunMonitor } from '../probe/monitor.js';
 import { CanaryConsumer, checkGroupIdle } from './consumer.js';
 import { CanaryProducer } from './producer.js';
@@ -332,7 +333,11 @@ export class CanarySession {
     return state;
   }
 
-  /** Disconnects every client and closes every monitor, whatever happened; then the sink. */
+  /**
+   * Disconnects every client and closes every monitor, whatever happened; then any
+   * connection kafkajs left open (destroyOpenSockets says how that happens: without
+   * this a run through a dropped connection never exits); then the sink.
+   */
   async close(): Promise<void> {
     const problems: unknown[] = [];
     await this.releaseClients().catch((e: unknown) => problems.push(e));
@@ -341,6 +346,10 @@ export class CanarySession {
       await monitor.close().catch((e: unknown) => problems.push(e));
     await this.admin?.disconnect().catch((e: unknown) => problems.push(e));
     this.admin = null;
+    const orphans = destroyOpenSockets(this.options.kafka);
+    if (orphans > 0) {
+      this.note(`closed ${orphans} socket(s) still open once every Kafka client had disconnected`);
+    }
     await this.options.sink.close();
   }
 }

@@ -59,25 +59,59 @@ export function lookupVia(resolver: BoundResolver) {
   };
 }
 
-/** A kafkajs socketFactory that resolves broker names through `resolver`. */
-export function dnsSocketFactory(resolver: BoundResolver): ISocketFactory {
-  const lookup = lookupVia(resolver) as unknown as net.LookupFunction;
+/**
+ * A kafkajs socketFactory that resolves broker names through `resolver` (null: the
+ * machine's resolver, as kafkajs' own factory does).
+ */
+export function dnsSocketFactory(resolver: BoundResolver | null): ISocketFactory {
+  const lookup =
+    resolver === null ? undefined : (lookupVia(resolver) as unknown as net.LookupFunction);
+  const withLookup = lookup === undefined ? {} : { lookup };
   return ({ host, port, ssl, onConnect }) => {
     const socket = ssl
       ? tls.connect(
           {
             host,
             port,
-            lookup,
+            ...withLookup,
             ...(net.isIP(host) === 0 ? { servername: host } : {}),
             ...(ssl as tls.ConnectionOptions),
           },
           onConnect,
         )
-      : net.connect({ host, port, lookup }, onConnect);
+      : net.connect({ host, port, ...withLookup }, onConnect);
     socket.setKeepAlive(true, KEEP_ALIVE_DELAY_MS);
     return socket;
   };
+}
+
+/** Every socket a Kafka from createKafka has open, until it closes. */
+const openSockets = new WeakMap<Kafka, Set<net.Socket>>();
+
+/**
+ * Destroys the sockets `kafka` still has open; call it once every client made from it
+ * is disconnected. Returns how many there were.
+ *
+ * Why: kafkajs 2.2.4 can leave a broker connection behind that no disconnect reaches.
+ * When a broker closes a connection under concurrent requests (a proxy or broker
+ * dropping it), one request's Broker disconnects itself, a concurrent request (or its
+ * retry) on the same Broker object connects it again, and the producer (sendMessages)
+ * or consumer (consumerGroup) then calls cluster.removeBroker, which drops that Broker
+ * from the pool without disconnecting it. producer/consumer.disconnect() only reach the
+ * pool's brokers, so the orphan's socket and its request queue's 100 ms interval stay
+ * referenced and the process never exits. Destroying the socket runs kafkajs' own
+ * error path: the connection rejects anything in flight and disconnects, clearing
+ * those timers.
+ */
+export function destroyOpenSockets(kafka: Kafka): number {
+  const sockets = openSockets.get(kafka);
+  if (sockets === undefined) return 0;
+  const count = sockets.size;
+  for (const socket of [...sockets]) {
+    socket.destroy(new Error('closed: every client of this connection was disconnected'));
+  }
+  sockets.clear();
+  return count;
 }
 
 export interface KafkaConnection {
@@ -142,7 +176,11 @@ export function createKafka(connection: KafkaConnection): Kafka {
         '(it splits a bootstrap entry at its first colon). Give a DNS name or an IPv4 address for that broker.',
     );
   }
-  return new Kafka({
+  const sockets = new Set<net.Socket>();
+  const factory = dnsSocketFactory(
+    connection.dnsServer === undefined ? null : createBoundResolver(connection.dnsServer),
+  );
+  const kafka = new Kafka({
     logLevel: KafkaLogLevel.NOTHING,
     ...connection.config,
     ...(connection.security === undefined
@@ -150,8 +188,13 @@ export function createKafka(connection: KafkaConnection): Kafka {
       : kafkaSecurityConfig(connection.security, connection.securityDeps)),
     clientId: connection.clientId ?? 'kafka-upgrade-verifier',
     brokers,
-    ...(connection.dnsServer === undefined
-      ? {}
-      : { socketFactory: dnsSocketFactory(createBoundResolver(connection.dnsServer)) }),
+    socketFactory: (options) => {
+      const socket = factory(options);
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+      return socket;
+    },
   });
+  openSockets.set(kafka, sockets);
+  return kafka;
 }

@@ -6,7 +6,7 @@
 import type { Admin } from 'kafkajs';
 
 import { VerifierError } from '../errors.js';
-import { type KafkaConnection, createKafka } from '../kafka/client.js';
+import { type KafkaConnection, createKafka, destroyOpenSockets } from '../kafka/client.js';
 import { parseEndpointList } from './endpoint.js';
 import { TIMEOUT_CODE, withTimeout } from './resolve.js';
 import { type ClusterSnapshot, normalizeSnapshot } from './snapshot.js';
@@ -134,6 +134,9 @@ export function kafkajsMetadataSource(options: KafkajsMetadataOptions): Metadata
       admin = null;
       connected = null;
       if (old !== null) await old.disconnect().catch(() => {});
+      // A fetch that timed out may still be running on a discarded admin; its
+      // connections, and any kafkajs left behind, go too.
+      destroyOpenSockets(kafka);
     },
   };
 }
