@@ -7,31 +7,20 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { stderrLog, stop } from '../../rehearsal/index.js';
 import { readState } from '../../rehearsal/state.js';
-import { claimState, TEST_CLUSTER_PORTS, testCluster, testStatePath } from './helpers.js';
+import { TEST_CLUSTER_PORTS } from './helpers.js';
 import { readHistory, runCli } from './canary/cli.js';
-import { expectMeasuredRun, rehearseArgs, type RehearsalReport } from './rehearse/checks.js';
+import {
+  expectMeasuredRun,
+  rehearseArgs,
+  type RehearsalReport,
+  ownRehearsalState,
+} from './rehearse/checks.js';
 
-const external = testCluster().statePath === null;
-const statePath = testStatePath('rehearse-secure-state.json');
-let release = () => {};
-
-beforeAll(async () => {
-  if (external) return;
-  release = claimState(statePath);
-  await stop(statePath, { log: stderrLog });
-});
-
-afterAll(async () => {
-  try {
-    if (!external) await stop(statePath, { log: stderrLog });
-  } finally {
-    release();
-  }
-});
+// Starting clusters of its own needs the local cluster; with an external one, skip.
+const { statePath, external } = ownRehearsalState('rehearse-secure-state.json');
 
 describe.skipIf(external)('rehearse --security sasl-scram', () => {
   it('rolls a SASL/SCRAM-over-TLS cluster with the canary connected the same way: three restarts, no loss or duplicate, every probe through TLS; the password in no output or file', async () => {

@@ -9,31 +9,20 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 import { chromium } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { stderrLog, stop } from '../../rehearsal/index.js';
-import { claimState, TEST_CLUSTER_PORTS, testCluster, testStatePath } from './helpers.js';
+import { stderrLog } from '../../rehearsal/index.js';
+import { TEST_CLUSTER_PORTS } from './helpers.js';
 import { readHistory, runCli } from './canary/cli.js';
-import { expectMeasuredRun, rehearseArgs, type RehearsalReport } from './rehearse/checks.js';
+import {
+  expectMeasuredRun,
+  rehearseArgs,
+  type RehearsalReport,
+  ownRehearsalState,
+} from './rehearse/checks.js';
 
-const external = testCluster().statePath === null;
-const statePath = testStatePath('rehearse-upgrade-state.json');
-let release = () => {};
-
-beforeAll(async () => {
-  if (external) return;
-  release = claimState(statePath);
-  await stop(statePath, { log: stderrLog });
-});
-
-afterAll(async () => {
-  try {
-    // rehearse stops the cluster it started; this only mends a failed run.
-    if (!external) await stop(statePath, { log: stderrLog });
-  } finally {
-    release();
-  }
-});
+// Starting clusters of its own needs the local cluster; with an external one, skip.
+const { statePath, external } = ownRehearsalState('rehearse-upgrade-state.json');
 
 describe.skipIf(external)('rehearse --to-version --readdress', () => {
   it('upgrades 3.9.1 → 4.4.0 onto new addresses: three restarts, no loss or duplicate, outages measured; every broker reported moved, old and new address, verdict warn; its report.html opens in Chromium with the bands, markers and moves; cluster stopped', async () => {

@@ -7,37 +7,22 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { electLeaders, status, stderrLog, stop } from '../../rehearsal/index.js';
-import { claimState, TEST_CLUSTER_PORTS, testCluster, testStatePath } from './helpers.js';
+import { electLeaders, status, stderrLog } from '../../rehearsal/index.js';
+import { TEST_CLUSTER_PORTS } from './helpers.js';
 import { readHistory, runCli, type Rec } from './canary/cli.js';
 import {
   brokerEvents,
   expectMeasuredRun,
   rehearseArgs,
   type RehearsalReport,
+  ownRehearsalState,
 } from './rehearse/checks.js';
 
 // Starting clusters of its own needs the local cluster; with an external one, skip.
-const external = testCluster().statePath === null;
-const statePath = testStatePath('rehearse-state.json');
+const { statePath, external } = ownRehearsalState('rehearse-state.json');
 const ports = TEST_CLUSTER_PORTS.rehearse;
-let release = () => {};
-
-beforeAll(async () => {
-  if (external) return;
-  release = claimState(statePath);
-  await stop(statePath, { log: stderrLog }); // a killed earlier run's cluster
-});
-
-afterAll(async () => {
-  try {
-    if (!external) await stop(statePath, { log: stderrLog });
-  } finally {
-    release();
-  }
-});
 
 describe.skipIf(external)('rehearse', () => {
   it('rolls three brokers under the canary: three restarts, no loss or duplicate, outages measured, reachable before and after; skew reported without elections and gone after electLeaders', async () => {
