@@ -23,14 +23,24 @@ export interface HistorySink {
   close(): Promise<void>;
 }
 
-/** Appends gzip members to a file: one member per flush, fsynced. */
-export class GzipFileSink implements HistorySink {
+/**
+ * What the durable sinks share: records kept as JSON lines until a flush, which hands
+ * them on as one gzip member; flushes complete in the order they were asked for.
+ */
+export abstract class GzipMemberSink implements HistorySink {
+  abstract readonly location: string;
   private pending: string[] = [];
-  private handle: FileHandle | null = null;
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
 
-  constructor(readonly location: string) {}
+  /**
+   * Called by each flush that has records, synchronously and in flush order (so a
+   * sink can number its parts): returns what stores that flush's member.
+   */
+  protected abstract memberWriter(): (member: Buffer) => Promise<void>;
+
+  /** Releases what the sink holds once it is closed (a file handle). */
+  protected async release(): Promise<void> {}
 
   write(record: HistoryRecordOut): void {
     if (this.closed) throw new Error(`history sink ${this.location} is closed`);
@@ -40,15 +50,9 @@ export class GzipFileSink implements HistorySink {
   flush(): Promise<void> {
     const lines = this.pending;
     this.pending = [];
-    this.chain = this.chain.then(async () => {
-      if (lines.length === 0) return;
-      if (this.handle === null) {
-        await mkdir(dirname(this.location), { recursive: true });
-        this.handle = await open(this.location, 'a');
-      }
-      await this.handle.write(gzipSync(`${lines.join('\n')}\n`));
-      await this.handle.sync();
-    });
+    if (lines.length === 0) return this.chain;
+    const store = this.memberWriter();
+    this.chain = this.chain.then(() => store(gzipSync(`${lines.join('\n')}\n`)));
     return this.chain;
   }
 
@@ -56,6 +60,30 @@ export class GzipFileSink implements HistorySink {
     if (this.closed) return this.chain;
     await this.flush();
     this.closed = true;
+    await this.release();
+  }
+}
+
+/** Appends gzip members to a file: one member per flush, fsynced. */
+export class GzipFileSink extends GzipMemberSink {
+  private handle: FileHandle | null = null;
+
+  constructor(readonly location: string) {
+    super();
+  }
+
+  protected memberWriter(): (member: Buffer) => Promise<void> {
+    return async (member) => {
+      if (this.handle === null) {
+        await mkdir(dirname(this.location), { recursive: true });
+        this.handle = await open(this.location, 'a');
+      }
+      await this.handle.write(member);
+      await this.handle.sync();
+    };
+  }
+
+  protected override async release(): Promise<void> {
     const handle = this.handle;
     this.handle = null;
     await handle?.close();

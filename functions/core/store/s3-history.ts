@@ -9,7 +9,7 @@
  * parts, more than a 7-day run of 1-minute slices needs.
  */
 import { Readable } from 'node:stream';
-import { createGunzip, gzipSync } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
 
 import {
   GetObjectCommand,
@@ -19,9 +19,8 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 
-import type { HistorySink } from '../canary/sink.js';
+import { GzipMemberSink } from '../canary/sink.js';
 import { VerifierError } from '../errors.js';
-import type { HistoryRecordOut } from '../probe/monitor.js';
 
 /** What the store needs of an S3Client: an S3Client is one. */
 export type S3Like = Pick<S3Client, 'send'>;
@@ -61,10 +60,7 @@ export class RunStoreError extends VerifierError {}
  * `flush` uploads them (nothing when there are none); `nextPart` is the number the next
  * flush would use, to hand on to the next slice.
  */
-export class S3HistorySink implements HistorySink {
-  private pending: string[] = [];
-  private chain: Promise<void> = Promise.resolve();
-  private closed = false;
+export class S3HistorySink extends GzipMemberSink {
   private part: number;
   /** Keys written, in order. */
   readonly written: string[] = [];
@@ -74,6 +70,7 @@ export class S3HistorySink implements HistorySink {
     private readonly run: RunLocation,
     firstPart: number,
   ) {
+    super();
     this.part = firstPart;
   }
 
@@ -85,24 +82,16 @@ export class S3HistorySink implements HistorySink {
     return this.part;
   }
 
-  write(record: HistoryRecordOut): void {
-    if (this.closed) throw new Error(`history sink ${this.location} is closed`);
-    this.pending.push(JSON.stringify(record));
-  }
-
-  flush(): Promise<void> {
-    const lines = this.pending;
-    this.pending = [];
-    if (lines.length === 0) return this.chain;
+  protected memberWriter(): (member: Buffer) => Promise<void> {
     const key = partKey(this.run, this.part);
     this.part += 1;
-    this.chain = this.chain.then(async () => {
+    return async (member) => {
       try {
         await this.s3.send(
           new PutObjectCommand({
             Bucket: this.run.bucket,
             Key: key,
-            Body: gzipSync(`${lines.join('\n')}\n`),
+            Body: member,
             ContentType: 'application/x-ndjson',
             ContentEncoding: 'gzip',
           }),
@@ -114,14 +103,7 @@ export class S3HistorySink implements HistorySink {
         );
       }
       this.written.push(key);
-    });
-    return this.chain;
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return this.chain;
-    await this.flush();
-    this.closed = true;
+    };
   }
 }
 
