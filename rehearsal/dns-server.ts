@@ -15,26 +15,48 @@ export function writeHostsFile(state: ClusterState): void {
 }
 
 /**
- * Starts dnsmasq for the cluster; sets `state.dns.pid` and calls `recorded` as soon as
- * the process exists (so the state file names it before anything can fail), then checks
- * that it did not exit at once.
+ * dnsmasq answering only from `hostsFile` on `address:port` in the foreground (no
+ * upstream, no /etc/hosts), "no such name" for other names in `domains`, its pid file
+ * in `dir`, logging to its output.
  */
-export async function startDns(state: ClusterState, recorded: () => void): Promise<void> {
+export function dnsmasqArgs(o: {
+  hostsFile: string;
+  domains: readonly string[];
+  address: string;
+  port: number;
+  dir: string;
+}): string[] {
   const args = [
     '--keep-in-foreground',
     '--conf-file=/dev/null',
     '--no-resolv',
     '--no-hosts',
-    `--addn-hosts=${state.dns.hostsFile}`,
-    `--local=/${state.domain}/`,
-    `--listen-address=${state.dns.address}`,
+    `--addn-hosts=${o.hostsFile}`,
+    ...o.domains.map((domain) => `--local=/${domain}/`),
+    `--listen-address=${o.address}`,
     '--bind-interfaces',
-    `--port=${state.dns.port}`,
-    `--pid-file=${join(state.dataDir, 'dnsmasq.pid')}`,
+    `--port=${o.port}`,
+    `--pid-file=${join(o.dir, 'dnsmasq.pid')}`,
     '--log-facility=-',
   ];
-  // As root dnsmasq otherwise drops to 'nobody', who may not read the 0700 data folder.
+  // As root dnsmasq otherwise drops to 'nobody', who may not read a 0700 folder.
   if (process.getuid?.() === 0) args.push('--user=root');
+  return args;
+}
+
+/**
+ * Starts dnsmasq for the cluster; sets `state.dns.pid` and calls `recorded` as soon as
+ * the process exists (so the state file names it before anything can fail), then checks
+ * that it did not exit at once.
+ */
+export async function startDns(state: ClusterState, recorded: () => void): Promise<void> {
+  const args = dnsmasqArgs({
+    hostsFile: state.dns.hostsFile,
+    domains: [state.domain],
+    address: state.dns.address,
+    port: state.dns.port,
+    dir: state.dataDir,
+  });
   const pid = await spawnDetached(requireTool(DNSMASQ), args, join(state.dataDir, 'dnsmasq.log'));
   state.dns.pid = pid;
   recorded();

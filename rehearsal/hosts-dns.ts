@@ -8,6 +8,7 @@ import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { ClusterError } from '../functions/core/errors.js';
+import { dnsmasqArgs } from './dns-server.js';
 import { tail } from './log-files.js';
 import { sleep } from './process.js';
 import { DNSMASQ, requireTool } from './tools.js';
@@ -34,22 +35,14 @@ export class HostsDns {
     const hostsFile = join(options.dir, 'hosts');
     const logFile = join(options.dir, 'dnsmasq.log');
     writeFileSync(hostsFile, hostsText(options.hosts));
-    const args = [
-      '--keep-in-foreground',
-      '--conf-file=/dev/null',
-      '--no-resolv',
-      '--no-hosts',
-      `--addn-hosts=${hostsFile}`,
-      // Answer "no such name" for other names in the same domains, rather than refusing.
-      ...domainsOf(options.hosts).map((domain) => `--local=/${domain}/`),
-      `--listen-address=${address}`,
-      '--bind-interfaces',
-      `--port=${options.port}`,
-      `--pid-file=${join(options.dir, 'dnsmasq.pid')}`,
-      '--log-facility=-',
-    ];
-    // As root dnsmasq otherwise drops to 'nobody', who may not read a 0700 folder.
-    if (process.getuid?.() === 0) args.push('--user=root');
+    // Answer "no such name" for other names in the same domains, rather than refusing.
+    const args = dnsmasqArgs({
+      hostsFile,
+      domains: domainsOf(options.hosts),
+      address,
+      port: options.port,
+      dir: options.dir,
+    });
     const fd = openSync(logFile, 'a');
     let child: ChildProcess;
     try {
