@@ -90,6 +90,24 @@ export class Alerts extends Construct {
       enforceSSL: true,
     });
     const prefix = props.alarmNamePrefix ?? 'KafkaUpgradeVerifier';
+    // enforceSSL writes an AWS::SNS::TopicPolicy, and a topic policy replaces SNS's
+    // default one: without this statement no alarm could publish. Only this account's
+    // alarms, and only those named <prefix>.… (the confused-deputy case).
+    const stack = Stack.of(this);
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: {
+            'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:${prefix}.*`,
+          },
+        },
+      }),
+    );
     (props.subscriptions ?? []).forEach((subscription, i) => {
       new sns.CfnSubscription(this, `Email${i}`, {
         topicArn: this.topic.topicArn,

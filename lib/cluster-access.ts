@@ -52,8 +52,8 @@ function mskResourceArns(clusterArn: string, topic: string) {
 
 /**
  * Lets `grantee` read the cluster's CA and SASL secrets and, with `msk-iam`, connect as
- * the canary does: write and read its topic, create it, use consumer groups named after
- * it. Secrets encrypted with a customer-managed KMS key also need `kms:Decrypt` on
+ * the canary does: write and read its topic, create it, move its replicas, use and
+ * delete consumer groups named after it. Secrets encrypted with a customer-managed KMS key also need `kms:Decrypt` on
  * that key, which the configuration does not name.
  */
 export function grantClusterAccess(
@@ -74,9 +74,12 @@ export function grantClusterAccess(
   const arns = mskResourceArns(cluster.mskClusterArn, cluster.canary.topic);
   grantee.grantPrincipal.addToPrincipalPolicy(
     new iam.PolicyStatement({
+      // AlterCluster: the topic's replicas are moved (AlterPartitionReassignments) when
+      // a broker leads none of its partitions.
       actions: [
         'kafka-cluster:Connect',
         'kafka-cluster:DescribeCluster',
+        'kafka-cluster:AlterCluster',
         'kafka-cluster:WriteDataIdempotently',
       ],
       resources: [arns.cluster],
@@ -95,7 +98,13 @@ export function grantClusterAccess(
   );
   grantee.grantPrincipal.addToPrincipalPolicy(
     new iam.PolicyStatement({
-      actions: ['kafka-cluster:AlterGroup', 'kafka-cluster:DescribeGroup'],
+      // The canary's group and the read-back's throw-away groups, deleted after each
+      // read-back (functions/core/canary/consumer.ts names both after the topic).
+      actions: [
+        'kafka-cluster:AlterGroup',
+        'kafka-cluster:DescribeGroup',
+        'kafka-cluster:DeleteGroup',
+      ],
       resources: [arns.groups],
     }),
   );

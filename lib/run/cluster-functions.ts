@@ -89,11 +89,14 @@ export class ClusterFunctions extends Construct {
         new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [history] }),
       );
     }
-    // HeadObject on the finished marker is authorized by s3:GetObject.
+    // The finished-marker check lists upgrades/<cluster>/ (ListObjectsV2 with the key as
+    // prefix): a HeadObject of a missing marker would be 403 without an unconditional
+    // s3:ListBucket, which would let the slice list the whole bucket.
     this.canarySlice.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: ['s3:GetObject'],
-        resources: [runStore.arnForObjects(`upgrades/${name}/*`)],
+        actions: ['s3:ListBucket'],
+        resources: [runStore.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`upgrades/${name}/*`] } },
       }),
     );
     this.verify.addToRolePolicy(
@@ -119,7 +122,7 @@ export class ClusterFunctions extends Construct {
       Validations.of(this).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${prefix}:group/${rest}/${cluster.canary.topic}*]`,
         reason:
-          'MSK IAM names consumer groups by ARN: the canary uses its own group and the read-back throw-away groups, all named after the canary topic; no other group matches.',
+          'MSK IAM names consumer groups by ARN: the canary group (<topic>-group) and the read-back throw-away groups (<topic>-reader-<runId>-…, deleted after each read-back) are all named after the canary topic, so this pattern covers them and no application group.',
       });
     }
     Annotations.of(this).acknowledgeWarning(
@@ -148,16 +151,10 @@ function acknowledge(scope: Construct, runStore: s3.IBucket, cluster: string): v
     ],
   ];
   if (bucketId !== undefined) {
-    reasons.push(
-      [
-        `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/runs/${cluster}/*]`,
-        `Each run writes history parts and a report under runs/${cluster}/<runId>/, a name known only at run time: the function may touch its own cluster's runs and nothing else.`,
-      ],
-      [
-        `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/upgrades/${cluster}/*]`,
-        `The finished marker is upgrades/${cluster}/<md5 of the upgrade>/finished.json, known only at run time: read access to this cluster's markers only.`,
-      ],
-    );
+    reasons.push([
+      `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/runs/${cluster}/*]`,
+      `Each run writes history parts and a report under runs/${cluster}/<runId>/, a name known only at run time: the function may touch its own cluster's runs and nothing else.`,
+    ]);
   }
   for (const [id, reason] of reasons) Validations.of(scope).acknowledge({ id, reason });
 }

@@ -18,6 +18,15 @@ export function defaultGroup(topic: string): string {
 }
 
 /**
+ * The verifying reader's throw-away group for one read-back (kafkajs has no assign()):
+ * named after the canary topic, like the canary's own group, so that one grant on groups
+ * `<topic>*` (MSK IAM, ACLs by prefix) covers both; unique per read-back.
+ */
+export function readerGroup(topic: string, runId: string, now = Date.now()): string {
+  return `${topic}-reader-${runId}-${now.toString(36)}`;
+}
+
+/**
  * Refuses a group that has members right now (another run, or an application, using
  * the same group would share the partitions and the measurement would mean nothing).
  */

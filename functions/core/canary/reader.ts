@@ -9,6 +9,7 @@ import type { Admin, Kafka } from 'kafkajs';
 
 import type { Emit } from '../probe/monitor.js';
 import { CanaryAbortedError, CanaryRunError } from './errors.js';
+import { readerGroup } from './consumer.js';
 import { payloadOfRun } from './payload.js';
 import { endOffsets } from './topic.js';
 import type { SliceState } from './state.js';
@@ -36,7 +37,7 @@ export async function readBack(
 
   // A throw-away group (kafkajs has no assign()) that seeks to the first offsets when it
   // joins; anything fetched before the seek lands is below them and skipped.
-  const groupId = `kuv-reader-${state.runId}-${Date.now().toString(36)}`;
+  const groupId = readerGroup(state.topic, state.runId);
   const consumer = kafka.consumer({
     groupId,
     sessionTimeout: 10_000,

@@ -13,7 +13,6 @@ import { createGunzip } from 'node:zlib';
 
 import {
   GetObjectCommand,
-  HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
@@ -165,14 +164,21 @@ export async function putText(
   );
 }
 
-/** True when the object exists (the upgrade-finished marker); false on 404. */
+/**
+ * True when the object exists (the upgrade-finished marker). Asked with ListObjectsV2 on
+ * the key as prefix, not HeadObject: S3 answers HeadObject of a missing key with 403, not
+ * 404, to a caller without an unconditional `s3:ListBucket`, while a ListBucket grant
+ * limited by `s3:prefix` to the markers' folder covers this call (docs/aws.md, "What
+ * the emulator does not enforce").
+ */
 export async function objectExists(s3: S3Like, bucket: string, key: string): Promise<boolean> {
   try {
-    await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    return true;
+    const listed = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1 }),
+    );
+    return (listed.Contents ?? []).some((o) => o.Key === key);
   } catch (error) {
-    const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-    if (e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404) return false;
+    const e = error as { name?: string };
     throw new RunStoreError(
       `could not check ${s3Url(bucket, key)} (${e.name ?? 'error'}: ${(error as Error).message})`,
       { cause: error, retriable: true },

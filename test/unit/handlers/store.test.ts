@@ -60,10 +60,17 @@ describe('the S3 history sink', () => {
     await expect(read()).rejects.toThrow(/part-0000\.jsonl\.gz is not valid gzip/);
   });
 
-  it('objectExists: true, false on 404', async () => {
-    const s3 = new FakeS3();
-    s3.objects.set('store/upgrades/x', Buffer.from('{}'));
-    expect(await objectExists(s3, 'store', 'upgrades/x')).toBe(true);
-    expect(await objectExists(s3, 'store', 'upgrades/y')).toBe(false);
+  it('objectExists: true, false for a missing key, as S3 answers a caller whose ListBucket is limited to the markers', async () => {
+    // The deployed canary-slice may list upgrades/<cluster>/ only: S3 then answers
+    // HeadObject of a missing marker with 403, which a HeadObject check took for an error.
+    const s3 = new FakeS3(['upgrades/orders/']);
+    s3.objects.set('store/upgrades/orders/x/finished.json', Buffer.from('{}'));
+    s3.objects.set('store/upgrades/orders/x/finished.json.old', Buffer.from('{}'));
+    expect(await objectExists(s3, 'store', 'upgrades/orders/x/finished.json')).toBe(true);
+    expect(await objectExists(s3, 'store', 'upgrades/orders/y/finished.json')).toBe(false);
+    expect(await objectExists(s3, 'store', 'upgrades/orders/x/finished')).toBe(false);
+    await expect(objectExists(s3, 'store', 'upgrades/payments/x/finished.json')).rejects.toThrow(
+      /could not check s3:\/\/store\/upgrades\/payments\/x\/finished\.json \(AccessDenied/,
+    );
   });
 });

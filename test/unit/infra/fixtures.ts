@@ -6,6 +6,7 @@ import {
   parseVerifierConfig,
   type VerifierConfig,
 } from '../../../functions/core/config/verifier-config.js';
+import { mskWatchFunction, verificationRun } from '../../../lib/run/index.js';
 import {
   KafkaUpgradeVerifierStack,
   type KafkaUpgradeVerifierStackProps,
@@ -65,6 +66,20 @@ export function buildStack(props: StackOverrides = {}) {
 
 export function synthTemplate(props: StackOverrides = {}): Template {
   return Template.fromStack(buildStack(props).stack);
+}
+
+/**
+ * The stack as bin/app.ts builds it: the verification run's functions and msk-watch
+ * included, their bundling skipped (`aws:cdk:bundling-stacks` empty).
+ */
+export function buildAppStack(config: VerifierConfig = testConfig()) {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new KafkaUpgradeVerifierStack(app, 'KafkaUpgradeVerifier', {
+    config,
+    run: verificationRun(config.clusters),
+    mskWatch: mskWatchFunction(config.clusters),
+  });
+  return { app, stack };
 }
 
 /** A synth takes seconds on a busy machine (the first loads aws-cdk-lib). */

@@ -4,25 +4,14 @@
  * the placeholder, the msk-watch schedule, the alarms as they were, cdk-nag clean.
  * Bundling is skipped here (`aws:cdk:bundling-stacks: []`): `npx cdk synth` bundles.
  */
-import { App, Validations } from 'aws-cdk-lib';
+import { Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 
-import { KafkaUpgradeVerifierStack } from '../../../lib/kafka-upgrade-verifier-stack.js';
-import { mskWatchFunction, verificationRun } from '../../../lib/run/index.js';
-import { SYNTH_TIMEOUT_MS, synthTemplate, testConfig } from './fixtures.js';
+import { buildAppStack, SYNTH_TIMEOUT_MS, synthTemplate } from './fixtures.js';
 
-function build() {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const config = testConfig();
-  const stack = new KafkaUpgradeVerifierStack(app, 'KafkaUpgradeVerifier', {
-    config,
-    run: verificationRun(config.clusters),
-    mskWatch: mskWatchFunction(config.clusters),
-  });
-  return { app, stack };
-}
+const build = () => buildAppStack();
 
 type Resource = { Properties: Record<string, unknown> };
 const functionsOf = (template: Template) =>
@@ -80,7 +69,7 @@ describe('the verification run', { timeout: SYNTH_TIMEOUT_MS }, () => {
   it('lets each cluster’s functions touch its own part of the run store only', () => {
     const orders = policyText(template, 'RunClusterorders');
     expect(orders).toContain('/runs/orders/*');
-    expect(orders).toContain('/upgrades/orders/*');
+    expect(orders).toContain('"s3:prefix":["upgrades/orders/*"]');
     expect(orders).not.toContain('payments');
     const payments = policyText(template, 'RunClusterpayments');
     expect(payments).toContain('kafka-cluster:WriteData');

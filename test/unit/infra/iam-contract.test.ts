@@ -1,0 +1,177 @@
+/**
+ * The IAM contract on the synthesized template, evaluated by a real policy evaluator
+ * (test/support/iam.ts): the service-to-service paths AWS needs, and the calls whose
+ * grants moto cannot check (the finished-marker check, the read-back's groups, the
+ * reassignment). The handlers' recorded calls are evaluated the same way in
+ * test/integration/aws/handlers-on-cluster.test.ts.
+ */
+import { describe, expect, it } from 'vitest';
+
+import { readerGroup, defaultGroup } from '../../../functions/core/canary/consumer.js';
+import { finishedMarkerKey, runId } from '../../../functions/core/config/events.js';
+import { describeDecision, TemplatePolicies, type AuthorizedCall } from '../../support/iam.js';
+import { kafkaResource } from '../../support/kafka-iam.js';
+import { Template } from 'aws-cdk-lib/assertions';
+
+import { buildAppStack, MSK_ARN, SYNTH_TIMEOUT_MS } from './fixtures.js';
+
+let synthesized: unknown;
+const appTemplate = () => (synthesized ??= Template.fromStack(buildAppStack().stack).toJSON());
+
+const ACCOUNT = '123456789012';
+const REGION = 'eu-west-1';
+
+function policies(): TemplatePolicies {
+  return new TemplatePolicies(appTemplate() as never, ACCOUNT, REGION);
+}
+
+/** The logical id of a cluster's function for one handler (`CanarySlice`, `Verify`, …). */
+function functionId(p: TemplatePolicies, cluster: string, handler: string): string {
+  const [id] = p.ids('AWS::Lambda::Function', `RunCluster${cluster}${handler}`);
+  if (id === undefined) throw new Error(`no ${handler} function for ${cluster}`);
+  return id;
+}
+
+async function decide(p: TemplatePolicies, roleId: string, calls: AuthorizedCall[]) {
+  return Promise.all(
+    calls.map(async (c) => describeDecision(await p.evaluate(c, { role: roleId }))),
+  );
+}
+
+describe('the IAM contract of the template', { timeout: SYNTH_TIMEOUT_MS }, () => {
+  const p = policies();
+  const bucket = p.nameOf(p.ids('AWS::S3::Bucket')[0]!).ref;
+
+  it('lets canary-slice see a missing finished marker (listing its cluster’s markers, not HeadObject’s 403)', async () => {
+    const role = p.roleOfFunction(functionId(p, 'orders', 'CanarySlice'));
+    const key = finishedMarkerKey('orders', 'upgrade-1');
+    const allowed = await decide(p, role, [
+      {
+        caller: 'canary-slice',
+        action: 's3:ListBucket',
+        resource: `arn:aws:s3:::${bucket}`,
+        context: { 's3:prefix': key },
+        via: 'S3 ListObjectsV2',
+      },
+    ]);
+    expect(allowed).toEqual([expect.stringMatching(/→ Allowed$/)]);
+    // Another cluster's markers, or the whole bucket, stay out of reach.
+    const denied = await decide(p, role, [
+      {
+        caller: 'canary-slice',
+        action: 's3:ListBucket',
+        resource: `arn:aws:s3:::${bucket}`,
+        context: { 's3:prefix': finishedMarkerKey('payments', 'upgrade-1') },
+      },
+      { caller: 'canary-slice', action: 's3:ListBucket', resource: `arn:aws:s3:::${bucket}` },
+    ]);
+    expect(denied).toEqual([
+      expect.stringMatching(/→ ImplicitlyDenied$/),
+      expect.stringMatching(/→ ImplicitlyDenied$/),
+    ]);
+  });
+
+  it('lets the MSK-IAM canary use its groups, the read-back’s throw-away groups, delete them, and move replicas', async () => {
+    const role = p.roleOfFunction(functionId(p, 'payments', 'CanarySlice'));
+    const topic = 'kuv-canary';
+    const reader = readerGroup(topic, runId('payments', 'upgrade-1'));
+    const calls: AuthorizedCall[] = [
+      { action: 'kafka-cluster:AlterGroup', kind: 'group', name: reader },
+      { action: 'kafka-cluster:DescribeGroup', kind: 'group', name: reader },
+      { action: 'kafka-cluster:DeleteGroup', kind: 'group', name: reader },
+      { action: 'kafka-cluster:AlterGroup', kind: 'group', name: defaultGroup(topic) },
+      { action: 'kafka-cluster:AlterCluster', kind: 'cluster', name: '' },
+      { action: 'kafka-cluster:WriteDataIdempotently', kind: 'cluster', name: '' },
+      { action: 'kafka-cluster:ReadData', kind: 'topic', name: topic },
+    ].map(({ action, kind, name }) => ({
+      caller: 'canary-slice',
+      action,
+      resource: kafkaResource(MSK_ARN, kind as 'cluster' | 'topic' | 'group', name),
+    }));
+    const decisions = await decide(p, role, calls);
+    expect(decisions.filter((d) => !d.endsWith('→ Allowed'))).toEqual([]);
+    // An application's group is not the canary's to touch.
+    expect(
+      await decide(p, role, [
+        {
+          caller: 'canary-slice',
+          action: 'kafka-cluster:AlterGroup',
+          resource: kafkaResource(MSK_ARN, 'group', 'orders-app'),
+        },
+      ]),
+    ).toEqual([expect.stringMatching(/→ ImplicitlyDenied$/)]);
+  });
+
+  it('lets this account’s verifier alarms publish to the alert topic and use its key, and no other account’s', async () => {
+    const [topicId] = p.ids('AWS::SNS::Topic');
+    const [keyId] = p.ids('AWS::KMS::Key');
+    const topic = p.nameOf(topicId!).arn;
+    const key = p.nameOf(keyId!).arn;
+    const alarm = `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:KafkaUpgradeVerifier.orders.LostMessages`;
+    const cloudwatch = { service: 'cloudwatch.amazonaws.com' };
+    const context = { 'aws:SourceAccount': ACCOUNT, 'aws:SourceArn': alarm };
+    const ok = await Promise.all(
+      [
+        { action: 'sns:Publish', resource: topic },
+        { action: 'kms:GenerateDataKey', resource: key },
+        { action: 'kms:Decrypt', resource: key },
+      ].map(async (c) =>
+        describeDecision(await p.evaluate({ caller: 'cloudwatch', ...c, context }, cloudwatch)),
+      ),
+    );
+    expect(ok.filter((d) => !d.endsWith('→ Allowed'))).toEqual([]);
+    const foreign = await p.evaluate(
+      {
+        caller: 'cloudwatch',
+        action: 'sns:Publish',
+        resource: topic,
+        context: {
+          'aws:SourceAccount': '999999999999',
+          'aws:SourceArn': alarm.replace(ACCOUNT, '999999999999'),
+        },
+      },
+      cloudwatch,
+    );
+    expect(foreign.result).not.toBe('Allowed');
+  });
+
+  it('lets Step Functions invoke every function of the run, and EventBridge start the runs', async () => {
+    const template = appTemplate() as {
+      Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+    };
+    const machines = p.ids('AWS::StepFunctions::StateMachine');
+    const functions = p.ids('AWS::Lambda::Function', 'RunCluster');
+    expect(functions.length).toBeGreaterThan(0);
+    const [runMachine] = p.ids('AWS::StepFunctions::StateMachine', 'RunStateMachine');
+    const runRole = (
+      template.Resources[runMachine!]!.Properties.RoleArn as {
+        'Fn::GetAtt': [string, string];
+      }
+    )['Fn::GetAtt'][0];
+    const invokes = await decide(
+      p,
+      runRole,
+      functions.map((id) => ({
+        caller: 'run state machine',
+        action: 'lambda:InvokeFunction',
+        resource: p.nameOf(id).arn,
+      })),
+    );
+    expect(invokes.filter((d) => !d.endsWith('→ Allowed'))).toEqual([]);
+
+    const targets = Object.values(template.Resources)
+      .filter((r) => r.Type === 'AWS::Events::Rule')
+      .flatMap((r) => (r.Properties.Targets ?? []) as Array<Record<string, unknown>>)
+      .filter((t) => t.RoleArn !== undefined);
+    expect(targets.length).toBeGreaterThan(0);
+    for (const target of targets) {
+      const arn = p.resolve(target.Arn as never) as string;
+      expect(machines.map((id) => p.nameOf(id).arn)).toContain(arn);
+      const role = (target.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      const [decision] = await decide(p, role, [
+        { caller: 'eventbridge', action: 'states:StartExecution', resource: arn },
+      ]);
+      expect(decision).toMatch(/→ Allowed$/);
+    }
+  });
+});
