@@ -24,6 +24,8 @@ export function kafkaResource(clusterArn: string, kind: KafkaResourceKind, name:
 
 /** One request of the kafkajs broker layer, with what it names. */
 export interface KafkaRequest {
+  /** Who sent it: the handler running at the time. */
+  readonly caller: string;
   readonly api: string;
   readonly topics: readonly string[];
   readonly groups: readonly string[];
@@ -40,47 +42,52 @@ const topicsOf = (list: unknown, key = 'topic'): string[] =>
     : [];
 
 /** What each broker method names, from its arguments (kafkajs 2.2.4 src/broker/index.js). */
-const READERS: Record<string, (a: Args, rest: unknown[]) => Omit<KafkaRequest, 'api'>> = {
-  apiVersions: () => ({ topics: [], groups: [] }),
-  metadata: (a) => ({ topics: topicsOf(a), groups: [] }),
-  produce: (a) => ({
-    topics: topicsOf(a?.topicData),
-    groups: [],
-    idempotent: a?.producerId !== undefined && Number(a.producerId) !== -1,
-  }),
-  fetch: (a) => ({ topics: topicsOf(a?.topics), groups: [] }),
-  listOffsets: (a) => ({ topics: topicsOf(a?.topics), groups: [] }),
-  findGroupCoordinator: (a) =>
-    Number(a?.coordinatorType ?? 0) === 0
-      ? { topics: [], groups: [String(a?.groupId)] }
-      : { topics: [], groups: [] },
-  joinGroup: (a) => ({ topics: [], groups: [String(a?.groupId)] }),
-  syncGroup: (a) => ({ topics: [], groups: [String(a?.groupId)] }),
-  heartbeat: (a) => ({ topics: [], groups: [String(a?.groupId)] }),
-  leaveGroup: (a) => ({ topics: [], groups: [String(a?.groupId)] }),
-  offsetCommit: (a) => ({ topics: topicsOf(a?.topics), groups: [String(a?.groupId)] }),
-  offsetFetch: (a) => ({ topics: topicsOf(a?.topics), groups: [String(a?.groupId)] }),
-  describeGroups: (a) => ({ topics: [], groups: (a?.groupIds as string[]) ?? [] }),
-  deleteGroups: (_a, rest) => ({ topics: [], groups: (rest[0] as string[]) ?? [] }),
-  createTopics: (a) => ({ topics: topicsOf(a?.topics), groups: [] }),
-  createPartitions: (a) => ({ topics: topicsOf(a?.topicPartitions), groups: [] }),
-  describeConfigs: (a) => ({
-    topics: ((a?.resources as Array<{ type: number; name: string }>) ?? [])
-      .filter((r) => r.type === 2)
-      .map((r) => r.name),
-    groups: [],
-  }),
-  initProducerId: (a) => ({ topics: [], groups: [], idempotent: a?.transactionalId == null }),
-  alterPartitionReassignments: (a) => ({ topics: topicsOf(a?.topics), groups: [] }),
-  listPartitionReassignments: () => ({ topics: [], groups: [] }),
-  listGroups: () => ({ topics: [], groups: [] }),
-};
+const READERS: Record<string, (a: Args, rest: unknown[]) => Omit<KafkaRequest, 'api' | 'caller'>> =
+  {
+    apiVersions: () => ({ topics: [], groups: [] }),
+    metadata: (_a, rest) => ({ topics: topicsOf(rest[0]), groups: [] }),
+    produce: (a) => ({
+      topics: topicsOf(a?.topicData),
+      groups: [],
+      idempotent: a?.producerId !== undefined && Number(a.producerId) !== -1,
+    }),
+    fetch: (a) => ({ topics: topicsOf(a?.topics), groups: [] }),
+    listOffsets: (a) => ({ topics: topicsOf(a?.topics), groups: [] }),
+    findGroupCoordinator: (a) =>
+      Number(a?.coordinatorType ?? 0) === 0
+        ? { topics: [], groups: [String(a?.groupId)] }
+        : { topics: [], groups: [] },
+    joinGroup: (a) => ({ topics: [], groups: [String(a?.groupId)] }),
+    syncGroup: (a) => ({ topics: [], groups: [String(a?.groupId)] }),
+    heartbeat: (a) => ({ topics: [], groups: [String(a?.groupId)] }),
+    leaveGroup: (a) => ({ topics: [], groups: [String(a?.groupId)] }),
+    offsetCommit: (a) => ({ topics: topicsOf(a?.topics), groups: [String(a?.groupId)] }),
+    offsetFetch: (a) => ({ topics: topicsOf(a?.topics), groups: [String(a?.groupId)] }),
+    describeGroups: (a) => ({ topics: [], groups: (a?.groupIds as string[]) ?? [] }),
+    deleteGroups: (_a, rest) => ({ topics: [], groups: (rest[0] as string[]) ?? [] }),
+    createTopics: (a) => ({ topics: topicsOf(a?.topics), groups: [] }),
+    createPartitions: (a) => ({ topics: topicsOf(a?.topicPartitions), groups: [] }),
+    describeConfigs: (a) => ({
+      topics: ((a?.resources as Array<{ type: number; name: string }>) ?? [])
+        .filter((r) => r.type === 2)
+        .map((r) => r.name),
+      groups: [],
+    }),
+    initProducerId: (a) => ({ topics: [], groups: [], idempotent: a?.transactionalId == null }),
+    alterPartitionReassignments: (a) => ({ topics: topicsOf(a?.topics), groups: [] }),
+    listPartitionReassignments: () => ({ topics: [], groups: [] }),
+    listGroups: () => ({ topics: [], groups: [] }),
+  };
 
 /**
- * Records every request kafkajs' broker layer sends while installed (all clients in this
- * process: kafkajs is CommonJS, so the handlers' copy is this one). `stop()` restores it.
+ * Records every request kafkajs' broker layer sends while installed and `caller()` names
+ * someone (all clients in this process: kafkajs is CommonJS, so the handlers' copy is
+ * this one). `stop()` restores it.
  */
-export function recordKafkaRequests(): { requests: KafkaRequest[]; stop: () => void } {
+export function recordKafkaRequests(caller: () => string | undefined): {
+  requests: KafkaRequest[];
+  stop: () => void;
+} {
   const require = createRequire(import.meta.url);
   const Broker = require('kafkajs/src/broker/index.js') as { prototype: Record<string, unknown> };
   const requests: KafkaRequest[] = [];
@@ -90,8 +97,15 @@ export function recordKafkaRequests(): { requests: KafkaRequest[]; stop: () => v
     if (typeof original !== 'function') throw new Error(`kafkajs Broker has no ${api}`);
     saved.set(api, original);
     Broker.prototype[api] = function (this: unknown, ...args: unknown[]) {
-      const first = args[0] as Args;
-      requests.push({ api, ...read(Array.isArray(first) ? undefined : first, args) });
+      const who = caller();
+      if (who !== undefined) {
+        const first = args[0];
+        const named = read(Array.isArray(first) ? undefined : (first as Args), args);
+        const autoCreate =
+          api === 'metadata' &&
+          (this as { allowAutoTopicCreation?: boolean }).allowAutoTopicCreation === true;
+        requests.push({ caller: who, api, ...named, ...(autoCreate ? { autoCreate } : {}) });
+      }
       return original.apply(this, args);
     };
   }
@@ -104,11 +118,8 @@ export function recordKafkaRequests(): { requests: KafkaRequest[]; stop: () => v
 }
 
 /** The `kafka-cluster:*` calls one request needs, on `clusterArn`'s resources. */
-export function kafkaCalls(
-  caller: string,
-  clusterArn: string,
-  request: KafkaRequest,
-): AuthorizedCall[] {
+export function kafkaCalls(clusterArn: string, request: KafkaRequest): AuthorizedCall[] {
+  const caller = request.caller;
   const via = `Kafka ${request.api}`;
   const on = (action: string, kind: KafkaResourceKind, name = ''): AuthorizedCall => ({
     caller,

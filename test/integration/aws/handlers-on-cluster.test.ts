@@ -39,6 +39,16 @@ import type { Report } from '../../../functions/core/history/index.js';
 import { handler as notify } from '../../../functions/notify/handler.js';
 import { handler as reachability } from '../../../functions/reachability/handler.js';
 import { handler as verify } from '../../../functions/verify/handler.js';
+import { KafkaClient } from '@aws-sdk/client-kafka';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { Template } from 'aws-cdk-lib/assertions';
+
+import { parseVerifierConfig } from '../../../functions/core/config/verifier-config.js';
+import { authorizedCalls, recordAwsCalls } from '../../support/aws-calls.js';
+import { describeDecision, TemplatePolicies } from '../../support/iam.js';
+import { kafkaCalls, recordKafkaRequests } from '../../support/kafka-iam.js';
+import { buildAppStack } from '../../unit/infra/fixtures.js';
 import { lambdaContext } from '../../unit/handlers/fakes.js';
 import { secureRandom, testCluster } from '../helpers.js';
 import {
@@ -74,17 +84,35 @@ describe.skipIf(motoServerMissing !== null || kafkaMissing !== null)(
       finishedMarker: { bucket: BUCKET, key: finishedMarkerKey(cluster, upgradeKey) },
     };
     const durations: Record<string, number[]> = {};
+    // Every AWS SDK call and Kafka request a handler makes, for the IAM contract below.
+    const aws = recordAwsCalls([
+      S3Client,
+      CloudWatchClient,
+      SNSClient,
+      SQSClient,
+      SecretsManagerClient,
+      SFNClient,
+      KafkaClient,
+    ]);
+    const kafkaRequests = recordKafkaRequests(() => aws.caller.current);
+    let topicArn = '';
+    let canaryTopic = '';
 
-    /** Calls a middy handler as Lambda would: the event through JSON, timed. */
+    /** Calls a middy handler as Lambda would: the event through JSON, timed, its calls recorded. */
     async function call<T>(
       name: string,
       fn: (e: unknown, c: Context) => Promise<T>,
       event: unknown,
     ): Promise<T> {
       const began = Date.now();
-      const result = await fn(JSON.parse(JSON.stringify(event)), lambdaContext(name));
-      (durations[name] ??= []).push(Date.now() - began);
-      return JSON.parse(JSON.stringify(result)) as T;
+      aws.caller.current = name;
+      try {
+        const result = await fn(JSON.parse(JSON.stringify(event)), lambdaContext(name));
+        (durations[name] ??= []).push(Date.now() - began);
+        return JSON.parse(JSON.stringify(result)) as T;
+      } finally {
+        aws.caller.current = undefined;
+      }
     }
 
     beforeAll(async () => {
@@ -104,6 +132,8 @@ describe.skipIf(motoServerMissing !== null || kafkaMissing !== null)(
         new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: Attributes!.QueueArn }),
       );
       sns.destroy();
+      topicArn = TopicArn!;
+      canaryTopic = `kuv-canary-${secureRandom(4)}`;
       const kafka = testCluster();
       Object.assign(process.env, {
         AWS_ENDPOINT_URL: moto.endpoint,
@@ -119,7 +149,7 @@ describe.skipIf(motoServerMissing !== null || kafkaMissing !== null)(
           bootstrap: kafka.bootstrap,
           security: { protocol: 'plaintext' },
           canary: {
-            topic: `kuv-canary-${secureRandom(4)}`,
+            topic: canaryTopic,
             intervalMs: 100,
             producer: 'canary',
             settleMs: 2000,
@@ -132,6 +162,8 @@ describe.skipIf(motoServerMissing !== null || kafkaMissing !== null)(
     });
 
     afterAll(async () => {
+      aws.stop();
+      kafkaRequests.stop();
       process.env = saved;
       s3?.destroy();
       cloudWatch?.destroy();
@@ -238,6 +270,82 @@ describe.skipIf(motoServerMissing !== null || kafkaMissing !== null)(
       expect(message).toMatchObject({ cluster, verdict: summary.verdict });
       expect(message.report).toBe(`s3://${BUCKET}/${summary.report.reportKey}`);
       expect(envelope.Subject).toBe(`[${summary.verdict}] Kafka upgrade verification: ${cluster}`);
+    });
+
+    it('every AWS call and Kafka request the handlers made is allowed by the synthesized template (MSK IAM)', async () => {
+      // The same cluster deployed on Amazon MSK with IAM: the template's grants must
+      // cover each call recorded above, evaluated by a real IAM policy evaluator.
+      const mskArn = `arn:aws:kafka:${MOTO_CLIENT_CONFIG.region}:123456789012:cluster/${cluster}/6357e0b2-0e6a-4b86-a0b4-70df934c2e31-5`;
+      const config = parseVerifierConfig(
+        {
+          clusters: [
+            {
+              name: cluster,
+              bootstrap: 'b-1.example.com:9098',
+              security: { protocol: 'msk-iam' },
+              mskClusterArn: mskArn,
+              vpc: {
+                vpcId: 'vpc-0a1b2c3d4e5f60718',
+                subnetIds: ['subnet-0a1b2c3d4e5f60711'],
+                securityGroupIds: ['sg-0a1b2c3d4e5f60719'],
+              },
+              canary: { topic: canaryTopic },
+              emails: ['oncall@example.com'],
+            },
+          ],
+        },
+        'iam-contract.json',
+      );
+      const template = Template.fromStack(buildAppStack(config).stack).toJSON() as {
+        Resources: Record<string, { Type: string }>;
+      };
+      const idOf = (type: string) =>
+        Object.keys(template.Resources).find((id) => template.Resources[id]!.Type === type)!;
+      const policies = new TemplatePolicies(template, '123456789012', MOTO_CLIENT_CONFIG.region, {
+        [idOf('AWS::S3::Bucket')]: { ref: BUCKET, arn: `arn:aws:s3:::${BUCKET}` },
+        [idOf('AWS::SNS::Topic')]: { ref: topicArn, arn: topicArn },
+      });
+      const alertKey = policies.nameOf(idOf('AWS::KMS::Key')).arn;
+      const alnum = cluster.replace(/[^A-Za-z0-9]/g, '');
+      const roleOf: Record<string, string> = {};
+      for (const [caller, prefix] of [
+        ['baseline', `RunCluster${alnum}Baseline`],
+        ['canary-slice', `RunCluster${alnum}CanarySlice`],
+        ['read-back', `RunCluster${alnum}CanarySlice`],
+        ['reachability', `RunCluster${alnum}Reachability`],
+        ['verify', `RunCluster${alnum}Verify`],
+        ['notify', 'RunNotify'],
+      ] as const) {
+        const [fn] = policies.ids('AWS::Lambda::Function', prefix);
+        expect(fn, `no function ${prefix}… in the template`).toBeDefined();
+        roleOf[caller] = policies.roleOfFunction(fn!);
+      }
+      const calls = [
+        ...aws.calls.flatMap((c) =>
+          authorizedCalls(c, { topicKey: (t) => (t === topicArn ? alertKey : undefined) }),
+        ),
+        ...kafkaRequests.requests.flatMap((r) => kafkaCalls(mskArn, r)),
+      ];
+      // Every handler was recorded, and the calls that broke real runs are among them.
+      expect(new Set(aws.calls.map((c) => c.caller))).toEqual(new Set(Object.keys(roleOf)));
+      expect(calls.map((c) => `${c.caller} ${c.action}`)).toEqual(
+        expect.arrayContaining([
+          'canary-slice s3:ListBucket',
+          'read-back kafka-cluster:DeleteGroup',
+          'notify sns:Publish',
+          'verify cloudwatch:PutMetricData',
+        ]),
+      );
+      const unique = [...new Map(calls.map((c) => [JSON.stringify(c), c])).values()];
+      const denied: string[] = [];
+      for (const c of unique) {
+        const decision = await policies.evaluate(c, { role: roleOf[c.caller]! });
+        if (decision.result !== 'Allowed') denied.push(describeDecision(decision));
+      }
+      process.stderr.write(
+        `IAM contract: ${unique.length} distinct calls (${aws.calls.length} SDK calls, ${kafkaRequests.requests.length} Kafka requests) evaluated\n`,
+      );
+      expect(denied).toEqual([]);
     });
   },
 );
