@@ -13,10 +13,7 @@
  * connection never authenticates with a token about to expire. Calls that overlap share
  * one signing.
  */
-import {
-  generateAuthToken,
-  generateAuthTokenFromCredentialsProvider,
-} from 'aws-msk-iam-sasl-signer-js';
+import type { generateAuthToken as GenerateAuthToken } from 'aws-msk-iam-sasl-signer-js';
 
 import { VerifierError } from '../errors.js';
 
@@ -68,11 +65,15 @@ export function mskIamTokenProvider(
 
   const sign = async (): Promise<Token> => {
     try {
+      // Loaded on first signing: only msk-iam clusters pay for the signer and the AWS
+      // SDK parts it brings (a Lambda's cold start, the CLI's start-up).
+      const { generateAuthToken, generateAuthTokenFromCredentialsProvider } =
+        await import('aws-msk-iam-sasl-signer-js');
       return options.credentials === undefined
         ? await generateAuthToken({
             region: options.region,
             awsRoleSessionName: ROLE_SESSION_NAME,
-          } as Parameters<typeof generateAuthToken>[0])
+          } as Parameters<typeof GenerateAuthToken>[0])
         : await generateAuthTokenFromCredentialsProvider({
             region: options.region,
             awsCredentialsProvider: options.credentials,
