@@ -12,7 +12,7 @@ import type { Context } from 'aws-lambda';
 
 import { preflight } from '../core/canary/preflight.js';
 import { defaultGroup } from '../core/canary/consumer.js';
-import { s3Client } from '../commons/clients.js';
+import { s3Client } from '../commons/aws-clients/s3.js';
 import { cleanupMiddleware } from '../commons/cleanup.js';
 import { lambdaSession, type SessionDeps } from '../commons/canary.js';
 import { requiredEnv, RUN_BUCKET_ENV } from '../commons/environment.js';

@@ -13,7 +13,7 @@ import type { Context } from 'aws-lambda';
 
 import { InputError } from '../core/errors.js';
 import { objectExists } from '../core/store/s3-history.js';
-import { s3Client } from '../commons/clients.js';
+import { s3Client } from '../commons/aws-clients/s3.js';
 import { cleanupMiddleware } from '../commons/cleanup.js';
 import { lambdaSession, type SessionDeps } from '../commons/canary.js';
 import { requiredEnv, RUN_BUCKET_ENV, sliceMsFromEnv } from '../commons/environment.js';

@@ -10,7 +10,7 @@ import type { ClusterConfig } from '../core/config/verifier-config.js';
 import { InputError } from '../core/errors.js';
 import type { KafkaConnection } from '../core/kafka/client.js';
 import { checkSecurityOptions, Secret, type SecurityOptions } from '../core/kafka/security.js';
-import { secretsClient } from './clients.js';
+import { secretsClient } from './aws-clients/secrets.js';
 import { DNS_SERVER_ENV } from './environment.js';
 
 /** Reads a Secrets Manager secret's string by ARN. */

@@ -17,7 +17,8 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 
 import { VerifierError } from '../core/errors.js';
-import { mskClient, sfnClient } from '../commons/clients.js';
+import { mskClient } from '../commons/aws-clients/msk.js';
+import { sfnClient } from '../commons/aws-clients/sfn.js';
 import { cleanupMiddleware } from '../commons/cleanup.js';
 import { EventReader } from '../commons/events.js';
 import { decide, type ClusterView, type OperationInfo } from './watch.js';

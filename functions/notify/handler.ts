@@ -10,7 +10,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 
 import { InputError } from '../core/errors.js';
-import { snsClient } from '../commons/clients.js';
+import { snsClient } from '../commons/aws-clients/sns.js';
 import { cleanupMiddleware } from '../commons/cleanup.js';
 import { ALERT_TOPIC_ENV, requiredEnv } from '../commons/environment.js';
 import { EventReader } from '../commons/events.js';

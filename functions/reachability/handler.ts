@@ -13,7 +13,7 @@ import type { Context } from 'aws-lambda';
 
 import { reachabilityCheck } from '../core/probe/check.js';
 import { S3HistorySink, type S3Like } from '../core/store/s3-history.js';
-import { s3Client } from '../commons/clients.js';
+import { s3Client } from '../commons/aws-clients/s3.js';
 import { cleanupMiddleware } from '../commons/cleanup.js';
 import { requiredEnv, RUN_BUCKET_ENV } from '../commons/environment.js';
 import { readCanaryStep, readRunFor, type CanaryStep } from '../commons/events.js';

@@ -25,7 +25,8 @@ import {
   s3Url,
   type S3Like,
 } from '../core/store/s3-history.js';
-import { cloudWatchClient, s3Client } from '../commons/clients.js';
+import { cloudWatchClient } from '../commons/aws-clients/cloudwatch.js';
+import { s3Client } from '../commons/aws-clients/s3.js';
 import { cleanupMiddleware } from '../commons/cleanup.js';
 import { requiredEnv, RUN_BUCKET_ENV } from '../commons/environment.js';
 import { readRunFor } from '../commons/events.js';

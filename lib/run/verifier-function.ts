@@ -110,7 +110,12 @@ export class VerifierFunction extends nodejs.NodejsFunction {
         minify: true,
         sourceMap: true,
         sourcesContent: false,
-        externalModules: ['@aws-sdk/*'],
+        // The AWS SDK is bundled, at the version package-lock.json pins and the tests run
+        // against, not taken from the runtime: the runtime's copy changes under the
+        // function without a deploy, and SDK releases change wire protocols (CloudWatch
+        // moved from the query protocol to JSON in 3.949). Each handler bundles only the
+        // clients it imports (functions/commons/clients/).
+        externalModules: [],
         forceDockerBundling: false,
         banner:
           "import { createRequire as kuvCreateRequire } from 'node:module'; const require = kuvCreateRequire(import.meta.url);",

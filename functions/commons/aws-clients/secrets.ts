@@ -1,0 +1,5 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+
+import { once } from './once.js';
+
+export const secretsClient = once(() => new SecretsManagerClient({}));

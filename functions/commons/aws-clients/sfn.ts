@@ -1,0 +1,5 @@
+import { SFNClient } from '@aws-sdk/client-sfn';
+
+import { once } from './once.js';
+
+export const sfnClient = once(() => new SFNClient({}));
