@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 
 import { InputError } from '../functions/core/errors.js';
 import {
+  jsonSyntaxProblem,
   parseVerifierConfig,
   type VerifierConfig,
 } from '../functions/core/config/verifier-config.js';
@@ -32,7 +33,10 @@ export function loadVerifierConfig(file: string): VerifierConfig {
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new InputError(`${file}: is not JSON: ${(error as Error).message}`, { cause: error });
+    // Not `cause`: JSON.parse's message quotes the file's text, which may hold a secret.
+    throw new InputError(
+      `${file}: is not JSON: ${jsonSyntaxProblem((error as Error).message, text)}`,
+    );
   }
   return parseVerifierConfig(raw, file);
 }

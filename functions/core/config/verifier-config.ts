@@ -6,7 +6,11 @@
  *
  * `parseVerifierConfig` checks every field and reports every problem at once, each
  * naming the file, the cluster and the field, with what was expected and what it got.
+ * What it got is shown only for a scalar of a field that holds no secret: a secret
+ * field's value, and any object or list, is described by its kind, never printed,
+ * since synth errors end up in CI logs.
  */
+import { canaryTopicNameProblem } from '../canary/topic.js';
 import { InputError } from '../errors.js';
 import { METRICS, metricDefinition } from '../metrics/catalogue.js';
 
@@ -108,7 +112,6 @@ const MSK_CLUSTER_ARN =
 const VPC_ID = /^vpc-[0-9a-f]{8,17}$/;
 const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
 const SECURITY_GROUP_ID = /^sg-[0-9a-f]{8,17}$/;
-const TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
 const PRODUCER = /^[A-Za-z0-9._-]{1,64}$/;
 const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
 const HOST = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)$/;
@@ -149,7 +152,27 @@ export function parseSchedule(text: string): number | null | undefined {
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
-const show = (v: unknown): string => (v === undefined ? 'nothing' : JSON.stringify(v));
+
+/** What a value is, without its content: for secret fields, objects and lists. */
+function kindOf(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return v.length === 0 ? 'an empty list' : `a list of ${v.length} item(s)`;
+  if (typeof v === 'object') return 'an object';
+  if (typeof v === 'string') return v === '' ? 'an empty string' : 'a string';
+  return `a ${typeof v}`;
+}
+
+/**
+ * A value for a message: a scalar as JSON, an object or a list by its kind only (it may
+ * hold a secret put in the wrong place). Secret fields use `kindOf` alone.
+ */
+const show = (v: unknown): string =>
+  v === undefined || (typeof v === 'object' && v !== null) ? kindOf(v) : JSON.stringify(v);
+
+/** The shape every secret field expects; its value is never printed. */
+export const SECRET_ARN_SHAPE =
+  'a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME): the ARN of the secret, never its value';
 
 /** Collects problems at one place in the file (`clusters[1] ("orders"): `) and reads fields. */
 class Reader {
@@ -165,7 +188,8 @@ class Reader {
     const value = this.object[key];
     if (value === undefined && !required) return null;
     if (!isObject(value)) {
-      this.problem(key, `must be an object, got ${show(value)}`);
+      // Its kind only: `security` given as a string may be the secret itself.
+      this.problem(key, `must be an object, got ${kindOf(value)}`);
       return null;
     }
     const reader = new Reader(this.problems, this.where, value, `${this.prefix}${key}.`);
@@ -201,6 +225,26 @@ class Reader {
 
   optionalString(key: string, pattern: RegExp, expected: string): string | undefined {
     return this.object[key] === undefined ? undefined : this.string(key, pattern, expected);
+  }
+
+  /**
+   * A field that points to a secret: an ARN matching `pattern`. Its value is never
+   * echoed (it may be the secret itself, pasted where its ARN belongs): a problem names
+   * the field, the expected shape and only the kind of value given. Undefined when
+   * absent and not required.
+   */
+  secretArn(key: string, pattern: RegExp, required: boolean): string | undefined {
+    const value = this.object[key];
+    if (value === undefined && !required) return undefined;
+    if (typeof value !== 'string' || !pattern.test(value)) {
+      const got =
+        typeof value === 'string' && value.startsWith('arn:')
+          ? 'an ARN that is not a Secrets Manager secret'
+          : kindOf(value);
+      this.problem(key, `must be ${SECRET_ARN_SHAPE}, got ${got} (value not shown)`);
+      return undefined;
+    }
+    return value;
   }
 
   oneOf<T extends string>(key: string, values: readonly T[], fallback?: T): T {
@@ -311,19 +355,15 @@ function readSecurity(r: Reader, mskClusterArn: string | undefined): SecurityCon
   const s = r.nested('security', ['protocol', 'caSecretArn', 'saslSecretArn'], true);
   if (s === null) return { protocol: 'plaintext' };
   const protocol = s.oneOf('protocol', SECURITY_PROTOCOLS);
-  const secretArn = 'a Secrets Manager ARN (arn:aws:secretsmanager:…)';
-  const caSecretArn = s.optionalString('caSecretArn', SECRET_ARN, secretArn);
-  const saslSecretArn =
-    protocol === 'sasl-scram'
-      ? s.string('saslSecretArn', SECRET_ARN, secretArn)
-      : s.optionalString('saslSecretArn', SECRET_ARN, secretArn);
-  if (saslSecretArn !== undefined && protocol !== 'sasl-scram') {
+  const caSecretArn = s.secretArn('caSecretArn', SECRET_ARN, false);
+  const saslSecretArn = s.secretArn('saslSecretArn', SECRET_ARN, protocol === 'sasl-scram');
+  if (s.raw('saslSecretArn') !== undefined && protocol !== 'sasl-scram') {
     s.problem(
       'saslSecretArn',
       `is used only with protocol "sasl-scram", not "${protocol}": remove it`,
     );
   }
-  if (caSecretArn !== undefined && protocol === 'plaintext') {
+  if (s.raw('caSecretArn') !== undefined && protocol === 'plaintext') {
     s.problem(
       'caSecretArn',
       'is used only with TLS: protocol "plaintext" has no certificates, remove it',
@@ -371,12 +411,46 @@ function readCanary(r: Reader): CanaryConfig {
     );
   }
   return {
-    topic: c.string('topic', TOPIC, 'a Kafka topic name (letters, digits, . _ -)', d.topic),
+    topic: readCanaryTopic(c, d.topic),
     intervalMs: c.integer('intervalMs', 10, 60_000, d.intervalMs),
     producer: c.string('producer', PRODUCER, 'letters, digits, . _ - (1 to 64)', d.producer),
     settleMs,
     maxDurationMs,
   };
+}
+
+/** The canary topic, by the rule the CLI's `run --topic` applies (canaryTopicNameProblem). */
+function readCanaryTopic(c: Reader, fallback: string): string {
+  const value = c.raw('topic') ?? fallback;
+  const problem =
+    typeof value === 'string'
+      ? canaryTopicNameProblem(value)
+      : `must be a Kafka topic name that contains "canary", got ${show(value)}`;
+  if (problem !== null) {
+    c.problem('topic', problem);
+    return fallback;
+  }
+  return value as string;
+}
+
+/**
+ * Why an alarm `threshold` on `name` could never mean anything, or null. Every catalogue
+ * metric is a count, a duration or a ratio, never below 0: a negative threshold makes a
+ * "greater than" alarm fire after every run and a "less than" alarm never fire, and 0
+ * does the same to "greater than or equal" and "less than" alarms.
+ */
+function thresholdProblem(name: string, threshold: number): string | null {
+  const comparison = metricDefinition(name)?.alarm.comparison;
+  if (threshold < 0) {
+    return `threshold ${threshold} is negative: ${name} is never below 0, so the alarm would ${comparison === 'LessThanThreshold' ? 'never fire' : 'fire after every run'}; give a threshold of 0 or more`;
+  }
+  if (threshold === 0 && comparison === 'LessThanThreshold') {
+    return `threshold 0 can never fire: the alarm fires when ${name} is below the threshold and ${name} is never below 0; give a threshold above 0`;
+  }
+  if (threshold === 0 && comparison === 'GreaterThanOrEqualToThreshold') {
+    return `threshold 0 would fire after every run: the alarm fires when ${name} is 0 or more; give a threshold above 0`;
+  }
+  return null;
 }
 
 function readAlarms(r: Reader): Record<string, AlarmOverride> {
@@ -396,7 +470,9 @@ function readAlarms(r: Reader): Record<string, AlarmOverride> {
       continue;
     }
     if (typeof override === 'number' && Number.isFinite(override)) {
-      alarms[name] = { threshold: override };
+      const problem = thresholdProblem(name, override);
+      if (problem !== null) r.problem(`alarms.${name}`, problem);
+      else alarms[name] = { threshold: override };
       continue;
     }
     const o = isObject(override) ? override : null;
@@ -412,6 +488,11 @@ function readAlarms(r: Reader): Record<string, AlarmOverride> {
         `alarms.${name}`,
         `must be a threshold (a number) or {"threshold"?: number, "enabled"?: true|false}, got ${show(override)}`,
       );
+      continue;
+    }
+    const problem = threshold === undefined ? null : thresholdProblem(name, threshold as number);
+    if (problem !== null) {
+      r.problem(`alarms.${name}.threshold`, problem.replace(/^threshold /, ''));
       continue;
     }
     alarms[name] = {
@@ -460,23 +541,34 @@ function readCluster(
   };
 }
 
+/**
+ * Refuses a cluster listed twice: by `field`, compared by `key` (names ignore case:
+ * "Orders" and "orders" read as one cluster in alarm names, mails and dashboards).
+ */
 function duplicatesOf(
   problems: string[],
   source: string,
   clusters: ClusterConfig[],
   field: 'name' | 'mskClusterArn',
+  key: (value: string) => string = (value) => value,
 ) {
   const seen = new Map<string, number>();
   clusters.forEach((cluster, i) => {
     const value = cluster[field];
     if (value === undefined || value === '') return;
-    const first = seen.get(value);
-    if (first === undefined) seen.set(value, i);
-    else {
-      problems.push(
-        `${source}: clusters[${i}] (${JSON.stringify(cluster.name)}): ${field} ${JSON.stringify(value)} is also clusters[${first}]'s: each cluster is listed once`,
-      );
+    const first = seen.get(key(value));
+    if (first === undefined) {
+      seen.set(key(value), i);
+      return;
     }
+    const firstValue = clusters[first]?.[field] ?? '';
+    const what =
+      firstValue === value
+        ? `is also clusters[${first}]'s`
+        : `differs from clusters[${first}]'s ${JSON.stringify(firstValue)} only in case, which reads as the same cluster in alarms, mails and dashboards`;
+    problems.push(
+      `${source}: clusters[${i}] (${JSON.stringify(cluster.name)}): ${field} ${JSON.stringify(value)} ${what}: each cluster is listed once`,
+    );
   });
 }
 
@@ -510,10 +602,37 @@ export function parseVerifierConfig(raw: unknown, source: string): VerifierConfi
   const clusters = (Array.isArray(list) ? list : [])
     .map((c, i) => readCluster(problems, source, c, i))
     .filter((c): c is ClusterConfig => c !== null);
-  duplicatesOf(problems, source, clusters, 'name');
+  duplicatesOf(problems, source, clusters, 'name', (name) => name.toLowerCase());
   duplicatesOf(problems, source, clusters, 'mskClusterArn');
   if (problems.length > 0) {
     throw new InputError(problems.join('\n'));
   }
   return { runRetentionDays, scheduleMinutes: scheduleMinutes ?? null, clusters };
+}
+
+/** Line and column (from 1) of `position` in `text`. */
+function lineAndColumn(text: string, position: number): string {
+  const before = text.slice(0, position).split('\n');
+  return `line ${before.length} column ${(before.at(-1)?.length ?? 0) + 1}`;
+}
+
+/**
+ * JSON.parse's complaint about `text`, where it is, without any of the text: V8's
+ * "Unexpected token" message quotes the text around the error, which may be a secret
+ * written without its quotes (`"saslSecretArn": hunter2`).
+ */
+export function jsonSyntaxProblem(message: string, text: string): string {
+  const at = /^(.*) in JSON at position (\d+)/s.exec(message);
+  if (at !== null) return `${at[1]} at ${lineAndColumn(text, Number(at[2]))}`;
+  const token = /^Unexpected token .*?, (?:\.\.\.)?"(.*?)"(?:\.\.\.)? is not valid JSON$/s.exec(
+    message,
+  );
+  if (token !== null) {
+    const excerpt = text.indexOf(token[1] ?? '');
+    const where = excerpt < 0 ? '' : ` near ${lineAndColumn(text, excerpt)}`;
+    return `an unexpected character${where} (a value not in double quotes?)`;
+  }
+  return message === 'Unexpected end of JSON input'
+    ? 'the file ends before the JSON does'
+    : 'not valid JSON';
 }

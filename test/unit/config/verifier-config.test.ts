@@ -7,10 +7,13 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
+import { canaryTopicNameProblem } from '../../../functions/core/canary/topic.js';
 import {
+  jsonSyntaxProblem,
   parseDuration,
   parseSchedule,
   parseVerifierConfig,
+  SECRET_ARN_SHAPE,
 } from '../../../functions/core/config/verifier-config.js';
 import { InputError } from '../../../functions/core/errors.js';
 
@@ -83,7 +86,13 @@ describe('parseVerifierConfig', () => {
   it('reads a whole cluster as given', () => {
     const config = withCluster({
       security: { protocol: 'sasl-scram', saslSecretArn: SECRET, caSecretArn: SECRET },
-      canary: { topic: 't.1', intervalMs: 50, producer: 'p-1', settle: '1m30s', maxDuration: '2h' },
+      canary: {
+        topic: 't.canary',
+        intervalMs: 50,
+        producer: 'p-1',
+        settle: '1m30s',
+        maxDuration: '2h',
+      },
       policy: 'tolerant',
       windowMs: 60_000,
       alarms: { LostMessages: 2, RedeliveredMessages: { enabled: true } },
@@ -92,7 +101,7 @@ describe('parseVerifierConfig', () => {
     expect(config.clusters[1]).toMatchObject({
       security: { protocol: 'sasl-scram', saslSecretArn: SECRET, caSecretArn: SECRET },
       canary: {
-        topic: 't.1',
+        topic: 't.canary',
         intervalMs: 50,
         producer: 'p-1',
         settleMs: 90_000,
@@ -112,7 +121,11 @@ describe('parseVerifierConfig', () => {
   });
 
   it.each([
-    ['not an object', [], 'test.json: must be a JSON object with a "clusters" list, got []'],
+    [
+      'not an object',
+      [],
+      'test.json: must be a JSON object with a "clusters" list, got an empty list',
+    ],
     ['no clusters', {}, 'test.json: clusters must be a non-empty list of clusters, got nothing'],
     ['an empty list', { clusters: [] }, 'test.json: clusters must be a non-empty list'],
     [
@@ -168,17 +181,7 @@ describe('parseVerifierConfig', () => {
     [
       'sasl-scram without its secret',
       { security: { protocol: 'sasl-scram' } },
-      'security.saslSecretArn must be a Secrets Manager ARN (arn:aws:secretsmanager:…), got nothing',
-    ],
-    [
-      'a secret value instead of an ARN',
-      { security: { protocol: 'sasl-scram', saslSecretArn: 'hunter2' } },
-      'clusters[1] ("second"): security.saslSecretArn must be a Secrets Manager ARN (arn:aws:secretsmanager:…), got "hunter2"',
-    ],
-    [
-      'a CA secret that is not an ARN',
-      { security: { protocol: 'tls', caSecretArn: '-----BEGIN CERTIFICATE-----' } },
-      'security.caSecretArn must be a Secrets Manager ARN',
+      `security.saslSecretArn must be ${SECRET_ARN_SHAPE}, got nothing`,
     ],
     [
       'a SASL secret without SASL',
@@ -234,7 +237,21 @@ describe('parseVerifierConfig', () => {
       },
       'vpc.securityGroupIds[0] must be security group ids',
     ],
-    ['a bad topic', { canary: { topic: 'has space' } }, 'canary.topic must be a Kafka topic name'],
+    [
+      'a bad topic',
+      { canary: { topic: 'has space' } },
+      "canary.topic 'has space' is not a valid Kafka topic name",
+    ],
+    [
+      'a topic that is not a canary',
+      { canary: { topic: 'orders' } },
+      'clusters[1] ("second"): canary.topic \'orders\' does not contain "canary"',
+    ],
+    [
+      'a topic that is not a string',
+      { canary: { topic: 7 } },
+      'canary.topic must be a Kafka topic name that contains "canary", got 7',
+    ],
     [
       'an interval of 1 ms',
       { canary: { intervalMs: 1 } },
@@ -279,6 +296,26 @@ describe('parseVerifierConfig', () => {
       'alarms.LostMessages must be a threshold',
     ],
     [
+      'a negative alarm threshold',
+      { alarms: { LostMessages: -1 } },
+      'alarms.LostMessages threshold -1 is negative: LostMessages is never below 0, so the alarm would fire after every run',
+    ],
+    [
+      'a negative threshold in an override',
+      { alarms: { ProducedMessages: { enabled: true, threshold: -5 } } },
+      'alarms.ProducedMessages.threshold -5 is negative: ProducedMessages is never below 0, so the alarm would never fire',
+    ],
+    [
+      'a zero threshold on a "less than" alarm',
+      { alarms: { CheckedPartitions: { enabled: true, threshold: 0 } } },
+      'alarms.CheckedPartitions.threshold 0 can never fire: the alarm fires when CheckedPartitions is below the threshold',
+    ],
+    [
+      'a zero threshold on a "less than" alarm, as a number',
+      { alarms: { PreferredLeaderRatio: 0 } },
+      'alarms.PreferredLeaderRatio threshold 0 can never fire',
+    ],
+    [
       'alarms that are a list',
       { alarms: ['LostMessages'] },
       'alarms must be an object of metric name to threshold',
@@ -292,6 +329,25 @@ describe('parseVerifierConfig', () => {
   ])('rejects a cluster with %s', (_what, overrides, message) => {
     expect(() => withCluster(overrides)).toThrow(InputError);
     expect(() => withCluster(overrides)).toThrow(message);
+  });
+
+  it('keeps a zero threshold on a "greater than" alarm: the catalogue\'s own default', () => {
+    expect(withCluster({ alarms: { LostMessages: 0 } }).clusters[1]?.alarms).toEqual({
+      LostMessages: { threshold: 0 },
+    });
+  });
+
+  it("refuses a canary topic by the same rule as the CLI's run --topic", () => {
+    expect(() => withCluster({ canary: { topic: 'payments' } })).toThrow(
+      `canary.topic ${canaryTopicNameProblem('payments') ?? 'accepted'}`,
+    );
+  });
+
+  it('rejects cluster names equal but for case', () => {
+    rejects(
+      { clusters: [cluster(), cluster({ name: 'Orders' })] },
+      'test.json: clusters[1] ("Orders"): name "Orders" differs from clusters[0]\'s "orders" only in case',
+    );
   });
 
   it('rejects a cluster listed twice, by name or by MSK cluster ARN', () => {
@@ -310,6 +366,142 @@ describe('parseVerifierConfig', () => {
     );
   });
 });
+
+describe('secret fields are never echoed', () => {
+  const password = 'hunter2';
+  const credentials = { username: 'u', password };
+  const problemsOf = (raw: unknown): string => {
+    try {
+      parse(raw);
+    } catch (error) {
+      expect(error).toBeInstanceOf(InputError);
+      return (error as Error).message;
+    }
+    throw new Error('the configuration was accepted');
+  };
+  const notEchoed = (message: string) => {
+    expect(message).not.toContain(password);
+    expect(message).not.toContain(JSON.stringify(credentials));
+    expect(message).not.toContain('"username"');
+  };
+
+  it.each([
+    ['a password', 'sasl-scram', 'saslSecretArn', password, 'a string'],
+    [
+      'the credentials as JSON text',
+      'sasl-scram',
+      'saslSecretArn',
+      JSON.stringify(credentials),
+      'a string',
+    ],
+    ['the credentials as an object', 'sasl-scram', 'saslSecretArn', credentials, 'an object'],
+    ['a list', 'sasl-scram', 'saslSecretArn', [password], 'a list of 1 item(s)'],
+    ['a password on TLS', 'tls', 'saslSecretArn', password, 'a string'],
+    [
+      'an ARN of another service',
+      'sasl-scram',
+      'saslSecretArn',
+      `arn:aws:ssm:eu-west-1:123456789012:parameter/${password}`,
+      'an ARN that is not a Secrets Manager secret',
+    ],
+    ['a PEM bundle', 'tls', 'caSecretArn', `-----BEGIN CERTIFICATE-----${password}`, 'a string'],
+    ['a PEM bundle on plaintext', 'plaintext', 'caSecretArn', password, 'a string'],
+  ])('%s in %s security.%s', (_what, protocol, field, value, kind) => {
+    const message = problemsOf({
+      clusters: [
+        cluster({
+          security: {
+            protocol,
+            ...(protocol === 'sasl-scram' && field !== 'saslSecretArn'
+              ? { saslSecretArn: SECRET }
+              : {}),
+            [field]: value,
+          },
+        }),
+      ],
+    });
+    notEchoed(message);
+    expect(message).toContain(
+      `test.json: clusters[0] ("orders"): security.${field} must be ${SECRET_ARN_SHAPE}, got ${kind} (value not shown)`,
+    );
+    expect(message).toContain('arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME');
+  });
+
+  it.each([
+    [
+      'security as the password',
+      { clusters: [cluster({ security: password })] },
+      'security must be an object, got a string',
+    ],
+    [
+      'clusters as one object',
+      { clusters: cluster({ security: { protocol: 'sasl-scram', saslSecretArn: credentials } }) },
+      'clusters must be a non-empty list of clusters, got an object',
+    ],
+    [
+      'the file as a list',
+      [{ security: { saslSecretArn: credentials } }],
+      'must be a JSON object with a "clusters" list, got a list of 1 item(s)',
+    ],
+    [
+      'an alarm override holding the credentials',
+      { clusters: [cluster({ alarms: { LostMessages: credentials } })] },
+      'alarms.LostMessages must be a threshold (a number) or {"threshold"?: number, "enabled"?: true|false}, got an object',
+    ],
+    [
+      'the vpc holding the credentials',
+      { clusters: [cluster({ vpc: [credentials] })] },
+      'vpc must be an object, got a list of 1 item(s)',
+    ],
+    [
+      'e-mails holding the credentials',
+      { clusters: [cluster({ emails: [credentials] })] },
+      'emails[0] must be e-mail addresses, got an object',
+    ],
+  ])('nor is an object or list by the generic reader: %s', (_what, raw, message) => {
+    const problems = problemsOf(raw);
+    notEchoed(problems);
+    expect(problems).toContain(message);
+  });
+
+  it('nor is the text around a JSON syntax error', () => {
+    for (const text of [
+      '{"clusters": [{"security": {"saslSecretArn": hunter2}}]}',
+      '{\n  "a": 1,\n  "saslSecretArn": hunter2\n}',
+      `{"padding": "${'x'.repeat(200)}", "saslSecretArn": hunter2, "more": "${'y'.repeat(200)}"}`,
+      '{"saslSecretArn": "hunter2",}',
+      '{"saslSecretArn": "hunter2"',
+    ]) {
+      let message = '';
+      try {
+        JSON.parse(text);
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).not.toBe('');
+      const problem = jsonSyntaxProblem(message, text);
+      expect(problem).not.toContain('hunter2');
+      expect(problem).not.toContain('saslSecretArn');
+    }
+    const multiline = '{\n  "a": 1,\n  "saslSecretArn": hunter2\n}';
+    expect(jsonSyntaxProblem(jsonMessage(multiline), multiline)).toMatch(/near line [23] column/);
+    expect(jsonSyntaxProblem(jsonMessage('{\n "a": 1,\n}'), '{\n "a": 1,\n}')).toBe(
+      'Expected double-quoted property name at line 3 column 1',
+    );
+    expect(jsonSyntaxProblem(jsonMessage('{"a": 1'), '{"a": 1')).toBe(
+      "Expected ',' or '}' after property value at line 1 column 8",
+    );
+  });
+});
+
+function jsonMessage(text: string): string {
+  try {
+    JSON.parse(text);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error(`${text} is JSON`);
+}
 
 describe('parseDuration and parseSchedule', () => {
   it.each([
