@@ -55,6 +55,7 @@ describe('parseVerifierConfig', () => {
             producer: 'canary',
             settleMs: 300_000,
             maxDurationMs: 21_600_000,
+            partitions: 6,
           },
           policy: 'strict',
           windowMs: 300_000,
@@ -83,7 +84,14 @@ describe('parseVerifierConfig', () => {
   it('reads a whole cluster as given', () => {
     const config = withCluster({
       security: { protocol: 'sasl-scram', saslSecretArn: SECRET, caSecretArn: SECRET },
-      canary: { topic: 't.1', intervalMs: 50, producer: 'p-1', settle: '1m30s', maxDuration: '2h' },
+      canary: {
+        topic: 't.1',
+        intervalMs: 50,
+        producer: 'p-1',
+        settle: '1m30s',
+        maxDuration: '2h',
+        partitions: 60,
+      },
       policy: 'tolerant',
       windowMs: 60_000,
       alarms: { LostMessages: 2, RedeliveredMessages: { enabled: true } },
@@ -97,6 +105,7 @@ describe('parseVerifierConfig', () => {
         producer: 'p-1',
         settleMs: 90_000,
         maxDurationMs: 7_200_000,
+        partitions: 60,
       },
       policy: 'tolerant',
       windowMs: 60_000,
@@ -242,6 +251,11 @@ describe('parseVerifierConfig', () => {
     ],
     ['a bad producer', { canary: { producer: '' } }, 'canary.producer must be letters, digits'],
     [
+      'no canary partitions',
+      { canary: { partitions: 0 } },
+      'canary.partitions must be a whole number from 1 to 10000, got 0',
+    ],
+    [
       'a settle without a unit',
       { canary: { settle: '300' } },
       'canary.settle must be a duration from 0ms to 1d written like 90s, 5m, 1h30m, got "300"',
@@ -258,8 +272,8 @@ describe('parseVerifierConfig', () => {
     ],
     [
       'an unknown canary field',
-      { canary: { partitions: 3 } },
-      'canary.partitions is not a known field',
+      { canary: { partition: 3 } },
+      'canary.partition is not a known field',
     ],
     ['an unknown policy', { policy: 'lax' }, 'policy must be one of "strict", "tolerant"'],
     ['a window of 1 ms', { windowMs: 1 }, 'windowMs must be a whole number from 1000'],

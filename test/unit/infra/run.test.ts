@@ -10,6 +10,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 
 import { KafkaUpgradeVerifierStack } from '../../../lib/kafka-upgrade-verifier-stack.js';
+import { canarySliceMemoryMb } from '../../../lib/run/cluster-functions.js';
 import { mskWatchFunction, verificationRun } from '../../../lib/run/index.js';
 import { SYNTH_TIMEOUT_MS, synthTemplate, testConfig } from './fixtures.js';
 
@@ -53,6 +54,40 @@ describe('the verification run', { timeout: SYNTH_TIMEOUT_MS }, () => {
     }
     template.resourceCountIs('AWS::Logs::LogGroup', 10 + 3);
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+  });
+
+  it('sizes each canary-slice function by its cluster’s expected canary partitions', () => {
+    const memory = Object.fromEntries(
+      functionsOf(template).map(([id, fn]) => [id, fn.Properties.MemorySize]),
+    );
+    const slices = Object.entries(memory).filter(([id]) => id.includes('CanarySlice'));
+    expect(slices.map(([, mb]) => mb)).toEqual([512, 512]);
+    expect([1, 64, 65, 128, 129, 1000, 10_000].map(canarySliceMemoryMb)).toEqual([
+      512, 512, 768, 768, 1024, 4352, 10_240,
+    ]);
+
+    const big = testConfig();
+    const payments = {
+      ...big.clusters[0]!,
+      canary: { ...big.clusters[0]!.canary, partitions: 200 },
+    };
+    const app2 = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const clusters = [payments, big.clusters[1]!];
+    const stack2 = new KafkaUpgradeVerifierStack(app2, 'KafkaUpgradeVerifier', {
+      config: { ...big, clusters },
+      run: verificationRun(clusters),
+      mskWatch: mskWatchFunction(clusters),
+    });
+    const sized = functionsOf(Template.fromStack(stack2))
+      .filter(([id]) => id.includes('CanarySlice'))
+      .map(([id, fn]) => [
+        id.includes('payments') || id.includes('Payments'),
+        fn.Properties.MemorySize,
+      ]);
+    expect(sized.sort()).toEqual([
+      [false, 512],
+      [true, 1280],
+    ]);
   });
 
   it('puts the functions that reach Kafka in their cluster’s VPC; verify, notify and msk-watch call AWS APIs only', () => {
