@@ -5,12 +5,17 @@
  * and the settle phase starts. A slice given a state in phase `verify` reads every
  * canary partition back and closes the run's history (phase `done`).
  *
- * Each slice's records are one history part in S3. Event: RunInput plus `canary`
+ * A slice runs for KUV_SLICE_MS, or less when the invocation has less time left than
+ * that plus SLICE_END_MARGIN_MS; it flushes a history part at least every 30 s. Its
+ * part keys and its producer carry a token of the invocation's own, so a retry of a
+ * failed slice, which gets the same input, never rewrites a part or reuses an identity
+ * (docs/aws.md, "Retried slices"). Event: RunInput plus `canary`
  * (the previous task's result); result: the new `canary`.
  */
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 
+import { sliceBudgetMs } from '../core/canary/slice.js';
 import { InputError } from '../core/errors.js';
 import { objectExists } from '../core/store/s3-history.js';
 import { s3Client } from '../commons/aws-clients/s3.js';
@@ -21,6 +26,13 @@ import { readCanaryStep, readRunFor, type CanaryStep } from '../commons/events.j
 
 /** The read-back's bound: a partition not read to its end by then fails the task. */
 export const READ_BACK_TIMEOUT_MS = 120_000;
+
+/**
+ * What a slice keeps of its invocation's time for after its loop: draining the sends in
+ * flight (kafkajs retries included), leaving the group, the monitors' last ticks, the
+ * last part's upload (the S3 client's own timeouts are below this) and closing.
+ */
+export const SLICE_END_MARGIN_MS = 90_000;
 
 export async function canarySlice(
   event: unknown,
@@ -51,8 +63,14 @@ export async function canarySlice(
   const { session, sink } = await lambdaSession(context, run, cluster, step.nextPart, deps, {
     state: step.state,
     stopCanary: stop.signal,
+    producerPerAttempt: true,
   });
-  const state = await session.slice(step.state, deps.sliceMs);
+  const sliceMs = sliceBudgetMs(
+    deps.sliceMs,
+    context.getRemainingTimeInMillis(),
+    SLICE_END_MARGIN_MS,
+  );
+  const state = await session.slice(step.state, sliceMs);
   await session.close();
   return { state, phase: state.phase, nextPart: sink.nextPart, upgradeOver };
 }

@@ -3,6 +3,8 @@
  * history as S3 parts, with the cluster watcher and reachability prober as monitors
  * (their state carried in the slice state), closed by the cleanup middleware.
  */
+import { randomBytes } from 'node:crypto';
+
 import type { Context } from 'aws-lambda';
 
 import { CanarySession } from '../core/canary/slice.js';
@@ -31,7 +33,26 @@ export interface LambdaSession {
 }
 
 /**
- * A session for one invocation. `monitors: false` leaves them out (the read-back: the
+ * A token no other invocation has: the Lambda request id (new for every Step Functions
+ * attempt, and what the invocation's log lines carry) plus random bytes (in case an
+ * invocation is ever redelivered with its id). Lowercase letters and digits.
+ */
+export function attemptToken(context: Context, random = randomBytes(4).toString('hex')): string {
+  const id = context.awsRequestId.toLowerCase().replace(/[^0-9a-z]/g, '');
+  return `${id.slice(0, 12)}${random}`;
+}
+
+/** The producer of one slice attempt's records: `<producer>.s<slice>.<attempt token>`. */
+export function sliceProducerName(state: SliceState, attempt: string): string {
+  return `${state.producer}.s${state.slices + 1}.${attempt}`;
+}
+
+/**
+ * A session for one invocation. Its history parts carry the invocation's attemptToken;
+ * with `producerPerAttempt` (the canary slices) so does the producer of what it sends
+ * (sliceProducerName): a retried slice starts from the same input state (the
+ * same nextSeq, the same nextPart), and this is what keeps its identities and part keys
+ * apart from the failed attempt's (docs/aws.md, "Retried slices"). `monitors: false` leaves them out (the read-back: the
  * after-probes are the reachability task's). Registered for cleanup on `context`.
  */
 export async function lambdaSession(
@@ -40,8 +61,14 @@ export async function lambdaSession(
   cluster: ClusterConfig,
   firstPart: number,
   deps: SessionDeps,
-  options: { state?: SliceState; monitors?: boolean; stopCanary?: AbortSignal } = {},
+  options: {
+    state?: SliceState;
+    monitors?: boolean;
+    stopCanary?: AbortSignal;
+    producerPerAttempt?: boolean;
+  } = {},
 ): Promise<LambdaSession> {
+  const attempt = attemptToken(context);
   const connection = await connectionFor(
     cluster,
     `kuv-${run.runId}`.slice(0, 100),
@@ -52,6 +79,7 @@ export async function lambdaSession(
     deps.s3,
     { bucket: deps.bucket, cluster: cluster.name, runId: run.runId },
     firstPart,
+    attempt,
   );
   const monitors: RunMonitor[] = [];
   if (options.monitors !== false) {
@@ -78,6 +106,9 @@ export async function lambdaSession(
     clientId: connection.clientId ?? 'kuv-canary',
     keepClients: false,
     ...(options.stopCanary === undefined ? {} : { stopCanary: options.stopCanary }),
+    ...(options.producerPerAttempt === true && options.state !== undefined
+      ? { producerName: sliceProducerName(options.state, attempt) }
+      : {}),
   });
   onCleanup(context, () => session.close());
   return { session, sink };

@@ -18,6 +18,18 @@ import { VerifierFunction } from './verifier-function.js';
 /** How long one canary slice runs; the function's timeout leaves room for the read-back. */
 export const SLICE = Duration.minutes(10);
 
+/**
+ * The canary-slice function's memory for a canary topic of `partitions` partitions:
+ * 512 MB up to 64 partitions, 256 MB more for each further 64 started, at most Lambda's
+ * 10,240 MB. What grows with partitions: the records kept until the next flush (30 s of
+ * a produce and a consume line per message), kafkajs's per-partition fetch buffers, the
+ * sends in flight; and Lambda's CPU share grows with memory (docs/aws.md, "Memory").
+ */
+export function canarySliceMemoryMb(partitions: number): number {
+  const extra = Math.ceil(Math.max(0, partitions - 64) / 64);
+  return Math.min(10_240, 512 + 256 * extra);
+}
+
 export interface ClusterFunctionsProps {
   readonly cluster: ClusterConfig;
   readonly runStore: s3.IBucket;
@@ -57,6 +69,7 @@ export class ClusterFunctions extends Construct {
     this.canarySlice = new VerifierFunction(this, 'CanarySlice', {
       handler: 'canary-slice',
       description: `kafka-upgrade-verifier ${name}: one canary slice, or the read-back`,
+      memorySize: canarySliceMemoryMb(cluster.canary.partitions),
       timeout: Duration.minutes(15),
       environment: { ...environment, KUV_SLICE_MS: String(SLICE.toMilliseconds()) },
       network,

@@ -114,7 +114,7 @@ export class VerifierFunction extends nodejs.NodejsFunction {
         // against, not taken from the runtime: the runtime's copy changes under the
         // function without a deploy, and SDK releases change wire protocols (CloudWatch
         // moved from the query protocol to JSON in 3.949). Each handler bundles only the
-        // clients it imports (functions/commons/clients/).
+        // clients it imports (functions/commons/aws-clients/).
         externalModules: [],
         forceDockerBundling: false,
         banner:

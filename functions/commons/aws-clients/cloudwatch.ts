@@ -1,5 +1,5 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 
-import { once } from './once.js';
+import { once, sdkClientConfig } from './once.js';
 
-export const cloudWatchClient = once(() => new CloudWatchClient({}));
+export const cloudWatchClient = once(() => new CloudWatchClient(sdkClientConfig()));

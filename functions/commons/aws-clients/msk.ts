@@ -1,5 +1,5 @@
 import { KafkaClient } from '@aws-sdk/client-kafka';
 
-import { once } from './once.js';
+import { once, sdkClientConfig } from './once.js';
 
-export const mskClient = once(() => new KafkaClient({}));
+export const mskClient = once(() => new KafkaClient(sdkClientConfig()));

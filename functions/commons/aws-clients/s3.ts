@@ -1,6 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 
-import { once } from './once.js';
+import { once, sdkClientConfig } from './once.js';
 
 /** Path-style addressing: moto (and any S3 endpoint without wildcard DNS) needs it. */
-export const s3Client = once(() => new S3Client({ forcePathStyle: true }));
+export const s3Client = once(() => new S3Client({ ...sdkClientConfig(), forcePathStyle: true }));

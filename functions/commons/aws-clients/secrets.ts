@@ -1,5 +1,5 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
-import { once } from './once.js';
+import { once, sdkClientConfig } from './once.js';
 
-export const secretsClient = once(() => new SecretsManagerClient({}));
+export const secretsClient = once(() => new SecretsManagerClient(sdkClientConfig()));

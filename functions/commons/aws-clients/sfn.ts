@@ -1,5 +1,5 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 
-import { once } from './once.js';
+import { once, sdkClientConfig } from './once.js';
 
-export const sfnClient = once(() => new SFNClient({}));
+export const sfnClient = once(() => new SFNClient(sdkClientConfig()));

@@ -1,5 +1,5 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 
-import { once } from './once.js';
+import { once, sdkClientConfig } from './once.js';
 
-export const snsClient = once(() => new SNSClient({}));
+export const snsClient = once(() => new SNSClient(sdkClientConfig()));

@@ -50,17 +50,19 @@ export class CanaryProducer {
   private readonly pending = new Set<Promise<void>>();
   private readonly limit: number;
 
+  /** `name`: the `producer` of the records it sends; default the state's. */
   constructor(
     private readonly producer: Producer,
     private readonly state: SliceState,
     private readonly emit: Emit,
+    private readonly name: string = state.producer,
   ) {
     this.inFlight = new Array<number>(state.partitions).fill(0);
     this.limit = maxInFlightPerPartition(state.mode);
   }
 
-  static create(kafka: Kafka, state: SliceState, emit: Emit): CanaryProducer {
-    return new CanaryProducer(kafka.producer(producerOptions(state.mode)), state, emit);
+  static create(kafka: Kafka, state: SliceState, emit: Emit, name?: string): CanaryProducer {
+    return new CanaryProducer(kafka.producer(producerOptions(state.mode)), state, emit, name);
   }
 
   connect(): Promise<void> {
@@ -90,7 +92,8 @@ export class CanaryProducer {
     const sentAt = Date.now();
     state.counters.sent += 1;
     this.inFlight[partition]! += 1;
-    const base = { type: 'produce', producer: state.producer, partition, seq, sentAt };
+    const producer = this.name;
+    const base = { type: 'produce', producer, partition, seq, sentAt };
     const done = this.producer
       .send({
         topic: state.topic,
@@ -99,7 +102,7 @@ export class CanaryProducer {
         messages: [
           {
             partition,
-            value: encodePayload({ runId: state.runId, producer: state.producer, seq, sentAt }),
+            value: encodePayload({ runId: state.runId, producer, seq, sentAt }),
           },
         ],
       })

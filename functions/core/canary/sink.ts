@@ -1,7 +1,8 @@
 /**
  * Where a run's history goes, slice by slice: records are written as they happen,
- * flushed at the end of each slice (and when the run ends), then the sink is closed.
- * A slice that is killed loses at most the records it had not flushed yet.
+ * flushed at least every 30 s while a slice runs (HISTORY_FLUSH_MS), at the end of each
+ * slice and when the run ends, then the sink is closed. A slice that is killed loses at
+ * most the records it had not flushed yet.
  *
  * Here: a gzip file, one gzip member per flush (a multi-member gzip file is valid
  * gzip; `gunzip`, Node's zlib and the analyzer read it whole). In AWS: S3 parts.

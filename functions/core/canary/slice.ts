@@ -40,7 +40,21 @@ export interface CanarySessionOptions {
   onNote?: (message: string) => void;
   /** Monitor tick period; default 1000 ms. */
   monitorTickMs?: number;
+  /**
+   * How often a slice flushes the history while it runs; default HISTORY_FLUSH_MS. A
+   * slice killed mid-way (a Lambda timeout, a lost container) loses at most this long.
+   */
+  flushEveryMs?: number;
+  /**
+   * The `producer` of the records this session sends, when it is not the state's: a
+   * Lambda slice names one per invocation, so a retried slice, which starts again from
+   * the same `nextSeq`, never sends an identity its failed attempt already sent.
+   */
+  producerName?: string;
 }
+
+/** The longest a running slice keeps records in memory before flushing them. */
+export const HISTORY_FLUSH_MS = 30_000;
 
 export interface BeginOptions {
   runId: string;
@@ -57,6 +71,17 @@ export interface BeginOptions {
   runInfo?: Record<string, unknown>;
   /** The producer name in this run's records; default `canary`. */
   producer?: string;
+}
+
+/**
+ * How long a slice may run when the process that runs it ends in `remainingMs` (a
+ * Lambda's getRemainingTimeInMillis): `sliceMs`, cut to leave `marginMs` for what
+ * comes after the loop (draining sends, leaving the group, the last flush, closing).
+ * Never below zero: a slice with no time left still records itself and hands on its
+ * state.
+ */
+export function sliceBudgetMs(sliceMs: number, remainingMs: number, marginMs: number): number {
+  return Math.max(0, Math.min(sliceMs, remainingMs - marginMs));
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -91,7 +116,12 @@ export class CanarySession {
 
   private async producerFor(state: SliceState): Promise<CanaryProducer> {
     if (this.producer === null) {
-      const producer = CanaryProducer.create(this.options.kafka, state, this.emit);
+      const producer = CanaryProducer.create(
+        this.options.kafka,
+        state,
+        this.emit,
+        this.options.producerName,
+      );
       await producer.connect();
       this.producer = producer;
     }
@@ -208,18 +238,29 @@ export class CanarySession {
   }
 
   /**
-   * Runs the canary (or settle) phase for at most `sliceMs`, then flushes the history
-   * and returns the next state. The phase moves to settle when the canary's time is up
-   * (or on stopCanary), and to verify when the settle time is up.
+   * Starts a flush without waiting for it; the chain of flushes keeps the order, and a
+   * failed one fails every later flush, so the slice's final flush reports it.
+   */
+  private flushInBackground(): void {
+    this.options.sink.flush().catch(() => {});
+  }
+
+  /**
+   * Runs the canary (or settle) phase for at most `sliceMs`, flushing the history at
+   * least every `flushEveryMs` meanwhile, then flushes it and returns the next state.
+   * The phase moves to settle when the canary's time is up (or on stopCanary), and to
+   * verify when the settle time is up.
    */
   async slice(input: SliceState, sliceMs: number): Promise<SliceState> {
     const state: SliceState = input;
     const began = Date.now();
     const sliceEnd = began + sliceMs;
     const monitorTickMs = this.options.monitorTickMs ?? 1000;
+    const flushEveryMs = this.options.flushEveryMs ?? HISTORY_FLUSH_MS;
     if (state.phase === 'canary' || state.phase === 'settle') await this.consumerFor(state);
     let nextSend = began;
     let nextMonitor = began;
+    let nextFlush = began + flushEveryMs;
     for (;;) {
       if (this.options.abort?.aborted === true) break;
       let now = Date.now();
@@ -252,10 +293,15 @@ export class CanarySession {
         this.tickMonitors(state, now);
         nextMonitor = now + monitorTickMs;
       }
+      if (now >= nextFlush) {
+        this.flushInBackground();
+        nextFlush = now + flushEveryMs;
+      }
       this.options.onProgress?.(state, now);
       const wake = Math.min(
         state.phase === 'canary' ? nextSend : Infinity,
         nextMonitor,
+        nextFlush,
         sliceEnd,
         state.phase === 'canary' ? state.canaryEndsAt : (state.settleEndsAt ?? Infinity),
         now + 100,

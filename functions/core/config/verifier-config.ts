@@ -46,6 +46,11 @@ export interface CanaryConfig {
   readonly settleMs: number;
   /** The longest a run lasts (upgrade and settle): it stops then even if no end was seen. */
   readonly maxDurationMs: number;
+  /**
+   * The canary topic's partition count the functions are sized for (two per broker for
+   * a topic the run creates): the canary-slice function's memory follows it.
+   */
+  readonly partitions: number;
 }
 
 export type Policy = 'strict' | 'tolerant';
@@ -94,6 +99,7 @@ export const DEFAULTS = {
     producer: 'canary',
     settle: '5m',
     maxDuration: '6h',
+    partitions: 6,
   },
   policy: 'strict' as Policy,
   windowMs: 300_000,
@@ -400,8 +406,11 @@ function readVpc(r: Reader): VpcConfig {
 function readCanary(r: Reader): CanaryConfig {
   const d = DEFAULTS.canary;
   const c =
-    r.nested('canary', ['topic', 'intervalMs', 'producer', 'settle', 'maxDuration'], false) ??
-    new Reader([], '', {});
+    r.nested(
+      'canary',
+      ['topic', 'intervalMs', 'producer', 'settle', 'maxDuration', 'partitions'],
+      false,
+    ) ?? new Reader([], '', {});
   const settleMs = c.duration('settle', 0, 86_400_000, d.settle);
   const maxDurationMs = c.duration('maxDuration', 60_000, 7 * 86_400_000, d.maxDuration);
   if (maxDurationMs <= settleMs) {
@@ -416,6 +425,7 @@ function readCanary(r: Reader): CanaryConfig {
     producer: c.string('producer', PRODUCER, 'letters, digits, . _ - (1 to 64)', d.producer),
     settleMs,
     maxDurationMs,
+    partitions: c.integer('partitions', 1, 10_000, d.partitions),
   };
 }
 

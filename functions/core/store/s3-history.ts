@@ -1,12 +1,14 @@
 /**
- * A run's history in the S3 run store: one gzip part per flushed slice, under
- * `runs/<cluster>/<runId>/history/part-NNNN.jsonl.gz`, and the report next to it. The
- * S3 client is passed in (a Lambda's, or one pointed at moto in the tests), so this
- * file holds no credentials, endpoints or regions.
+ * A run's history in the S3 run store: one gzip part per flush, under
+ * `runs/<cluster>/<runId>/history/part-NNNN-<attempt>.jsonl.gz`, and the report next
+ * to it. The S3 client is passed in (a Lambda's, or one pointed at moto in the tests),
+ * so this file holds no credentials, endpoints or regions.
  *
- * Parts are numbered by the caller from `firstPart`, so a retried slice rewrites the
- * parts it wrote before instead of adding new ones; names sort in order up to 9999
- * parts, more than a 7-day run of 1-minute slices needs.
+ * Parts are numbered by the caller from `firstPart`. `<attempt>` is the token of the
+ * invocation that wrote the part: a retried slice starts again from the same part
+ * number, and its parts sit next to the failed attempt's instead of overwriting records
+ * that attempt already made durable (docs/aws.md, "Retried slices"). Parts list by
+ * number, then by name; names without a token (older runs) are read too.
  */
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -32,7 +34,9 @@ export interface RunLocation {
 }
 
 export const PART_DIGITS = 4;
-const PART_NAME = /\/part-(\d{4,})\.jsonl\.gz$/;
+const PART_NAME = /\/part-(\d{4,})(?:-[0-9a-z]{1,64})?\.jsonl\.gz$/;
+/** An attempt token: what makes one invocation's part keys its own. */
+export const ATTEMPT_TOKEN = /^[0-9a-z]{1,64}$/;
 
 /** `runs/<cluster>/<runId>/` */
 export function runPrefix(run: RunLocation): string {
@@ -43,8 +47,10 @@ export function historyPrefix(run: RunLocation): string {
   return `${runPrefix(run)}history/`;
 }
 
-export function partKey(run: RunLocation, part: number): string {
-  return `${historyPrefix(run)}part-${String(part).padStart(PART_DIGITS, '0')}.jsonl.gz`;
+/** The key of part `part`; with `attempt`, the part as that invocation writes it. */
+export function partKey(run: RunLocation, part: number, attempt?: string): string {
+  const number = String(part).padStart(PART_DIGITS, '0');
+  return `${historyPrefix(run)}part-${number}${attempt === undefined ? '' : `-${attempt}`}.jsonl.gz`;
 }
 
 export function s3Url(bucket: string, key: string): string {
@@ -64,12 +70,23 @@ export class S3HistorySink extends GzipMemberSink {
   /** Keys written, in order. */
   readonly written: string[] = [];
 
+  /**
+   * `attempt` (lowercase letters and digits) goes into every key this sink writes; a
+   * Lambda passes one of its own per invocation, so that no two invocations can write
+   * the same key.
+   */
   constructor(
     private readonly s3: S3Like,
     private readonly run: RunLocation,
     firstPart: number,
+    private readonly attempt?: string,
   ) {
     super();
+    if (attempt !== undefined && !ATTEMPT_TOKEN.test(attempt)) {
+      throw new VerifierError(
+        `history part attempt token ${JSON.stringify(attempt)} must be 1 to 64 lowercase letters and digits`,
+      );
+    }
     this.part = firstPart;
   }
 
@@ -82,7 +99,7 @@ export class S3HistorySink extends GzipMemberSink {
   }
 
   protected memberWriter(): (member: Buffer) => Promise<void> {
-    const key = partKey(this.run, this.part);
+    const key = partKey(this.run, this.part, this.attempt);
     this.part += 1;
     return async (member) => {
       try {
@@ -106,7 +123,7 @@ export class S3HistorySink extends GzipMemberSink {
   }
 }
 
-/** Every history part of a run, sorted by part number. */
+/** Every history part of a run, sorted by part number, then by name (attempts of one slice). */
 export async function listHistoryParts(s3: S3Like, run: RunLocation): Promise<string[]> {
   const keys: string[] = [];
   let token: string | undefined;
@@ -123,7 +140,7 @@ export async function listHistoryParts(s3: S3Like, run: RunLocation): Promise<st
     token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
   } while (token !== undefined);
   const number = (key: string) => Number(PART_NAME.exec(key)?.[1]);
-  return keys.sort((a, b) => number(a) - number(b));
+  return keys.sort((a, b) => number(a) - number(b) || (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /**

@@ -51,6 +51,27 @@ describe('the S3 history sink', () => {
     expect(analysis.report({ policy: 'strict' }).run?.runId).toBe('r-1');
   });
 
+  it('keys carry the attempt token; parts list by number, then attempt, old names included', async () => {
+    const s3 = new FakeS3();
+    for (const [first, attempt] of [
+      [3, 'b2'],
+      [3, 'a1'],
+      [2, undefined],
+      [10, 'a1'],
+    ] as const) {
+      const sink = new S3HistorySink(s3, run, first, attempt);
+      sink.write({ type: 'slice', runId: 'r', slice: first });
+      await sink.close();
+    }
+    expect((await listHistoryParts(s3, run)).map((k) => k.split('/').at(-1))).toEqual([
+      'part-0002.jsonl.gz',
+      'part-0003-a1.jsonl.gz',
+      'part-0003-b2.jsonl.gz',
+      'part-0010-a1.jsonl.gz',
+    ]);
+    expect(() => new S3HistorySink(s3, run, 0, 'Not/A-token')).toThrow(/attempt token/);
+  });
+
   it('a damaged part is an error naming it', async () => {
     const s3 = new FakeS3();
     s3.objects.set(`store/${partKey(run, 0)}`, Buffer.from('not gzip'));

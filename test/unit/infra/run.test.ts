@@ -9,7 +9,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 
-import { buildAppStack, SYNTH_TIMEOUT_MS, synthTemplate } from './fixtures.js';
+import { canarySliceMemoryMb } from '../../../lib/run/cluster-functions.js';
+import { buildAppStack, SYNTH_TIMEOUT_MS, synthTemplate, testConfig } from './fixtures.js';
 
 const build = () => buildAppStack();
 
@@ -42,6 +43,34 @@ describe('the verification run', { timeout: SYNTH_TIMEOUT_MS }, () => {
     }
     template.resourceCountIs('AWS::Logs::LogGroup', 10 + 3);
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+  });
+
+  it('sizes each canary-slice function by its cluster’s expected canary partitions', () => {
+    const memory = Object.fromEntries(
+      functionsOf(template).map(([id, fn]) => [id, fn.Properties.MemorySize]),
+    );
+    const slices = Object.entries(memory).filter(([id]) => id.includes('CanarySlice'));
+    expect(slices.map(([, mb]) => mb)).toEqual([512, 512]);
+    expect([1, 64, 65, 128, 129, 1000, 10_000].map(canarySliceMemoryMb)).toEqual([
+      512, 512, 768, 768, 1024, 4352, 10_240,
+    ]);
+
+    const big = testConfig();
+    const payments = {
+      ...big.clusters[0]!,
+      canary: { ...big.clusters[0]!.canary, partitions: 200 },
+    };
+    const { stack: stack2 } = buildAppStack({ ...big, clusters: [payments, big.clusters[1]!] });
+    const sized = functionsOf(Template.fromStack(stack2))
+      .filter(([id]) => id.includes('CanarySlice'))
+      .map(([id, fn]) => [
+        id.includes('payments') || id.includes('Payments'),
+        fn.Properties.MemorySize,
+      ]);
+    expect(sized.sort()).toEqual([
+      [false, 512],
+      [true, 1280],
+    ]);
   });
 
   it('puts the functions that reach Kafka in their cluster’s VPC; verify, notify and msk-watch call AWS APIs only', () => {
