@@ -198,6 +198,23 @@ describe('the verifier’s own alarms', { timeout: SYNTH_TIMEOUT_MS }, () => {
     expect(functions.size).toBe(10);
   });
 
+  it('fails the run by name when notify cannot send its verdict, so RunExecutionsFailed fires', () => {
+    const body = (
+      template.findResources('AWS::StepFunctions::StateMachine') as Record<string, Resource>
+    )[machineId(template, 'RunStateMachine')]!.Properties.DefinitionString as {
+      'Fn::Join': [string, unknown[]];
+    };
+    const text = body['Fn::Join'][1].map((p) => (typeof p === 'string' ? p : 'TOKEN')).join('');
+    const states = (JSON.parse(text) as { States: Record<string, Record<string, unknown>> }).States;
+    expect(states.NotifyVerdict?.Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.notifyError', Next: 'VerdictNotNotified' },
+    ]);
+    expect(states.VerdictNotNotified).toMatchObject({ Type: 'Fail', Error: 'VerdictNotNotified' });
+    expect(String(alarms.get('RunExecutionsFailed')?.AlarmDescription)).toContain(
+      'VerdictNotNotified',
+    );
+  });
+
   it('outputs the finish-upgrade state machine, to record an upgrade’s end by hand', () => {
     template.hasOutput('FinishUpgradeStateMachineArn', {
       Value: { Ref: machineId(template, 'TriggersStartRunFinishUpgradeMachine') },
