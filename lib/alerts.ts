@@ -4,6 +4,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 
+import { VERIFIER_ALARM_SCOPE } from './monitoring/verifier-alarms.js';
+
 /** An e-mail address and the clusters whose alarms and verdicts it gets. */
 export interface AlertSubscription {
   readonly email: string;
@@ -29,7 +31,9 @@ export interface AlertsProps {
  * messages: CloudWatch alarm notifications, whose `AlarmName` starts with
  * `<prefix>.<cluster>.`, and the verifier's own notifications, which carry a top-level
  * `cluster` (docs/aws.md, "Event contract"). Cluster names hold no dot, so one cluster's
- * prefix never matches another's alarms.
+ * prefix never matches another's alarms. Every address also gets the verifier's own
+ * alarms (`<prefix>._verifier.`, lib/monitoring/verifier-alarms.ts): they are about
+ * the runs of all its clusters.
  */
 export function clusterFilterPolicy(
   alarmNamePrefix: string,
@@ -37,7 +41,11 @@ export function clusterFilterPolicy(
 ): Record<string, unknown> {
   return {
     $or: [
-      { AlarmName: clusters.map((c) => ({ prefix: `${alarmNamePrefix}.${c}.` })) },
+      {
+        AlarmName: [...clusters, VERIFIER_ALARM_SCOPE].map((c) => ({
+          prefix: `${alarmNamePrefix}.${c}.`,
+        })),
+      },
       { cluster: [...clusters] },
     ],
   };

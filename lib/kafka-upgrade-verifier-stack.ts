@@ -7,6 +7,7 @@ import type { VerifierConfig } from '../functions/core/config/verifier-config.js
 import { Alerts, subscriptionsByEmail } from './alerts.js';
 import { ClusterAlarms } from './monitoring/cluster-alarms.js';
 import { ClusterDashboard } from './monitoring/cluster-dashboard.js';
+import { functionsUnder, VerifierAlarms } from './monitoring/verifier-alarms.js';
 import { RunStore } from './run-store.js';
 import { UpgradeTriggers } from './triggers/upgrade-triggers.js';
 
@@ -40,7 +41,7 @@ export type RunFactory = (scope: Construct, parts: RunParts) => sfn.IStateMachin
 /**
  * Everything kafka-upgrade-verifier deploys, for every configured cluster: the run
  * store, the alert topic with its e-mail subscriptions, per cluster the alarms and a
- * dashboard, and the triggers that start runs.
+ * dashboard, the triggers that start runs, and the alarms on the verifier itself.
  */
 export class KafkaUpgradeVerifierStack extends Stack {
   readonly runStore: RunStore;
@@ -48,6 +49,7 @@ export class KafkaUpgradeVerifierStack extends Stack {
   readonly clusterAlarms: ReadonlyMap<string, ClusterAlarms>;
   readonly dashboards: ReadonlyMap<string, ClusterDashboard>;
   readonly triggers: UpgradeTriggers;
+  readonly verifierAlarms: VerifierAlarms;
 
   constructor(scope: Construct, id: string, props: KafkaUpgradeVerifierStackProps) {
     super(scope, id, props);
@@ -96,6 +98,17 @@ export class KafkaUpgradeVerifierStack extends Stack {
       ...(mskWatch === undefined ? {} : { mskWatch }),
     });
 
+    // Last, so that it sees every function the stack has.
+    this.verifierAlarms = new VerifierAlarms(this, 'VerifierAlarms', {
+      topic: this.alerts.topic,
+      alarmNamePrefix,
+      run,
+      startRun: this.triggers.starter.startRun,
+      finishUpgrade: this.triggers.starter.finishUpgrade,
+      deadLetters: this.triggers.deadLetters,
+      functions: functionsUnder(this),
+    });
+
     new CfnOutput(this, 'RunStoreBucket', {
       value: this.runStore.bucket.bucketName,
       description: 'S3 bucket holding each run history and report',
@@ -108,6 +121,11 @@ export class KafkaUpgradeVerifierStack extends Stack {
       value: this.triggers.starter.startRun.stateMachineArn,
       description:
         'Start a run by hand: aws stepfunctions start-execution with {cluster, upgradeKey, trigger}',
+    });
+    new CfnOutput(this, 'FinishUpgradeStateMachineArn', {
+      value: this.triggers.starter.finishUpgrade.stateMachineArn,
+      description:
+        'Record by hand that an upgrade is over: aws stepfunctions start-execution with {cluster, upgradeKey, trigger}',
     });
     new CfnOutput(this, 'TriggerDeadLetterQueueUrl', {
       value: this.triggers.deadLetters.queueUrl,

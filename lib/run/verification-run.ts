@@ -8,6 +8,7 @@
  *   (Choice)        (Pass: that       │          │ canary/settle ─▶ CanarySlice
  *                    cluster's        │          │ verify ─▶ ReadBack ──────┘
  *                    functions)       │          └ done ─▶ AfterProbes ─▶ Verify ─▶ NotifyVerdict ─▶ Verified
+ *                                                                                   └ error ─▶ VerdictNotNotified
  *                                     └─ any failure (Catch) ─▶ RecordFailure (VerificationFailed = 1)
  *                                                               ─▶ NotifyFailure ─▶ RunFailed
  * ```
@@ -213,6 +214,17 @@ export class VerificationRun extends Construct {
       { ResultPath: null },
     );
     for (const task of [baseline, slice, readBack, verify]) task.addCatch(recordFailure, onFailure);
+    // The verdict is made and published as metrics; only its message is missing: the run
+    // fails by that name (the RunExecutionsFailed alarm says so), not as a verification failure.
+    notifyVerdict.addCatch(
+      new sfn.Fail(this, 'VerdictNotNotified', {
+        error: 'VerdictNotNotified',
+        cause:
+          'The run has its verdict (report and metrics in the run store and CloudWatch), but notify could not ' +
+          "publish it on the alert topic: see the NotifyVerdict task's error in this execution's history.",
+      }),
+      { resultPath: '$.notifyError' },
+    );
     // The after-probes add to the history; without them the history still has a verdict.
     afterProbes.addCatch(verify, { resultPath: '$.afterProbesError' });
 

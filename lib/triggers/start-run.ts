@@ -23,13 +23,45 @@ const EXECUTION_EXISTS = [
   'Sfn.ExecutionAlreadyExistsException',
 ];
 
+/** The error a trigger input that names no run fails its execution with. */
+export const INVALID_TRIGGER_INPUT = 'InvalidTriggerInput';
+
 /**
- * From a StartRunInput (`{cluster, upgradeKey, trigger}`) to a RunInput: adds
- * `upgradeHash` (md5 of the key), `runId` (`<cluster>-<hash>`, the execution name) and
- * `finishedMarker` (where the upgrade's end is recorded). functions/core/config/events.ts
- * computes the same names for the handlers.
+ * Fails the execution, by name, when the input lacks a string `field`. Without it,
+ * `States.Hash` or `States.Format` would fail on a null (an MSK CloudTrail event without
+ * `responseElements.clusterOperationArn` gives `upgradeKey: null`) with a bare
+ * States.Runtime error. Failing is chosen over falling back to another key (the
+ * CloudTrail event id): a run named after another key would not be the one msk-watch
+ * starts for the same operation, and the upgrade would get two runs. The failure fires
+ * the `<prefix>._verifier.StartRunExecutionsFailed` alarm (lib/monitoring/verifier-alarms.ts).
  */
-function deriveRun(scope: Construct, bucketName: string): sfn.Chain {
+function requireString(scope: Construct, choice: sfn.Choice, field: string): void {
+  const fail = new sfn.Fail(scope, `No-${field}`, {
+    error: INVALID_TRIGGER_INPUT,
+    cause:
+      `The trigger input has no string "${field}", so no run can be named (an Amazon MSK CloudTrail event ` +
+      'without responseElements.clusterOperationArn gives upgradeKey null): nothing was started or recorded. ' +
+      "The input is in this state machine's log group; msk-watch, if deployed, starts an MSK run on its next poll.",
+  });
+  choice
+    .when(sfn.Condition.isNotPresent(`$.${field}`), fail)
+    // Reached only when present: a type test on a missing field would be an error itself.
+    .when(sfn.Condition.isNotString(`$.${field}`), fail);
+}
+
+/**
+ * From a StartRunInput (`{cluster, upgradeKey, trigger}`) to a RunInput, then `next`:
+ * checks that `cluster` and `upgradeKey` are strings, adds `upgradeHash` (md5 of the
+ * key), `runId` (`<cluster>-<hash>`, the execution name) and `finishedMarker` (where the
+ * upgrade's end is recorded). functions/core/config/events.ts computes the same names
+ * for the handlers.
+ */
+function deriveRun(scope: Construct, bucketName: string, next: sfn.IChainable): sfn.Choice {
+  const check = new sfn.Choice(scope, 'CheckTriggerInput', {
+    comment: 'A run is named after cluster and upgradeKey: both must be strings',
+  });
+  requireString(scope, check, 'cluster');
+  requireString(scope, check, 'upgradeKey');
   const hash = new sfn.Pass(scope, 'HashUpgradeKey', {
     parameters: {
       'cluster.$': '$.cluster',
@@ -51,7 +83,8 @@ function deriveRun(scope: Construct, bucketName: string): sfn.Chain {
       },
     },
   });
-  return hash.next(name);
+  check.otherwise(hash.next(name).next(next));
+  return check;
 }
 
 /** An Express state machine that logs every execution, with its data, for 90 days, and traces. */
@@ -128,7 +161,7 @@ export class StartRun extends Construct {
     this.startRun = expressMachine(
       this,
       'StartRunMachine',
-      deriveRun(new Construct(this, 'Start'), bucketName).next(start),
+      deriveRun(new Construct(this, 'Start'), bucketName, start),
       'kafka-upgrade-verifier start-run: one verification run per cluster and upgrade',
     );
 
@@ -147,7 +180,7 @@ export class StartRun extends Construct {
     this.finishUpgrade = expressMachine(
       this,
       'FinishUpgradeMachine',
-      deriveRun(new Construct(this, 'Finish'), bucketName).next(mark),
+      deriveRun(new Construct(this, 'Finish'), bucketName, mark),
       'kafka-upgrade-verifier finish-upgrade: records that an upgrade is over',
     );
     acknowledgeMarkerWildcard(this.finishUpgrade, props.runStore);

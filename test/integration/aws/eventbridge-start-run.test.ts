@@ -4,7 +4,8 @@
  * `aws-sdk:s3:putObject` task): a trigger's input becomes a StartExecution of the run
  * named `<cluster>-<md5(upgradeKey)>` — the name functions/core/config/events.ts gives
  * the handlers — with the RunInput the contract promises; Upgrade Finished leaves its
- * marker in the run store.
+ * marker in the run store; an input without a string cluster or upgradeKey fails by
+ * name (InvalidTriggerInput), before any intrinsic function could fail on it.
  *
  * Not covered here: moto 5.2.5 fails every StartExecution made from inside a state
  * machine (`States.Runtime: 'Input'`, with either integration and either Input form), so
@@ -169,6 +170,28 @@ describe.skipIf(motoServerMissing !== null)(
           finishedMarker: { bucket: BUCKET, key: finishedMarkerKey('payments', upgradeKey) },
         },
       });
+    });
+
+    it.each([
+      [
+        'start-run',
+        'a null upgradeKey (an MSK event without clusterOperationArn)',
+        { upgradeKey: null },
+      ],
+      ['start-run', 'no upgradeKey', { upgradeKey: undefined }],
+      ['finish-upgrade', 'a cluster that is a number', { cluster: 7 }],
+    ])('fails %s by name on %s, starting nothing', async (machine, _what, change) => {
+      const input = { ...trigger(`op-${randomUUID()}`, 'msk-api'), ...change };
+      const execution = await execute(machine === 'start-run' ? startArn : finishArn, input);
+      expect(execution.status).toBe('FAILED');
+      const { events } = await sfn.send(
+        new GetExecutionHistoryCommand({ executionArn: execution.executionArn }),
+      );
+      const failed = (events ?? []).find((e) => e.type === 'ExecutionFailed');
+      expect(failed?.executionFailedEventDetails?.error).toBe('InvalidTriggerInput');
+      const field = 'cluster' in change ? 'cluster' : 'upgradeKey';
+      expect(failed?.executionFailedEventDetails?.cause).toContain(`no string "${field}"`);
+      expect((events ?? []).some((e) => e.type === 'TaskScheduled')).toBe(false);
     });
 
     it('records Upgrade Finished as the marker the run looks for', async () => {

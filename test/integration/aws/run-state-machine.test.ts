@@ -358,6 +358,21 @@ describe.skipIf(motoServerMissing !== null)(
       expect(JSON.parse(run.output!).afterProbesError.Error).toBe('Function.ResponseSizeTooLarge');
     });
 
+    it('a failing notify fails the run by that name, after its verdict', async () => {
+      await queue(
+        step('canary', 1),
+        step('verify', 2, true),
+        step('done', 3, true),
+        step('done', 4, true),
+        verdict('orders'),
+        HANDLER_ERROR, // NotifyVerdict
+      );
+      const run = await execute('notify-failure', runInput('orders', 'notify-failure'));
+      expect(run.status).toBe('FAILED');
+      expect(run.error).toBe('VerdictNotNotified');
+      expect(run.entered.slice(-3)).toEqual(['Verify', 'NotifyVerdict', 'VerdictNotNotified']);
+    });
+
     it('a cluster the stack does not know fails at once, naming the problem', async () => {
       const run = await execute('unknown', runInput('billing', 'unknown'));
       expect(run.status).toBe('FAILED');

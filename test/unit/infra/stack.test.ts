@@ -105,6 +105,7 @@ describe('KafkaUpgradeVerifierStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
             AlarmName: [
               { prefix: 'KafkaUpgradeVerifier.payments.' },
               { prefix: 'KafkaUpgradeVerifier.orders.' },
+              { prefix: 'KafkaUpgradeVerifier._verifier.' },
             ],
           },
           { cluster: ['payments', 'orders'] },
@@ -114,13 +115,22 @@ describe('KafkaUpgradeVerifierStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Endpoint: 'orders@example.com',
       FilterPolicy: {
-        $or: [{ AlarmName: [{ prefix: 'KafkaUpgradeVerifier.orders.' }] }, { cluster: ['orders'] }],
+        $or: [
+          {
+            AlarmName: [
+              { prefix: 'KafkaUpgradeVerifier.orders.' },
+              { prefix: 'KafkaUpgradeVerifier._verifier.' },
+            ],
+          },
+          { cluster: ['orders'] },
+        ],
       },
     });
     for (const output of [
       'AlertTopicArn',
       'RunStoreBucket',
       'StartRunStateMachineArn',
+      'FinishUpgradeStateMachineArn',
       'TriggerDeadLetterQueueUrl',
     ]) {
       template.hasOutput(output, {});

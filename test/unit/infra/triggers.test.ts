@@ -156,6 +156,31 @@ describe('UpgradeTriggers', { timeout: SYNTH_TIMEOUT_MS }, () => {
     expect(start?.States.AlreadyStarted?.Type).toBe('Succeed');
   });
 
+  it('fails by name, before any hash, a trigger input without a string cluster or upgradeKey', () => {
+    const machines = definitions(template);
+    expect(machines).toHaveLength(3); // the placeholder run, start-run, finish-upgrade
+    for (const d of machines.filter((m) => 'HashUpgradeKey' in m.States)) {
+      const check = d.States.CheckTriggerInput as {
+        Choices: Array<Record<string, unknown>>;
+        Default: string;
+      };
+      expect((d as unknown as { StartAt: string }).StartAt).toBe('CheckTriggerInput');
+      expect(check.Choices).toEqual([
+        { Variable: '$.cluster', IsPresent: false, Next: 'No-cluster' },
+        { Variable: '$.cluster', IsString: false, Next: 'No-cluster' },
+        { Variable: '$.upgradeKey', IsPresent: false, Next: 'No-upgradeKey' },
+        { Variable: '$.upgradeKey', IsString: false, Next: 'No-upgradeKey' },
+      ]);
+      expect(check.Default).toBe('HashUpgradeKey');
+      expect(d.States['No-upgradeKey']).toMatchObject({
+        Type: 'Fail',
+        Error: 'InvalidTriggerInput',
+        Cause: expect.stringContaining('clusterOperationArn') as unknown,
+      });
+      expect(d.States['No-cluster']).toMatchObject({ Type: 'Fail', Error: 'InvalidTriggerInput' });
+    }
+  });
+
   it('records the end of an upgrade as a marker under upgrades/ in the run store', () => {
     const finish = definitions(template).find((d) => 'WriteFinishedMarker' in d.States);
     expect(finish?.States.WriteFinishedMarker).toMatchObject({
