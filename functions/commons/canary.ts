@@ -1,7 +1,8 @@
 /**
  * What baseline and canary-slice share: a canary session for one cluster, writing its
  * history as S3 parts, with the cluster watcher and reachability prober as monitors
- * (their state carried in the slice state), closed by the cleanup middleware.
+ * (their state carried in the slice state), closed by the cleanup middleware. The
+ * session's notes and the watcher's problems go to the Logger.
  */
 import type { Context } from 'aws-lambda';
 
@@ -16,6 +17,7 @@ import { ClusterWatcher } from '../core/probe/watcher.js';
 import { S3HistorySink, type S3Like } from '../core/store/s3-history.js';
 import { onCleanup } from './cleanup.js';
 import { connectionFor, type SecretReader } from './kafka.js';
+import { logger } from './powertools/logger.js';
 
 export interface SessionDeps {
   readonly s3: S3Like;
@@ -59,6 +61,7 @@ export async function lambdaSession(
       connection,
       topics: [cluster.canary.topic],
       state: options.state?.monitors['cluster-watcher'],
+      log: (message) => logger.warn(`cluster watcher: ${message}`),
     });
     monitors.push(
       watcher,
@@ -77,6 +80,7 @@ export async function lambdaSession(
     monitors,
     clientId: connection.clientId ?? 'kuv-canary',
     keepClients: false,
+    onNote: (message) => logger.info(`canary: ${message}`),
     ...(options.stopCanary === undefined ? {} : { stopCanary: options.stopCanary }),
   });
   onCleanup(context, () => session.close());
