@@ -15,7 +15,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { logLevel as KafkaLogLevel, type logCreator } from 'kafkajs';
+// Types only: a function that never talks to Kafka (notify, msk-watch) must not bundle kafkajs.
+import type { logCreator, logLevel } from 'kafkajs';
 
 export const SERVICE_NAME = 'kafka-upgrade-verifier';
 
@@ -103,8 +104,11 @@ const EXPECTED_KAFKAJS_WARNINGS = [
   'KafkaJS v2.0.0 switched default partitioner',
 ];
 
+/** kafkajs' levels (its `logLevel`), as numbers: kafkajs itself is not imported here. */
+const KAFKA = { ERROR: 1, WARN: 2, INFO: 4, DEBUG: 5 } as const;
+
 /** kafkajs' level for its clients in a Lambda: errors and warnings, through the Logger. */
-export const KAFKA_LOG_LEVEL = KafkaLogLevel.WARN;
+export const KAFKA_LOG_LEVEL: logLevel = KAFKA.WARN;
 
 /**
  * kafkajs' logs as Logger lines, `kafkajs <namespace>: <message>` with kafkajs' fields
@@ -128,7 +132,7 @@ export const kafkaLogCreator: logCreator =
       kafkajsLevel: label,
     };
     const line = `kafkajs ${namespace}: ${text}`;
-    if (level >= KafkaLogLevel.DEBUG) logger.debug(line, extra);
-    else if (level >= KafkaLogLevel.INFO) logger.info(line, extra);
+    if (level >= KAFKA.DEBUG) logger.debug(line, extra);
+    else if (level >= KAFKA.INFO) logger.info(line, extra);
     else logger.warn(line, extra);
   };
