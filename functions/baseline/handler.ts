@@ -7,17 +7,17 @@
  * Event: RunInput (docs/aws.md, "Event contract"). Result: `{state, phase, nextPart,
  * upgradeOver}`, which the state machine keeps at `$.canary`.
  */
-import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 
 import { preflight } from '../core/canary/preflight.js';
 import { defaultGroup } from '../core/canary/consumer.js';
 import { s3Client } from '../commons/aws-clients/s3.js';
-import { cleanupMiddleware } from '../commons/cleanup.js';
 import { lambdaSession, type SessionDeps } from '../commons/canary.js';
 import { requiredEnv, RUN_BUCKET_ENV } from '../commons/environment.js';
 import { readRunFor, type CanaryStep } from '../commons/events.js';
 import { connectionFor } from '../commons/kafka.js';
+import { lambdaHandler } from '../commons/lambda.js';
+import { logger, logRun } from '../commons/powertools/logger.js';
 
 /** The handler's work, with its clients passed in (tests). */
 export async function baseline(
@@ -26,9 +26,14 @@ export async function baseline(
   deps: SessionDeps,
 ): Promise<CanaryStep> {
   const { run, cluster } = readRunFor('baseline', event, deps.env);
+  logRun({ runId: run.runId, cluster: cluster.name });
   const found = await preflight(
     await connectionFor(cluster, `kuv-${run.runId}-preflight`, deps.env, deps.readSecret),
   );
+  logger.info('baseline: preflight passed, the cluster is reachable as the canary reaches it', {
+    clusterId: found.clusterId,
+    brokers: found.brokers.map((b) => b.nodeId),
+  });
   const { session, sink } = await lambdaSession(context, run, cluster, 0, deps);
   const state = await session.begin({
     runId: run.runId,
@@ -51,6 +56,13 @@ export async function baseline(
     },
   });
   await session.close();
+  logger.info('baseline: canary started', {
+    topic: state.topic,
+    partitions: state.partitions,
+    phase: state.phase,
+    canaryEndsAt: new Date(state.canaryEndsAt).toISOString(),
+    nextPart: sink.nextPart,
+  });
   return { state, phase: state.phase, nextPart: sink.nextPart, upgradeOver: false };
 }
 
@@ -58,4 +70,4 @@ export function functionHandler(event: unknown, context: Context): Promise<Canar
   return baseline(event, context, { s3: s3Client(), bucket: requiredEnv(RUN_BUCKET_ENV) });
 }
 
-export const handler = middy(functionHandler).use(cleanupMiddleware());
+export const handler = lambdaHandler('baseline', functionHandler);

@@ -12,17 +12,18 @@
  * (docs/aws.md, "Retried slices"). Event: RunInput plus `canary`
  * (the previous task's result); result: the new `canary`.
  */
-import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 
-import { sliceBudgetMs } from '../core/canary/slice.js';
+import type { SliceState } from '../core/canary/state.js';
 import { InputError } from '../core/errors.js';
 import { objectExists } from '../core/store/s3-history.js';
 import { s3Client } from '../commons/aws-clients/s3.js';
-import { cleanupMiddleware } from '../commons/cleanup.js';
+import { sliceBudgetMs } from '../core/canary/slice.js';
 import { lambdaSession, type SessionDeps } from '../commons/canary.js';
 import { requiredEnv, RUN_BUCKET_ENV, sliceMsFromEnv } from '../commons/environment.js';
 import { readCanaryStep, readRunFor, type CanaryStep } from '../commons/events.js';
+import { lambdaHandler } from '../commons/lambda.js';
+import { logger, logRun } from '../commons/powertools/logger.js';
 
 /** The read-back's bound: a partition not read to its end by then fails the task. */
 export const READ_BACK_TIMEOUT_MS = 120_000;
@@ -40,19 +41,27 @@ export async function canarySlice(
   deps: SessionDeps & { sliceMs: number },
 ): Promise<CanaryStep> {
   const { run, cluster } = readRunFor('canary-slice', event, deps.env);
+  logRun({ runId: run.runId, cluster: cluster.name });
   const step = readCanaryStep('canary-slice', event);
   if (step.state.runId !== run.runId) {
     throw new InputError(
       `canary-slice: field canary.state.runId is ${JSON.stringify(step.state.runId)}, not this run's ${JSON.stringify(run.runId)}: the state belongs to another run.`,
     );
   }
-  if (step.phase === 'done') return step;
+  if (step.phase === 'done') {
+    logger.info('canary-slice: the canary is done already, nothing to run');
+    return step;
+  }
   if (step.phase === 'verify') {
+    logger.info('canary-slice: reading every canary partition back', {
+      timeoutMs: READ_BACK_TIMEOUT_MS,
+    });
     const { session, sink } = await lambdaSession(context, run, cluster, step.nextPart, deps, {
       monitors: false,
     });
     const state = await session.verify(step.state, READ_BACK_TIMEOUT_MS);
     await session.close();
+    logger.info('canary-slice: read-back finished, the history is closed', sliceFacts(state));
     return { state, phase: state.phase, nextPart: sink.nextPart, upgradeOver: step.upgradeOver };
   }
   const upgradeOver =
@@ -60,6 +69,12 @@ export async function canarySlice(
     (await objectExists(deps.s3, run.finishedMarker.bucket, run.finishedMarker.key));
   const stop = new AbortController();
   if (upgradeOver) stop.abort();
+  logger.info(
+    upgradeOver
+      ? 'canary-slice: the upgrade is over (finished marker found): the canary phase ends, the settle phase runs'
+      : 'canary-slice: the upgrade is not over (no finished marker): the canary runs on',
+    { phase: step.phase, sliceMs: deps.sliceMs, finishedMarker: run.finishedMarker },
+  );
   const { session, sink } = await lambdaSession(context, run, cluster, step.nextPart, deps, {
     state: step.state,
     stopCanary: stop.signal,
@@ -72,7 +87,18 @@ export async function canarySlice(
   );
   const state = await session.slice(step.state, sliceMs);
   await session.close();
+  logger.info('canary-slice: slice finished', sliceFacts(state));
   return { state, phase: state.phase, nextPart: sink.nextPart, upgradeOver };
+}
+
+/** What a person following a run wants from a slice's end: where it is, what it did. */
+function sliceFacts(state: SliceState): Record<string, unknown> {
+  return {
+    phase: state.phase,
+    slices: state.slices,
+    counters: state.counters,
+    ...(state.lastError === null ? {} : { lastError: state.lastError.error }),
+  };
 }
 
 export function functionHandler(event: unknown, context: Context): Promise<CanaryStep> {
@@ -83,4 +109,4 @@ export function functionHandler(event: unknown, context: Context): Promise<Canar
   });
 }
 
-export const handler = middy(functionHandler).use(cleanupMiddleware());
+export const handler = lambdaHandler('canary-slice', functionHandler);

@@ -1,7 +1,8 @@
 /**
  * What baseline and canary-slice share: a canary session for one cluster, writing its
  * history as S3 parts, with the cluster watcher and reachability prober as monitors
- * (their state carried in the slice state), closed by the cleanup middleware.
+ * (their state carried in the slice state), closed by the cleanup middleware. The
+ * session's notes and the watcher's problems go to the Logger.
  */
 import { randomBytes } from 'node:crypto';
 
@@ -18,6 +19,7 @@ import { ClusterWatcher } from '../core/probe/watcher.js';
 import { S3HistorySink, type S3Like } from '../core/store/s3-history.js';
 import { onCleanup } from './cleanup.js';
 import { connectionFor, type SecretReader } from './kafka.js';
+import { logger } from './powertools/logger.js';
 
 export interface SessionDeps {
   readonly s3: S3Like;
@@ -87,6 +89,7 @@ export async function lambdaSession(
       connection,
       topics: [cluster.canary.topic],
       state: options.state?.monitors['cluster-watcher'],
+      log: (message) => logger.warn(`cluster watcher: ${message}`),
     });
     monitors.push(
       watcher,
@@ -105,6 +108,7 @@ export async function lambdaSession(
     monitors,
     clientId: connection.clientId ?? 'kuv-canary',
     keepClients: false,
+    onNote: (message) => logger.info(`canary: ${message}`),
     ...(options.stopCanary === undefined ? {} : { stopCanary: options.stopCanary }),
     ...(options.producerPerAttempt === true && options.state !== undefined
       ? { producerName: sliceProducerName(options.state, attempt) }

@@ -12,6 +12,7 @@ import type { KafkaConnection } from '../core/kafka/client.js';
 import { checkSecurityOptions, Secret, type SecurityOptions } from '../core/kafka/security.js';
 import { secretsClient } from './aws-clients/secrets.js';
 import { DNS_SERVER_ENV } from './environment.js';
+import { KAFKA_LOG_LEVEL, kafkaLogCreator } from './powertools/logger.js';
 
 /** Reads a Secrets Manager secret's string by ARN. */
 export type SecretReader = (arn: string) => Promise<string>;
@@ -100,6 +101,9 @@ export async function connectionFor(
       connectionTimeout: 2000,
       requestTimeout: 10_000,
       retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 1000 },
+      // kafkajs' warnings and errors reach the function's log, as JSON lines of the Logger.
+      logLevel: KAFKA_LOG_LEVEL,
+      logCreator: kafkaLogCreator,
     },
   };
 }

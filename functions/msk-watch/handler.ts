@@ -13,14 +13,14 @@ import {
   type KafkaClient,
 } from '@aws-sdk/client-kafka';
 import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 
 import { VerifierError } from '../core/errors.js';
 import { mskClient } from '../commons/aws-clients/msk.js';
 import { sfnClient } from '../commons/aws-clients/sfn.js';
-import { cleanupMiddleware } from '../commons/cleanup.js';
 import { EventReader } from '../commons/events.js';
+import { lambdaHandler } from '../commons/lambda.js';
+import { logger } from '../commons/powertools/logger.js';
 import { decide, type ClusterView, type OperationInfo } from './watch.js';
 
 const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]+$/;
@@ -106,11 +106,17 @@ export async function mskWatch(
       const seen = await view(deps.msk, cluster, arn);
       const decision = decide(seen, now, FINISH_LOOKBACK_MS);
       for (const input of decision.start) {
+        logger.info(`msk-watch: an upgrade of ${cluster} is in progress, starting its run`, {
+          upgradeKey: input.upgradeKey,
+        });
         await deps.sfn.send(
           new StartExecutionCommand({ stateMachineArn: startArn, input: JSON.stringify(input) }),
         );
       }
       for (const input of decision.finish) {
+        logger.info(`msk-watch: an upgrade of ${cluster} ended, marking it finished`, {
+          upgradeKey: input.upgradeKey,
+        });
         await deps.sfn.send(
           new StartExecutionCommand({ stateMachineArn: finishArn, input: JSON.stringify(input) }),
         );
@@ -140,7 +146,11 @@ export async function mskWatch(
       { retriable: true },
     );
   }
-  for (const o of outcomes) console.log(JSON.stringify({ msg: 'msk-watch', ...o }));
+  for (const o of outcomes) {
+    if (o.error === undefined)
+      logger.info(`msk-watch: cluster ${o.cluster} is ${o.state}`, { ...o });
+    else logger.error(`msk-watch: cluster ${o.cluster} could not be read: ${o.error}`, { ...o });
+  }
   return outcomes;
 }
 
@@ -148,4 +158,4 @@ export function functionHandler(event: unknown, context: Context): Promise<Clust
   return mskWatch(event, context, { msk: mskClient(), sfn: sfnClient() });
 }
 
-export const handler = middy(functionHandler).use(cleanupMiddleware());
+export const handler = lambdaHandler('msk-watch', functionHandler);

@@ -6,14 +6,14 @@
  * `cluster`, which the e-mail subscriptions filter on.
  */
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 
 import { InputError } from '../core/errors.js';
 import { snsClient } from '../commons/aws-clients/sns.js';
-import { cleanupMiddleware } from '../commons/cleanup.js';
 import { ALERT_TOPIC_ENV, requiredEnv } from '../commons/environment.js';
 import { EventReader } from '../commons/events.js';
+import { lambdaHandler } from '../commons/lambda.js';
+import { logger } from '../commons/powertools/logger.js';
 import type { VerdictSummary } from '../commons/verdict.js';
 import {
   alarmNotification,
@@ -83,6 +83,10 @@ export async function notify(
       new PublishCommand({ TopicArn: deps.topicArn, Subject: n.subject, Message: n.message }),
     );
     messageIds.push(out.MessageId ?? '');
+    logger.info(`notify: published "${n.subject}"`, {
+      cluster: n.cluster,
+      messageId: out.MessageId,
+    });
   }
   return { cluster: notifications[0]?.cluster ?? '', messageIds };
 }
@@ -91,4 +95,4 @@ export function functionHandler(event: unknown, context: Context): Promise<Notif
   return notify(event, context, { sns: snsClient(), topicArn: requiredEnv(ALERT_TOPIC_ENV) });
 }
 
-export const handler = middy(functionHandler).use(cleanupMiddleware());
+export const handler = lambdaHandler('notify', functionHandler);

@@ -8,16 +8,16 @@
  * Event: RunInput plus `canary` (phase `done`); result: `canary` with the next part
  * number, and the problems that kept the check from seeing everything.
  */
-import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 
 import { reachabilityCheck } from '../core/probe/check.js';
 import { S3HistorySink, type S3Like } from '../core/store/s3-history.js';
 import { s3Client } from '../commons/aws-clients/s3.js';
-import { cleanupMiddleware } from '../commons/cleanup.js';
 import { requiredEnv, RUN_BUCKET_ENV } from '../commons/environment.js';
 import { readCanaryStep, readRunFor, type CanaryStep } from '../commons/events.js';
 import { connectionFor, type SecretReader } from '../commons/kafka.js';
+import { lambdaHandler } from '../commons/lambda.js';
+import { logger, logRun } from '../commons/powertools/logger.js';
 
 export interface ReachabilityResult extends CanaryStep {
   readonly probes: number;
@@ -35,6 +35,7 @@ export async function reachability(
   },
 ): Promise<ReachabilityResult> {
   const { run, cluster } = readRunFor('reachability', event, deps.env);
+  logRun({ runId: run.runId, cluster: cluster.name });
   const step = readCanaryStep('reachability', event);
   const connection = await connectionFor(
     cluster,
@@ -57,16 +58,16 @@ export async function reachability(
   );
   for (const record of result.records) sink.write(record);
   await sink.close();
-  return {
-    ...step,
-    nextPart: sink.nextPart,
-    probes: result.records.filter((r) => r.type === 'probe').length,
-    problems: result.problems,
-  };
+  const probes = result.records.filter((r) => r.type === 'probe').length;
+  logger.info('reachability: after-probes written', { probes, part: step.nextPart });
+  for (const problem of result.problems) {
+    logger.warn(`reachability: the check could not see everything: ${problem}`);
+  }
+  return { ...step, nextPart: sink.nextPart, probes, problems: result.problems };
 }
 
 export function functionHandler(event: unknown, context: Context): Promise<ReachabilityResult> {
   return reachability(event, context, { s3: s3Client(), bucket: requiredEnv(RUN_BUCKET_ENV) });
 }
 
-export const handler = middy(functionHandler).use(cleanupMiddleware());
+export const handler = lambdaHandler('reachability', functionHandler);

@@ -8,7 +8,6 @@
  *
  * Event: RunInput (only `cluster`, `runId` and the rest of the contract are read).
  */
-import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 
 import { InputError } from '../core/errors.js';
@@ -27,9 +26,10 @@ import {
 } from '../core/store/s3-history.js';
 import { cloudWatchClient } from '../commons/aws-clients/cloudwatch.js';
 import { s3Client } from '../commons/aws-clients/s3.js';
-import { cleanupMiddleware } from '../commons/cleanup.js';
 import { requiredEnv, RUN_BUCKET_ENV } from '../commons/environment.js';
 import { readRunFor } from '../commons/events.js';
+import { lambdaHandler } from '../commons/lambda.js';
+import { logger, logRun } from '../commons/powertools/logger.js';
 import { summarizeReport, type VerdictSummary } from '../commons/verdict.js';
 
 export interface VerifyDeps {
@@ -45,6 +45,7 @@ export async function verify(
   deps: VerifyDeps,
 ): Promise<VerdictSummary> {
   const { run, cluster } = readRunFor('verify', event, deps.env);
+  logRun({ runId: run.runId, cluster: cluster.name });
   const where = { bucket: deps.bucket, cluster: cluster.name, runId: run.runId };
   const parts = await listHistoryParts(deps.s3, where);
   if (parts.length === 0) {
@@ -58,6 +59,12 @@ export async function verify(
   });
   const options = { policy: cluster.policy, windowMs: cluster.windowMs };
   const report = data.analysis.report(options);
+  logger.info(`verify: verdict ${report.verdict}`, {
+    verdict: report.verdict,
+    reasons: report.reasons,
+    parts: parts.length,
+    policy: cluster.policy,
+  });
   const reportKey = `${runPrefix(where)}report.json`;
   const summaryKey = `${runPrefix(where)}summary.txt`;
   const htmlKey = `${runPrefix(where)}report.html`;
@@ -75,6 +82,13 @@ export async function verify(
   await putText(deps.s3, deps.bucket, htmlKey, html, 'text/html; charset=utf-8');
   const { datums } = metricsFromReport(report, { cluster: cluster.name });
   const published = await publishMetrics(deps.cloudWatch, datums);
+  logger.info('verify: report written, metrics published', {
+    report: s3Url(deps.bucket, htmlKey),
+    metrics: published.published,
+  });
+  for (const f of published.failed) {
+    logger.warn(`verify: metric ${f.metric} was not published: ${f.reason}`);
+  }
   return summarizeReport(
     report,
     { ...where, reportKey, summaryKey, htmlKey },
@@ -93,4 +107,4 @@ export function functionHandler(event: unknown, context: Context): Promise<Verdi
   });
 }
 
-export const handler = middy(functionHandler).use(cleanupMiddleware());
+export const handler = lambdaHandler('verify', functionHandler);
