@@ -8,7 +8,7 @@
  *   every dependency (kafkajs, middy, the AWS SDK) is plain JavaScript, with no native
  *   module that would need an x86 build.
  * - ESM output with a `require` shim in the banner (kafkajs is CommonJS and requires
- *   Node built-ins), minified, source maps (NODE_OPTIONS=--enable-source-maps, so
+ *   Node built-ins), minified keeping names (errors are named in logs and mails), source maps (NODE_OPTIONS=--enable-source-maps, so
  *   stack traces name the TypeScript lines), the AWS SDK v3 left to the runtime's copy.
  * - esbuild from npm, never Docker (`forceDockerBundling: false`), so `cdk synth`
  *   works offline on a machine without Docker.
@@ -108,6 +108,9 @@ export class VerifierFunction extends nodejs.NodejsFunction {
         target: 'node22',
         mainFields: ['module', 'main'],
         minify: true,
+        // Class names survive minifying: an error's name (InputError, …) is what the
+        // logs, the Step Functions failure and the alert mail show.
+        keepNames: true,
         sourceMap: true,
         sourcesContent: false,
         // The AWS SDK is bundled, at the version package-lock.json pins and the tests run
