@@ -13,6 +13,7 @@ import type { Context } from 'aws-lambda';
 import { reachabilityCheck } from '../core/probe/check.js';
 import { S3HistorySink, type S3Like } from '../core/store/s3-history.js';
 import { s3Client } from '../commons/aws-clients/s3.js';
+import { attemptToken } from '../commons/canary.js';
 import { requiredEnv, RUN_BUCKET_ENV } from '../commons/environment.js';
 import { readCanaryStep, readRunFor, type CanaryStep } from '../commons/events.js';
 import { connectionFor, type SecretReader } from '../commons/kafka.js';
@@ -26,7 +27,7 @@ export interface ReachabilityResult extends CanaryStep {
 
 export async function reachability(
   event: unknown,
-  _context: Context,
+  context: Context,
   deps: {
     s3: S3Like;
     bucket: string;
@@ -55,6 +56,8 @@ export async function reachability(
     deps.s3,
     { bucket: deps.bucket, cluster: cluster.name, runId: run.runId },
     step.nextPart,
+    // A retried after-probe task writes beside the failed attempt's part, never over it.
+    attemptToken(context),
   );
   for (const record of result.records) sink.write(record);
   await sink.close();
