@@ -80,7 +80,11 @@ const TRIGGER_KINDS = ['msk-api', 'custom', 'msk-watch', 'manual'];
 export function readRunInput(what: string, event: unknown): RunInput {
   const r = new EventReader(what, event);
   const cluster = r.string('cluster');
-  const runId = r.string('runId', RUN_ID, 'the execution name <cluster>-<md5 of upgradeKey>');
+  const runId = r.string(
+    'runId',
+    RUN_ID,
+    'the execution name <cluster>-<md5 of upgradeKey>-<attempt>',
+  );
   if (!runId.startsWith(`${cluster}-`)) {
     throw new InputError(
       `${what}: field runId must start with the cluster's name and a dash (${cluster}-…), got ${show(runId)}`,
@@ -107,6 +111,8 @@ export function readRunInput(what: string, event: unknown): RunInput {
       /^[0-9a-f]{32}$/,
       '32 lowercase hex digits (md5 of upgradeKey)',
     ),
+    // A run started before attempts existed has none: it was the first.
+    attempt: r.raw('attempt') === undefined ? 1 : r.integer('attempt', 1),
     runId,
     finishedMarker: { bucket: marker.string('bucket'), key: marker.string('key') },
   };

@@ -5,6 +5,8 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 
+import { MAX_ATTEMPT } from '../../functions/core/config/events.js';
+
 export interface StartRunProps {
   /** The verification state machine: started once per cluster and upgrade. */
   readonly run: sfn.IStateMachine;
@@ -50,11 +52,49 @@ function requireString(scope: Construct, choice: sfn.Choice, field: string): voi
 }
 
 /**
- * From a StartRunInput (`{cluster, upgradeKey, trigger}`) to a RunInput, then `next`:
- * checks that `cluster` and `upgradeKey` are strings, adds `upgradeHash` (md5 of the
- * key), `runId` (`<cluster>-<hash>`, the execution name) and `finishedMarker` (where the
- * upgrade's end is recorded). functions/core/config/events.ts computes the same names
- * for the handlers.
+ * Checks the optional `attempt` (a whole number from 1 to MAX_ATTEMPT) and sets it to 1
+ * when absent, then `next`. Step Functions has no integer test: a number is refused when
+ * its text holds a point (`2.5`), which is also how `2.0` reads.
+ */
+function checkAttempt(scope: Construct, next: sfn.IChainable): sfn.Choice {
+  const fail = new sfn.Fail(scope, 'BadAttempt', {
+    error: INVALID_TRIGGER_INPUT,
+    cause: `The trigger input's "attempt" must be a whole number from 1 to ${MAX_ATTEMPT} (or absent, meaning 1): nothing was started or recorded.`,
+  });
+  const first = new sfn.Pass(scope, 'FirstAttempt', {
+    comment: 'no attempt given: the first run of this upgrade',
+    result: sfn.Result.fromNumber(1),
+    resultPath: '$.attempt',
+  });
+  const asText = new sfn.Pass(scope, 'AttemptAsText', {
+    parameters: { 'text.$': "States.Format('{}', $.attempt)" },
+    resultPath: '$.attemptText',
+  });
+  const whole = new sfn.Choice(scope, 'AttemptIsWhole')
+    .when(sfn.Condition.stringMatches('$.attemptText.text', '*.*'), fail)
+    .otherwise(next);
+  return new sfn.Choice(scope, 'CheckAttempt', {
+    comment: 'a re-run of an upgrade gives attempt 2, 3, …; absent means 1',
+  })
+    .when(sfn.Condition.isNotPresent('$.attempt'), first.next(next))
+    .when(sfn.Condition.isNotNumeric('$.attempt'), fail)
+    .when(
+      sfn.Condition.or(
+        sfn.Condition.numberLessThan('$.attempt', 1),
+        sfn.Condition.numberGreaterThan('$.attempt', MAX_ATTEMPT),
+      ),
+      fail,
+    )
+    .otherwise(asText.next(whole));
+}
+
+/**
+ * From a StartRunInput (`{cluster, upgradeKey, trigger, attempt?}`) to a RunInput, then
+ * `next`: checks that `cluster` and `upgradeKey` are strings and `attempt` a whole
+ * number, adds `upgradeHash` (md5 of the key), `runId` (`<cluster>-<hash>-<attempt>`,
+ * the execution name) and `finishedMarker` (where the upgrade's end is recorded: the
+ * same for every attempt, so a re-run sees it). functions/core/config/events.ts
+ * computes the same names for the handlers.
  */
 function deriveRun(scope: Construct, bucketName: string, next: sfn.IChainable): sfn.Choice {
   const check = new sfn.Choice(scope, 'CheckTriggerInput', {
@@ -67,6 +107,7 @@ function deriveRun(scope: Construct, bucketName: string, next: sfn.IChainable): 
       'cluster.$': '$.cluster',
       'upgradeKey.$': '$.upgradeKey',
       'trigger.$': '$.trigger',
+      'attempt.$': '$.attempt',
       'upgradeHash.$': "States.Hash($.upgradeKey, 'MD5')",
     },
   });
@@ -75,15 +116,16 @@ function deriveRun(scope: Construct, bucketName: string, next: sfn.IChainable): 
       'cluster.$': '$.cluster',
       'upgradeKey.$': '$.upgradeKey',
       'trigger.$': '$.trigger',
+      'attempt.$': '$.attempt',
       'upgradeHash.$': '$.upgradeHash',
-      'runId.$': "States.Format('{}-{}', $.cluster, $.upgradeHash)",
+      'runId.$': "States.Format('{}-{}-{}', $.cluster, $.upgradeHash, $.attempt)",
       finishedMarker: {
         bucket: bucketName,
         'key.$': "States.Format('upgrades/{}/{}/finished.json', $.cluster, $.upgradeHash)",
       },
     },
   });
-  check.otherwise(hash.next(name).next(next));
+  check.otherwise(checkAttempt(scope, hash.next(name).next(next)));
   return check;
 }
 
@@ -127,10 +169,11 @@ function acknowledgeMarkerWildcard(machine: sfn.StateMachine, bucket: s3.IBucket
  * Where every trigger ends: two small Express state machines, pure Step Functions (no
  * Lambda), that keep the event contract (docs/aws.md, "Event contract").
  *
- * - `startRun` names the run `<cluster>-<md5(upgradeKey)>` and starts the verification
- *   state machine under that name. A repeated event, or the same MSK operation seen by
- *   both CloudTrail and msk-watch, gives the same name: Step Functions refuses it
- *   (ExecutionAlreadyExists), which start-run takes as "already started" and succeeds.
+ * - `startRun` names the run `<cluster>-<md5(upgradeKey)>-<attempt>` and starts the
+ *   verification state machine under that name. A repeated event, or the same MSK
+ *   operation seen by both CloudTrail and msk-watch, gives the same name: Step Functions
+ *   refuses it (ExecutionAlreadyExists), which start-run takes as "already started" and
+ *   succeeds. A person re-runs an upgrade's failed run with `"attempt": 2`.
  * - `finishUpgrade` records that an upgrade is over: it writes
  *   `upgrades/<cluster>/<hash>/finished.json` to the run store. The run checks for that
  *   marker between canary slices and then settles; it stops at `canary.maxDuration`

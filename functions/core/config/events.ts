@@ -5,9 +5,10 @@
  * handlers read and write the same shapes.
  *
  * Every trigger ends in the start-run state machine with a StartRunInput. It names the
- * run `<cluster>-<md5(upgradeKey)>` and starts the verification state machine under
- * that name, so a repeated event — EventBridge delivers at least once, and an MSK
- * upgrade is seen both through CloudTrail and by msk-watch — starts nothing new.
+ * run `<cluster>-<md5(upgradeKey)>-<attempt>` and starts the verification state machine
+ * under that name, so a repeated event — EventBridge delivers at least once, and an MSK
+ * upgrade is seen both through CloudTrail and by msk-watch — starts nothing new, while
+ * a person re-runs a failed run by giving the next attempt.
  */
 import { createHash } from 'node:crypto';
 
@@ -70,13 +71,25 @@ export interface StartRunInput {
    */
   readonly upgradeKey: string;
   readonly trigger: Trigger;
+  /**
+   * Which run of this upgrade: 1 unless given. A person re-runs a failed or aborted run
+   * for the same upgrade with the next number (Step Functions keeps an execution name
+   * for 90 days, so the same name cannot run again); the re-run has its own runId and
+   * run store folder, and sees the same upgrade-finished marker.
+   */
+  readonly attempt?: number;
 }
+
+/** The highest attempt: keeps the execution name within Step Functions' 80 characters. */
+export const MAX_ATTEMPT = 99;
 
 /** The verification state machine's input: StartRunInput plus what start-run derives. */
 export interface RunInput extends StartRunInput {
   /** md5(upgradeKey), lowercase hex (Step Functions' States.Hash). */
   readonly upgradeHash: string;
-  /** The execution name: `<cluster>-<upgradeHash>`. */
+  /** Which run of this upgrade (1 unless the trigger gave another). */
+  readonly attempt: number;
+  /** The execution name: `<cluster>-<upgradeHash>-<attempt>`. */
   readonly runId: string;
   /** Where the upgrade's end is recorded: the run settles once this object exists. */
   readonly finishedMarker: { readonly bucket: string; readonly key: string };
@@ -87,12 +100,17 @@ export function upgradeHash(upgradeKey: string): string {
   return createHash('md5').update(upgradeKey, 'utf8').digest('hex');
 }
 
-/** The run's execution name for a cluster's upgrade (what start-run names it). */
-export function runId(cluster: string, upgradeKey: string): string {
-  return `${cluster}-${upgradeHash(upgradeKey)}`;
+/**
+ * The run's execution name for a cluster's upgrade (what start-run names it). The full
+ * md5 stays in it: Step Functions' intrinsic functions can hash but not cut a string, and
+ * start-run has no Lambda to do it; the cluster's name comes first, so the console's
+ * list still reads by cluster.
+ */
+export function runId(cluster: string, upgradeKey: string, attempt = 1): string {
+  return `${cluster}-${upgradeHash(upgradeKey)}-${attempt}`;
 }
 
-/** The run store key whose existence says the upgrade is over. */
+/** The run store key whose existence says the upgrade is over (the same for every attempt). */
 export function finishedMarkerKey(cluster: string, upgradeKey: string): string {
   return `upgrades/${cluster}/${upgradeHash(upgradeKey)}/finished.json`;
 }

@@ -2,7 +2,7 @@
  * The start-run and finish-upgrade state machines, as synthesized, executed for real
  * by moto's Step Functions (its ASL interpreter runs the intrinsic functions and the
  * `aws-sdk:s3:putObject` task): a trigger's input becomes a StartExecution of the run
- * named `<cluster>-<md5(upgradeKey)>` — the name functions/core/config/events.ts gives
+ * named `<cluster>-<md5(upgradeKey)>-<attempt>` — the name functions/core/config/events.ts gives
  * the handlers — with the RunInput the contract promises; Upgrade Finished leaves its
  * marker in the run store; an input without a string cluster or upgradeKey fails by
  * name (InvalidTriggerInput), before any intrinsic function could fail on it.
@@ -31,6 +31,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   finishedMarkerKey,
   runId,
+  upgradeHash,
   type RunInput,
   type StartRunInput,
 } from '../../../functions/core/config/events.js';
@@ -146,31 +147,72 @@ describe.skipIf(motoServerMissing !== null)(
       trigger: { kind, time: new Date().toISOString(), operationArn: upgradeKey },
     });
 
-    it('asks to start the run named <cluster>-<md5(upgradeKey)> with the contract input', async () => {
-      const upgradeKey = `arn:aws:kafka:eu-west-1:123456789012:cluster-operation/payments/x/${randomUUID()}`;
-      const input = trigger(upgradeKey, 'msk-api');
+    /** The StartExecution start-run asked for (moto fails it, see above, but records it). */
+    async function askedToStart(input: unknown) {
       const execution = await execute(startArn, input);
       const { events } = await sfn.send(
         new GetExecutionHistoryCommand({ executionArn: execution.executionArn }),
       );
       const scheduled = (events ?? []).find((e) => e.type === 'TaskScheduled');
       expect(scheduled?.taskScheduledEventDetails?.resource).toBe('startExecution');
-      const parameters = JSON.parse(scheduled!.taskScheduledEventDetails!.parameters!) as {
+      return JSON.parse(scheduled!.taskScheduledEventDetails!.parameters!) as {
         Name: string;
         StateMachineArn: string;
         Input: RunInput;
       };
-      expect(parameters).toEqual({
+    }
+
+    it('asks to start the run named <cluster>-<md5(upgradeKey)>-1 with the contract input', async () => {
+      const upgradeKey = `arn:aws:kafka:eu-west-1:123456789012:cluster-operation/payments/x/${randomUUID()}`;
+      const input = trigger(upgradeKey, 'msk-api');
+      expect(await askedToStart(input)).toEqual({
         Name: runId('payments', upgradeKey),
         StateMachineArn: runArn,
         Input: {
           ...input,
-          upgradeHash: runId('payments', upgradeKey).slice('payments-'.length),
+          attempt: 1,
+          upgradeHash: upgradeHash(upgradeKey),
           runId: runId('payments', upgradeKey),
           finishedMarker: { bucket: BUCKET, key: finishedMarkerKey('payments', upgradeKey) },
         },
       });
+      expect(runId('payments', upgradeKey)).toMatch(/^payments-[0-9a-f]{32}-1$/);
     });
+
+    it('names a re-run by its attempt, with the same upgrade-finished marker', async () => {
+      const upgradeKey = `release-${randomUUID()}`;
+      const asked = await askedToStart({ ...trigger(upgradeKey, 'msk-api'), attempt: 2 });
+      expect(asked.Name).toBe(runId('payments', upgradeKey, 2));
+      expect(asked.Name).not.toBe(runId('payments', upgradeKey));
+      expect(asked.Input).toMatchObject({
+        attempt: 2,
+        runId: runId('payments', upgradeKey, 2),
+        finishedMarker: { key: finishedMarkerKey('payments', upgradeKey) },
+      });
+    });
+
+    it.each([
+      ['zero', 0],
+      ['above the highest', 100],
+      ['not whole', 2.5],
+      ['a string', '2'],
+    ])(
+      'fails start-run by name on an attempt that is %s, starting nothing',
+      async (_what, attempt) => {
+        const execution = await execute(startArn, {
+          ...trigger(`op-${randomUUID()}`, 'msk-api'),
+          attempt,
+        });
+        expect(execution.status).toBe('FAILED');
+        const { events } = await sfn.send(
+          new GetExecutionHistoryCommand({ executionArn: execution.executionArn }),
+        );
+        const failed = (events ?? []).find((e) => e.type === 'ExecutionFailed');
+        expect(failed?.executionFailedEventDetails?.error).toBe('InvalidTriggerInput');
+        expect(failed?.executionFailedEventDetails?.cause).toContain('"attempt"');
+        expect((events ?? []).some((e) => e.type === 'TaskScheduled')).toBe(false);
+      },
+    );
 
     it.each([
       [

@@ -80,6 +80,7 @@ describe.skipIf(motoServerMissing !== null || kafkaMissing !== null)(
       upgradeKey,
       trigger: { kind: 'manual', time: new Date().toISOString() },
       upgradeHash: upgradeHash(upgradeKey),
+      attempt: 1,
       runId: runId(cluster, upgradeKey),
       finishedMarker: { bucket: BUCKET, key: finishedMarkerKey(cluster, upgradeKey) },
     };

@@ -101,6 +101,7 @@ function runInput(cluster: string, upgradeKey: string): RunInput {
     upgradeKey,
     trigger: { kind: 'manual', time: '2026-11-26T08:00:00Z' },
     upgradeHash: upgradeHash(upgradeKey),
+    attempt: 1,
     runId: runId(cluster, upgradeKey),
     finishedMarker: { bucket: 'run-store', key: finishedMarkerKey(cluster, upgradeKey) },
   };

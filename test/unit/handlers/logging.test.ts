@@ -74,7 +74,7 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-const RUN_ID = 'orders-bbc75908aef5fc116fc43f9ec10b6709';
+const RUN_ID = 'orders-bbc75908aef5fc116fc43f9ec10b6709-1';
 
 describe('handler logs', () => {
   it('are JSON lines with the Lambda context and the run, from start to end', async () => {

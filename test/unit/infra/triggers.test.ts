@@ -12,10 +12,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import {
   finishedMarkerKey,
+  MAX_ATTEMPT,
   MSK_UPGRADE_EVENT_NAMES,
   runId,
   upgradeHash,
 } from '../../../functions/core/config/events.js';
+import { MAX_CLUSTER_NAME_LENGTH } from '../../../functions/core/config/verifier-config.js';
 import { UpgradeTriggers } from '../../../lib/triggers/upgrade-triggers.js';
 import { MSK_ARN, SYNTH_TIMEOUT_MS, synthTemplate, testConfig } from './fixtures.js';
 
@@ -134,7 +136,7 @@ describe('UpgradeTriggers', { timeout: SYNTH_TIMEOUT_MS }, () => {
       'upgradeHash.$': "States.Hash($.upgradeKey, 'MD5')",
     });
     expect(start?.States.NameRun?.Parameters).toMatchObject({
-      'runId.$': "States.Format('{}-{}', $.cluster, $.upgradeHash)",
+      'runId.$': "States.Format('{}-{}-{}', $.cluster, $.upgradeHash, $.attempt)",
       finishedMarker: {
         bucket: 'TOKEN',
         'key.$': "States.Format('upgrades/{}/{}/finished.json', $.cluster, $.upgradeHash)",
@@ -171,7 +173,8 @@ describe('UpgradeTriggers', { timeout: SYNTH_TIMEOUT_MS }, () => {
         { Variable: '$.upgradeKey', IsPresent: false, Next: 'No-upgradeKey' },
         { Variable: '$.upgradeKey', IsString: false, Next: 'No-upgradeKey' },
       ]);
-      expect(check.Default).toBe('HashUpgradeKey');
+      expect(check.Default).toBe('CheckAttempt');
+      expect(d.States.BadAttempt).toMatchObject({ Type: 'Fail', Error: 'InvalidTriggerInput' });
       expect(d.States['No-upgradeKey']).toMatchObject({
         Type: 'Fail',
         Error: 'InvalidTriggerInput',
@@ -213,11 +216,14 @@ describe('UpgradeTriggers', { timeout: SYNTH_TIMEOUT_MS }, () => {
 
   it('computes the names start-run gives in the handlers too (md5, as States.Hash)', () => {
     expect(upgradeHash('abc')).toBe('900150983cd24fb0d6963f7d28e17f72');
-    expect(runId('orders', 'abc')).toBe('orders-900150983cd24fb0d6963f7d28e17f72');
+    expect(runId('orders', 'abc')).toBe('orders-900150983cd24fb0d6963f7d28e17f72-1');
+    expect(runId('orders', 'abc', 2)).toBe('orders-900150983cd24fb0d6963f7d28e17f72-2');
     expect(finishedMarkerKey('orders', 'abc')).toBe(
       'upgrades/orders/900150983cd24fb0d6963f7d28e17f72/finished.json',
     );
-    expect(runId('x'.repeat(40), 'any').length).toBeLessThanOrEqual(80);
+    expect(
+      runId('x'.repeat(MAX_CLUSTER_NAME_LENGTH), 'any', MAX_ATTEMPT).length,
+    ).toBeLessThanOrEqual(80);
   });
 
   it('has no msk-watch schedule without the msk-watch function', () => {
