@@ -48,3 +48,10 @@ export class UsageError extends InputError {}
  * which input or process, and what to do next. Exit status 1.
  */
 export class ClusterError extends VerifierError {}
+
+/**
+ * An AWS API endpoint did not answer: no connection, no DNS answer, or no response in
+ * time (functions/commons/aws-clients/reach.ts). In a Lambda in private subnets this
+ * is almost always a missing route: a NAT gateway or a VPC endpoint.
+ */
+export class AwsUnreachableError extends VerifierError {}

@@ -25,6 +25,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 
 import type { ClusterNetwork } from '../cluster-access.js';
+import { SUBNETS_ENV } from '../../functions/commons/aws-clients/reach.js';
 
 /** The handlers, each `functions/<name>/handler.ts`. */
 export const HANDLERS = [
@@ -75,6 +76,10 @@ export interface VerifierFunctionProps {
   readonly bundledFiles?: readonly string[];
 }
 
+function subnetIds(network: ClusterNetwork): string {
+  return (network.vpcSubnets.subnets ?? []).map((subnet) => subnet.subnetId).join(',');
+}
+
 export class VerifierFunction extends nodejs.NodejsFunction {
   readonly logGroupOfFunction: logs.LogGroup;
 
@@ -95,7 +100,12 @@ export class VerifierFunction extends nodejs.NodejsFunction {
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.minutes(1),
       logGroup,
-      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+        // Named in the error when an AWS API does not answer from these subnets.
+        ...(props.network === undefined ? {} : { [SUBNETS_ENV]: subnetIds(props.network) }),
+      },
       ...(props.network === undefined
         ? {}
         : {

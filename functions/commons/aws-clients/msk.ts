@@ -1,5 +1,6 @@
 import { KafkaClient } from '@aws-sdk/client-kafka';
 
 import { once, sdkClientConfig } from './once.js';
+import { withReachHint } from './reach.js';
 
-export const mskClient = once(() => new KafkaClient(sdkClientConfig()));
+export const mskClient = once(() => withReachHint(new KafkaClient(sdkClientConfig())));

@@ -1,5 +1,6 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 
 import { once, sdkClientConfig } from './once.js';
+import { withReachHint } from './reach.js';
 
-export const sfnClient = once(() => new SFNClient(sdkClientConfig()));
+export const sfnClient = once(() => withReachHint(new SFNClient(sdkClientConfig())));

@@ -45,6 +45,16 @@ describe('the verification run', { timeout: SYNTH_TIMEOUT_MS }, () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
   });
 
+  it('tells the functions in the cluster’s subnets which subnets they are (for the unreachable-AWS hint)', () => {
+    const inVpc = functionsOf(template).filter(([, fn]) => fn.Properties.VpcConfig !== undefined);
+    expect(inVpc.length).toBe(2 * 3); // baseline, canary-slice, reachability per cluster
+    for (const [, fn] of functionsOf(template)) {
+      const env = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      const subnets = (fn.Properties.VpcConfig as { SubnetIds?: string[] } | undefined)?.SubnetIds;
+      expect(env.KUV_SUBNETS).toBe(subnets?.join(','));
+    }
+  });
+
   it('sizes each canary-slice function by its cluster’s expected canary partitions', () => {
     const memory = Object.fromEntries(
       functionsOf(template).map(([id, fn]) => [id, fn.Properties.MemorySize]),
