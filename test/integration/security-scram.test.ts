@@ -2,17 +2,38 @@
  * SASL/SCRAM over TLS on a local cluster of this file's own: reachability and a
  * produce/consume round trip with SCRAM-SHA-512 (and -256), a wrong password exits 2
  * naming the refusal, and a reachability round written to a history file and analysed
- * into a report leaves the password in neither, nor in anything printed.
+ * into a report leaves the password in neither, nor in anything printed. Then the
+ * Lambda handlers end to end on the same cluster: the credentials and the CA read from
+ * moto's Secrets Manager by ARN, as a deployed run reads them, and no log line, history
+ * part or report holding the password.
  */
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { gunzipSync } from 'node:zlib';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
+import { handler as baseline } from '../../functions/baseline/handler.js';
+import { handler as canarySlice } from '../../functions/canary-slice/handler.js';
+import type { CanaryStep } from '../../functions/commons/events.js';
+import type { VerdictSummary } from '../../functions/commons/verdict.js';
+import { finishedMarkerKey, runId, upgradeHash } from '../../functions/core/config/events.js';
+import { handler as reachability } from '../../functions/reachability/handler.js';
+import { handler as verify } from '../../functions/verify/handler.js';
+import { MOTO_CLIENT_CONFIG, motoServerMissing, startMotoServer } from './aws/moto-server.js';
 import { createKafka } from '../../functions/core/kafka/client.js';
 import { checkSecurityOptions, Secret } from '../../functions/core/kafka/security.js';
-import { roundTrip, trackClients } from './helpers.js';
+import { roundTrip, secureRandom, trackClients } from './helpers.js';
 import {
   cli,
   startSecureCluster,
@@ -146,3 +167,147 @@ describe('a SASL/SCRAM cluster', () => {
     }
   });
 });
+
+describe.skipIf(motoServerMissing !== null)(
+  `the Lambda handlers on the SASL/SCRAM cluster, secrets from moto's Secrets Manager (${motoServerMissing ?? 'ready'})`,
+  () => {
+    const BUCKET = 'kuv-run-store-scram';
+    const saved = { ...process.env };
+    const clusterName = `scram-${secureRandom(3)}`;
+    const upgradeKey = `scram-upgrade-${secureRandom()}`;
+    const run = {
+      cluster: clusterName,
+      upgradeKey,
+      trigger: { kind: 'manual', time: new Date().toISOString() },
+      upgradeHash: upgradeHash(upgradeKey),
+      attempt: 1,
+      runId: runId(clusterName, upgradeKey),
+      finishedMarker: { bucket: BUCKET, key: finishedMarkerKey(clusterName, upgradeKey) },
+    };
+    let moto: Awaited<ReturnType<typeof startMotoServer>>;
+    let s3: S3Client;
+    let logged = '';
+
+    /** A handler called as Lambda calls it: the event through JSON, stdout (its log) kept. */
+    async function call<T>(
+      name: string,
+      fn: (e: unknown, c: Context) => Promise<T>,
+      event: unknown,
+    ): Promise<T> {
+      const context = {
+        functionName: name,
+        awsRequestId: `${name}-${secureRandom(4)}`,
+        invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${name}`,
+        memoryLimitInMB: '512',
+        getRemainingTimeInMillis: () => 900_000,
+      } as unknown as Context;
+      const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+        logged += String(chunk);
+        return true;
+      });
+      try {
+        return JSON.parse(
+          JSON.stringify(await fn(JSON.parse(JSON.stringify(event)), context)),
+        ) as T;
+      } finally {
+        out.mockRestore();
+      }
+    }
+
+    beforeAll(async () => {
+      moto = await startMotoServer();
+      const aws = { ...MOTO_CLIENT_CONFIG, endpoint: moto.endpoint };
+      s3 = new S3Client({ ...aws, forcePathStyle: true });
+      await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+      const secrets = new SecretsManagerClient(aws);
+      const sasl = await secrets.send(
+        new CreateSecretCommand({
+          Name: `AmazonMSK_${clusterName}`,
+          SecretString: JSON.stringify({ username: 'kuv-canary', password }),
+        }),
+      );
+      const ca = await secrets.send(
+        new CreateSecretCommand({
+          Name: `${clusterName}-ca`,
+          SecretString: readFileSync(cluster.status.security.caFile!, 'utf8'),
+        }),
+      );
+      secrets.destroy();
+      Object.assign(process.env, {
+        AWS_ENDPOINT_URL: moto.endpoint,
+        AWS_REGION: MOTO_CLIENT_CONFIG.region,
+        AWS_ACCESS_KEY_ID: 'testing',
+        AWS_SECRET_ACCESS_KEY: 'testing',
+        KUV_RUN_BUCKET: BUCKET,
+        KUV_SLICE_MS: '3000',
+        KUV_DNS_SERVER: cluster.status.dnsServer,
+        KUV_CLUSTER_CONFIG: JSON.stringify({
+          name: clusterName,
+          bootstrap: cluster.status.bootstrap,
+          security: { protocol: 'sasl-scram', saslSecretArn: sasl.ARN, caSecretArn: ca.ARN },
+          canary: {
+            topic: `kuv-canary-${secureRandom(4)}`,
+            intervalMs: 100,
+            producer: 'canary',
+            settleMs: 2000,
+            maxDurationMs: 120_000,
+          },
+          policy: 'tolerant',
+          windowMs: 300_000,
+        }),
+      });
+    });
+
+    afterAll(async () => {
+      process.env = saved;
+      s3?.destroy();
+      await moto?.stop();
+    });
+
+    it('baseline → slice → settle → read-back → after-probes → verify over SCRAM and TLS; the password nowhere', async () => {
+      let step = await call<CanaryStep>('baseline', baseline, run);
+      expect(step.phase).toBe('canary');
+      step = await call<CanaryStep>('canary-slice', canarySlice, { ...run, canary: step });
+      expect(step.state.counters.acked).toBeGreaterThan(0);
+      await s3.send(
+        new PutObjectCommand({ Bucket: BUCKET, Key: run.finishedMarker.key, Body: '{}' }),
+      );
+      for (let i = 0; i < 6 && step.phase !== 'verify'; i += 1) {
+        step = await call<CanaryStep>('canary-slice', canarySlice, { ...run, canary: step });
+      }
+      expect(step.phase).toBe('verify');
+      step = await call<CanaryStep>('read-back', canarySlice, { ...run, canary: step });
+      expect(step.phase).toBe('done');
+      expect(step.state.counters.logged).toBe(step.state.counters.acked);
+      await call('reachability', reachability, { ...run, canary: step });
+      const summary = await call<VerdictSummary>('verify', verify, run);
+      expect(['pass', 'warn']).toContain(summary.verdict);
+
+      const report = JSON.parse(
+        await (
+          await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: summary.report.reportKey }))
+        ).Body!.transformToString(),
+      ) as {
+        totals: { lost: number; produced: number };
+        reachability: { totals: { unreachableBrokers: number }; brokers: unknown[] };
+      };
+      expect(report.totals.lost).toBe(0);
+      expect(report.totals.produced).toBe(step.state.counters.sent);
+      // The after-probes went through TLS and SCRAM to every broker.
+      expect(report.reachability.totals.unreachableBrokers).toBe(0);
+      expect(report.reachability.brokers).toHaveLength(3);
+
+      // Everything the run wrote and logged: the history parts, the reports, the log lines.
+      const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET }));
+      const written: string[] = [];
+      for (const { Key } of listed.Contents ?? []) {
+        const body = await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key }))).Body!;
+        const bytes = Buffer.from(await body.transformToByteArray());
+        written.push(Key!.endsWith('.gz') ? gunzipSync(bytes).toString('utf8') : bytes.toString());
+      }
+      expect(written.length).toBeGreaterThan(4);
+      expect(logged).toContain(run.runId); // the Logger's lines were captured
+      for (const text of [logged, ...written]) expect(text).not.toContain(password);
+    });
+  },
+);

@@ -103,12 +103,15 @@ const openSockets = new WeakMap<Kafka, Set<net.Socket>>();
  * error path: the connection rejects anything in flight and disconnects, clearing
  * those timers.
  */
+/** Why destroyOpenSockets closes a socket: kafkajs logs it as "Connection error: <this>". */
+export const OWN_CLOSE_REASON = 'closed: every client of this connection was disconnected';
+
 export function destroyOpenSockets(kafka: Kafka): number {
   const sockets = openSockets.get(kafka);
   if (sockets === undefined) return 0;
   const count = sockets.size;
   for (const socket of [...sockets]) {
-    socket.destroy(new Error('closed: every client of this connection was disconnected'));
+    socket.destroy(new Error(OWN_CLOSE_REASON));
   }
   sockets.clear();
   return count;

@@ -14,6 +14,7 @@ import type { Context } from 'aws-lambda';
 import type { CanarySessionOptions } from '../../../functions/core/canary/slice.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
+import { OWN_CLOSE_REASON } from '../../../functions/core/kafka/client.js';
 import { baseline, handler as baselineHandler } from '../../../functions/baseline/handler.js';
 import { handler as canarySliceHandler } from '../../../functions/canary-slice/handler.js';
 import { lambdaSession } from '../../../functions/commons/canary.js';
@@ -180,6 +181,18 @@ describe('handler logs', () => {
         logger: 'kafkajs',
         message: 'Limiting retries for the idempotent producer may invalidate EoS guarantees',
       },
+    });
+    // The sockets the verifier closes itself when its clients are done.
+    log({
+      namespace: 'Connection',
+      level: 1,
+      label: 'ERROR',
+      log: {
+        timestamp: 't',
+        logger: 'kafkajs',
+        message: `Connection error: ${OWN_CLOSE_REASON}`,
+        broker: 'b-2:9096',
+      } as never,
     });
     expect(lines()).toEqual([
       expect.objectContaining({
