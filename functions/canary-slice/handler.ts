@@ -15,13 +15,12 @@
 import type { Context } from 'aws-lambda';
 
 import type { SliceState } from '../core/canary/state.js';
-import { InputError } from '../core/errors.js';
 import { objectExists } from '../core/store/s3-history.js';
 import { s3Client } from '../commons/aws-clients/s3.js';
 import { sliceBudgetMs } from '../core/canary/slice.js';
 import { lambdaSession, type SessionDeps } from '../commons/canary.js';
 import { requiredEnv, RUN_BUCKET_ENV, sliceMsFromEnv } from '../commons/environment.js';
-import { readCanaryStep, readRunFor, type CanaryStep } from '../commons/events.js';
+import { readCanaryStepFor, readRunFor, type CanaryStep } from '../commons/events.js';
 import { lambdaHandler } from '../commons/lambda.js';
 import { logger, logRun } from '../commons/powertools/logger.js';
 
@@ -42,12 +41,7 @@ export async function canarySlice(
 ): Promise<CanaryStep> {
   const { run, cluster } = readRunFor('canary-slice', event, deps.env);
   logRun({ runId: run.runId, cluster: cluster.name });
-  const step = readCanaryStep('canary-slice', event);
-  if (step.state.runId !== run.runId) {
-    throw new InputError(
-      `canary-slice: field canary.state.runId is ${JSON.stringify(step.state.runId)}, not this run's ${JSON.stringify(run.runId)}: the state belongs to another run.`,
-    );
-  }
+  const step = readCanaryStepFor('canary-slice', event, run, cluster);
   if (step.phase === 'done') {
     logger.info('canary-slice: the canary is done already, nothing to run');
     return step;

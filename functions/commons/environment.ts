@@ -17,6 +17,8 @@ export const ALERT_TOPIC_ENV = 'KUV_ALERT_TOPIC_ARN';
 export const SLICE_MS_ENV = 'KUV_SLICE_MS';
 /** `host:port` of a DNS server for broker names; unset in AWS (the VPC resolver). */
 export const DNS_SERVER_ENV = 'KUV_DNS_SERVER';
+/** msk-watch: the configured `{cluster, mskClusterArn}` list, as JSON. */
+export const MSK_CLUSTERS_ENV = 'KUV_MSK_CLUSTERS';
 
 type Env = Readonly<Record<string, string | undefined>>;
 

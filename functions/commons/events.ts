@@ -7,6 +7,7 @@ import type { RunInput } from '../core/config/events.js';
 import type { ClusterConfig } from '../core/config/verifier-config.js';
 import { InputError } from '../core/errors.js';
 import { clusterConfigFromEnv } from './environment.js';
+import { defaultGroup } from '../core/canary/consumer.js';
 import { parseState, type CanaryPhase, type SliceState } from '../core/canary/state.js';
 
 type Json = Record<string, unknown>;
@@ -150,6 +151,45 @@ export interface CanaryStep {
   readonly nextPart: number;
   /** True once the upgrade-finished marker was seen (or the run's time is up). */
   readonly upgradeOver: boolean;
+}
+
+/**
+ * The canary step of an event, checked against the run and the function's own
+ * configuration: the state must be this run's, on the configured canary topic and the
+ * canary's own group. The state travels through the state machine's data, where a hand
+ * or a bug could change it; without the check a slice would produce to, and move the
+ * offsets of, whatever topic and group it named (an application's `orders` /
+ * `orders-app`).
+ */
+export function readCanaryStepFor(
+  what: string,
+  event: unknown,
+  run: RunInput,
+  cluster: ClusterConfig,
+): CanaryStep {
+  const step = readCanaryStep(what, event);
+  const { state } = step;
+  const mismatch = (field: string, got: string, expected: string, why: string): never => {
+    throw new InputError(
+      `${what}: field canary.state.${field} is ${show(got)}, not ${show(expected)}: ${why}. Nothing was sent or consumed.`,
+    );
+  };
+  if (state.runId !== run.runId) {
+    mismatch('runId', state.runId, run.runId, 'the state belongs to another run');
+  }
+  if (state.topic !== cluster.canary.topic) {
+    mismatch(
+      'topic',
+      state.topic,
+      cluster.canary.topic,
+      `this function's configuration names the canary topic of cluster ${cluster.name}`,
+    );
+  }
+  const group = defaultGroup(cluster.canary.topic);
+  if (state.group !== group) {
+    mismatch('group', state.group, group, 'the canary consumes in its own group only');
+  }
+  return step;
 }
 
 export function readCanaryStep(what: string, event: unknown): CanaryStep {

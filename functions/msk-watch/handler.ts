@@ -15,9 +15,10 @@ import {
 import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { Context } from 'aws-lambda';
 
-import { VerifierError } from '../core/errors.js';
+import { InputError, VerifierError } from '../core/errors.js';
 import { mskClient } from '../commons/aws-clients/msk.js';
 import { sfnClient } from '../commons/aws-clients/sfn.js';
+import { MSK_CLUSTERS_ENV } from '../commons/environment.js';
 import { EventReader } from '../commons/events.js';
 import { lambdaHandler } from '../commons/lambda.js';
 import { logger } from '../commons/powertools/logger.js';
@@ -29,10 +30,61 @@ const MSK_CLUSTER_ARN =
 /** Ended operations younger than this are finished again on every poll (idempotent). */
 export const FINISH_LOOKBACK_MS = 30 * 60_000;
 
+export interface WatchedCluster {
+  readonly cluster: string;
+  readonly mskClusterArn: string;
+}
+
 export interface MskWatchDeps {
   readonly msk: Pick<KafkaClient, 'send'>;
   readonly sfn: Pick<SFNClient, 'send'>;
+  /** The clusters this function may watch, from its configuration (not from the event). */
+  readonly configured: readonly WatchedCluster[];
   readonly now?: () => Date;
+}
+
+/** KUV_MSK_CLUSTERS: a JSON list of `{cluster, mskClusterArn}`. */
+export function watchedClustersFromEnv(env: NodeJS.ProcessEnv = process.env): WatchedCluster[] {
+  const raw = env[MSK_CLUSTERS_ENV];
+  let value: unknown;
+  try {
+    value = raw === undefined ? undefined : JSON.parse(raw);
+  } catch {
+    value = undefined;
+  }
+  if (!Array.isArray(value)) {
+    throw new InputError(
+      `msk-watch: the environment variable ${MSK_CLUSTERS_ENV} must be a JSON list of {cluster, mskClusterArn}, set by the stack from the configuration; redeploy the stack`,
+    );
+  }
+  return value.map((c, i) => {
+    const r = new EventReader(`msk-watch: ${MSK_CLUSTERS_ENV}`, c, `[${i}]`);
+    return {
+      cluster: r.string('cluster'),
+      mskClusterArn: r.string('mskClusterArn', MSK_CLUSTER_ARN, 'an Amazon MSK cluster ARN'),
+    };
+  });
+}
+
+/**
+ * Refuses an event whose clusters are not this function's own: a name mapped to another
+ * ARN (a swapped mapping would start one cluster's run for the other's upgrade), or a
+ * cluster the configuration does not list. The whole event is refused, nothing started.
+ */
+function checkAgainstConfigured(
+  clusters: readonly { cluster: string; arn: string }[],
+  configured: readonly WatchedCluster[],
+): void {
+  const own = new Map(configured.map((c) => [c.cluster, c.mskClusterArn]));
+  clusters.forEach(({ cluster, arn }, i) => {
+    const expected = own.get(cluster);
+    if (expected === arn) return;
+    throw new InputError(
+      expected === undefined
+        ? `msk-watch: field clusters[${i}].cluster names ${JSON.stringify(cluster)}, which this function's configuration does not list as an Amazon MSK cluster: nothing was started or finished. The schedule's input is built from the same configuration; an input edited by hand must match it.`
+        : `msk-watch: field clusters[${i}].mskClusterArn is ${arn}, but this function's configuration maps ${JSON.stringify(cluster)} to ${expected}: nothing was started or finished (a swapped mapping would start one cluster's run for another's upgrade). Check the schedule rule's input against the configuration, and redeploy.`,
+    );
+  });
 }
 
 export interface ClusterOutcome {
@@ -99,6 +151,7 @@ export async function mskWatch(
       arn: cr.string('mskClusterArn', MSK_CLUSTER_ARN, 'an Amazon MSK cluster ARN'),
     };
   });
+  checkAgainstConfigured(clusters, deps.configured);
   const now = (deps.now ?? (() => new Date()))();
   const outcomes: ClusterOutcome[] = [];
   for (const { cluster, arn } of clusters) {
@@ -155,7 +208,11 @@ export async function mskWatch(
 }
 
 export function functionHandler(event: unknown, context: Context): Promise<ClusterOutcome[]> {
-  return mskWatch(event, context, { msk: mskClient(), sfn: sfnClient() });
+  return mskWatch(event, context, {
+    msk: mskClient(),
+    sfn: sfnClient(),
+    configured: watchedClustersFromEnv(),
+  });
 }
 
 export const handler = lambdaHandler('msk-watch', functionHandler);

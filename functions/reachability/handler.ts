@@ -15,7 +15,7 @@ import { S3HistorySink, type S3Like } from '../core/store/s3-history.js';
 import { s3Client } from '../commons/aws-clients/s3.js';
 import { attemptToken } from '../commons/canary.js';
 import { requiredEnv, RUN_BUCKET_ENV } from '../commons/environment.js';
-import { readCanaryStep, readRunFor, type CanaryStep } from '../commons/events.js';
+import { readCanaryStepFor, readRunFor, type CanaryStep } from '../commons/events.js';
 import { connectionFor, type SecretReader } from '../commons/kafka.js';
 import { lambdaHandler } from '../commons/lambda.js';
 import { logger, logRun } from '../commons/powertools/logger.js';
@@ -37,7 +37,7 @@ export async function reachability(
 ): Promise<ReachabilityResult> {
   const { run, cluster } = readRunFor('reachability', event, deps.env);
   logRun({ runId: run.runId, cluster: cluster.name });
-  const step = readCanaryStep('reachability', event);
+  const step = readCanaryStepFor('reachability', event, run, cluster);
   const connection = await connectionFor(
     cluster,
     `kuv-${run.runId}-after`.slice(0, 100),

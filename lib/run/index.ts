@@ -6,6 +6,7 @@ import { Validations } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 
+import { MSK_CLUSTERS_ENV } from '../../functions/commons/environment.js';
 import type { ClusterConfig } from '../../functions/core/config/verifier-config.js';
 import { grantMskWatch } from '../cluster-access.js';
 import type { RunFactory } from '../kafka-upgrade-verifier-stack.js';
@@ -30,7 +31,13 @@ export function mskWatchFunction(
   clusters: readonly ClusterConfig[],
 ): (scope: Construct) => lambda.IFunction {
   return (scope) => {
-    const fn = VerificationRun.mskWatch(scope, 'MskWatch');
+    const watched = clusters.flatMap((c) =>
+      c.mskClusterArn === undefined ? [] : [{ cluster: c.name, mskClusterArn: c.mskClusterArn }],
+    );
+    // The handler takes the cluster ↔ ARN mapping from here and refuses an event that differs.
+    const fn = VerificationRun.mskWatch(scope, 'MskWatch', {
+      [MSK_CLUSTERS_ENV]: JSON.stringify(watched),
+    });
     grantMskWatch(fn, clusters);
     for (const cluster of clusters) {
       if (cluster.mskClusterArn === undefined) continue;

@@ -317,9 +317,14 @@ export class VerificationRun extends Construct {
   }
 
   /** The msk-watch function (no VPC: it calls the MSK and Step Functions APIs only). */
-  static mskWatch(scope: Construct, id: string): lambda.IFunction {
+  static mskWatch(
+    scope: Construct,
+    id: string,
+    environment: Record<string, string>,
+  ): lambda.IFunction {
     const fn = new VerifierFunction(scope, id, {
       handler: 'msk-watch',
+      environment,
       description:
         'kafka-upgrade-verifier msk-watch: polls Amazon MSK clusters, starts and finishes runs',
       timeout: Duration.seconds(50),

@@ -86,6 +86,27 @@ describe('a malformed event is refused with a message naming the field', () => {
       /field canary\.state\.runId/,
     ],
     [
+      'canary-slice',
+      (e) => canarySlice(e, lambdaContext(), { ...deps, sliceMs: 1000 }),
+      'canary-slice',
+      (e) => (e.canary.state.topic = 'orders'),
+      /field canary\.state\.topic is "orders", not "kuv-canary".*Nothing was sent/,
+    ],
+    [
+      'canary-slice',
+      (e) => canarySlice(e, lambdaContext(), { ...deps, sliceMs: 1000 }),
+      'canary-slice',
+      (e) => (e.canary.state.group = 'orders-app'),
+      /field canary\.state\.group is "orders-app", not "kuv-canary-group"/,
+    ],
+    [
+      'reachability',
+      (e) => reachability(e, lambdaContext(), deps),
+      'reachability',
+      (e) => (e.canary.state.topic = 'orders'),
+      /field canary\.state\.topic is "orders"/,
+    ],
+    [
       'reachability',
       (e) => reachability(e, lambdaContext(), deps),
       'reachability',

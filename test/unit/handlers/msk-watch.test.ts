@@ -9,7 +9,7 @@ import { DescribeClusterV2Command, ListClusterOperationsV2Command } from '@aws-s
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
 
-import { mskWatch } from '../../../functions/msk-watch/handler.js';
+import { mskWatch, watchedClustersFromEnv } from '../../../functions/msk-watch/handler.js';
 import { decide } from '../../../functions/msk-watch/watch.js';
 import { lambdaContext } from './fakes.js';
 
@@ -24,6 +24,7 @@ function fakes(state: string, operations: unknown[]) {
   const started: Array<{ arn: string; input: Record<string, unknown> }> = [];
   return {
     started,
+    configured: [{ cluster: 'payments', mskClusterArn: clusterArn }],
     msk: {
       send: async (c: unknown) => {
         if (c instanceof DescribeClusterV2Command)
@@ -134,6 +135,36 @@ describe('msk-watch', () => {
     } as never;
     await expect(mskWatch(event, lambdaContext(), { ...f, msk: broken })).rejects.toThrow(
       /no cluster could be read: payments: AccessDeniedException: denied/,
+    );
+  });
+
+  it('refuses an event whose cluster ↔ ARN mapping is not its configuration’s, starting nothing', async () => {
+    const f = fakes('UPDATING', [{ OperationArn: op(3), OperationState: 'UPDATE_IN_PROGRESS' }]);
+    const orders = clusterArn.replace('/payments/', '/orders/');
+    const swapped = {
+      ...event,
+      clusters: [{ cluster: 'payments', mskClusterArn: orders }],
+    };
+    const configured = [
+      { cluster: 'payments', mskClusterArn: clusterArn },
+      { cluster: 'orders', mskClusterArn: orders },
+    ];
+    await expect(mskWatch(swapped, lambdaContext(), { ...f, configured })).rejects.toThrow(
+      /clusters\[0\]\.mskClusterArn is .*orders.*, but this function's configuration maps "payments" to .*payments/,
+    );
+    const unknown = { ...event, clusters: [{ cluster: 'billing', mskClusterArn: clusterArn }] };
+    await expect(mskWatch(unknown, lambdaContext(), f)).rejects.toThrow(
+      /clusters\[0\]\.cluster names "billing", which this function's configuration does not list/,
+    );
+    expect(f.started).toEqual([]);
+  });
+
+  it('reads its own mapping from KUV_MSK_CLUSTERS, refusing a missing or malformed one', () => {
+    const mapping = [{ cluster: 'payments', mskClusterArn: clusterArn }];
+    expect(watchedClustersFromEnv({ KUV_MSK_CLUSTERS: JSON.stringify(mapping) })).toEqual(mapping);
+    expect(() => watchedClustersFromEnv({})).toThrow(/KUV_MSK_CLUSTERS must be a JSON list/);
+    expect(() => watchedClustersFromEnv({ KUV_MSK_CLUSTERS: '[{"cluster":"x"}]' })).toThrow(
+      /\[0\]\.mskClusterArn/,
     );
   });
 });

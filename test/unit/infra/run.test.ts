@@ -55,6 +55,19 @@ describe('the verification run', { timeout: SYNTH_TIMEOUT_MS }, () => {
     }
   });
 
+  it('gives msk-watch its own cluster ↔ ARN mapping: the one its schedule sends', () => {
+    const [, watch] = functionsOf(template).find(([id]) => id.includes('MskWatch'))!;
+    const env = (watch.Properties.Environment as { Variables: Record<string, string> }).Variables;
+    const mapping = JSON.parse(env.KUV_MSK_CLUSTERS!) as unknown[];
+    expect(mapping.length).toBeGreaterThan(0);
+    const rules = Object.values(template.findResources('AWS::Events::Rule')).filter(
+      (r) => r.Properties.ScheduleExpression !== undefined,
+    );
+    expect(rules).toHaveLength(1);
+    const input = JSON.stringify(rules[0]!.Properties.Targets[0].Input);
+    expect(input).toContain(JSON.stringify(JSON.stringify({ clusters: mapping })).slice(1, -2));
+  });
+
   it('sizes each canary-slice function by its cluster’s expected canary partitions', () => {
     const memory = Object.fromEntries(
       functionsOf(template).map(([id, fn]) => [id, fn.Properties.MemorySize]),
