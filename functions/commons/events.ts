@@ -173,7 +173,6 @@ export function readCanaryStep(what: string, event: unknown): CanaryStep {
 export interface AlarmStateChange {
   readonly alarmName: string;
   readonly region: string;
-  readonly account: string;
   /** `metric`: one metric against a threshold; `composite`: a rule over other alarms. */
   readonly type: 'metric' | 'composite';
   readonly description: string | undefined;
@@ -252,7 +251,6 @@ export function readAlarmStateChange(what: string, event: unknown): AlarmStateCh
   const base = {
     alarmName: detail.string('alarmName'),
     region: r.string('region'),
-    account: r.string('account', /^\d{12}$/, 'a 12-digit account id'),
     description: configuration.optionalString('description'),
     state,
     previousState: detail.object('previousState').string('value'),
