@@ -23,7 +23,7 @@ export interface ClusterAlarmsProps {
   readonly topic?: sns.ITopic;
   /**
    * The start of every alarm name: `<prefix>.<cluster>.<metric>`. Cluster names hold no
-   * dot, so `<prefix>.<cluster>.` picks out one cluster's alarms (the e-mail filters do).
+   * dot, so `<prefix>.<cluster>.` picks out one cluster's alarms (notify reads the cluster from it).
    */
   readonly alarmNamePrefix: string;
 }
@@ -44,7 +44,7 @@ const MISSING_DATA = {
   notBreaching: cloudwatch.TreatMissingData.NOT_BREACHING,
 } as const;
 
-/** The prefix of a cluster's alarm names, as alarms and e-mail filters both use it. */
+/** The prefix of a cluster's alarm names, as the alarm names use it. */
 export function clusterAlarmPrefix(alarmNamePrefix: string, cluster: string): string {
   return `${alarmNamePrefix}.${cluster}.`;
 }

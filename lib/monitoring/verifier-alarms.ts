@@ -4,7 +4,7 @@
  * (`stateMachine.metricFailed()`, `fn.metricErrors()`, …) rather than
  * cdk-monitoring-constructs (10.2.0 would fit aws-cdk-lib ^2.276): a dozen plain alarms
  * need no new dependency, and they must keep this stack's alarm names, which the
- * e-mail filters match, and its descriptions that say what to do.
+ * alarm rule and notify read, and its descriptions that say what to do.
  */
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
