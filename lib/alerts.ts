@@ -1,6 +1,9 @@
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 
@@ -19,35 +22,42 @@ export interface AlertsProps {
    */
   readonly subscriptions?: readonly AlertSubscription[];
   /**
-   * The start of every alarm name (`<prefix>.<cluster>.<metric>`), which the e-mail
-   * filters match.
+   * The start of every alarm name (`<prefix>.<cluster>.<metric>`), which the alarm
+   * rule matches.
    * @default 'KafkaUpgradeVerifier'
    */
   readonly alarmNamePrefix?: string;
 }
 
 /**
- * The SNS filter policy (on the message body) that lets through one set of clusters'
- * messages: CloudWatch alarm notifications, whose `AlarmName` starts with
- * `<prefix>.<cluster>.`, and the verifier's own notifications, which carry a top-level
- * `cluster` (docs/aws.md, "Event contract"). Cluster names hold no dot, so one cluster's
- * prefix never matches another's alarms. Every address also gets the verifier's own
- * alarms (`<prefix>._verifier.`, lib/monitoring/verifier-alarms.ts): they are about
- * the runs of all its clusters.
+ * The SNS filter policy (on the message attributes) that lets through one set of
+ * clusters' messages. notify sets the attribute `cluster` on every message it publishes
+ * (docs/aws.md, "Notifications"): a cluster's name, or `_verifier` for the verifier's
+ * own alarms, which every address gets (they are about the runs of all its clusters).
+ * A message without the attribute is CloudWatch's own, published directly by an alarm
+ * notify cannot tell (its own Errors and Throttles, or any alarm of a stack without
+ * notify): every address gets those too, rather than nobody.
  */
-export function clusterFilterPolicy(
+export function clusterFilterPolicy(clusters: readonly string[]): Record<string, unknown> {
+  return { cluster: [...clusters, VERIFIER_ALARM_SCOPE, { exists: false }] };
+}
+
+/**
+ * The EventBridge pattern of this stack's alarm state changes: alarms named
+ * `<prefix>.…` (cluster and verifier alarms alike), except those that publish to the
+ * topic themselves (`direct`, by ARN), so that no change is told twice.
+ */
+export function alarmEventPattern(
   alarmNamePrefix: string,
-  clusters: readonly string[],
-): Record<string, unknown> {
+  directAlarmArns: readonly string[] = [],
+): events.EventPattern {
   return {
-    $or: [
-      {
-        AlarmName: [...clusters, VERIFIER_ALARM_SCOPE].map((c) => ({
-          prefix: `${alarmNamePrefix}.${c}.`,
-        })),
-      },
-      { cluster: [...clusters] },
-    ],
+    source: ['aws.cloudwatch'],
+    detailType: ['CloudWatch Alarm State Change'],
+    detail: { alarmName: [{ prefix: `${alarmNamePrefix}.` }] },
+    ...(directAlarmArns.length === 0
+      ? {}
+      : { resources: events.Match.anythingBut(...directAlarmArns) }),
   };
 }
 
@@ -75,6 +85,11 @@ export function subscriptionsByEmail(
 export class Alerts extends Construct {
   readonly topic: sns.Topic;
   readonly key: kms.Key;
+  readonly alarmNamePrefix: string;
+  /** The rule that sends alarm state changes to notify, once routeAlarmsTo made it. */
+  alarmRule?: events.Rule;
+  /** The function alarms are told through, once routeAlarmsTo named it. */
+  notifier?: lambda.IFunction;
 
   constructor(scope: Construct, id: string, props: AlertsProps = {}) {
     super(scope, id);
@@ -98,6 +113,7 @@ export class Alerts extends Construct {
       enforceSSL: true,
     });
     const prefix = props.alarmNamePrefix ?? 'KafkaUpgradeVerifier';
+    this.alarmNamePrefix = prefix;
     // enforceSSL writes an AWS::SNS::TopicPolicy, and a topic policy replaces SNS's
     // default one: without this statement no alarm could publish. Only this account's
     // alarms, and only those named <prefix>.… (the confused-deputy case).
@@ -121,9 +137,39 @@ export class Alerts extends Construct {
         topicArn: this.topic.topicArn,
         protocol: 'email',
         endpoint: subscription.email,
-        filterPolicyScope: 'MessageBody',
-        filterPolicy: clusterFilterPolicy(prefix, subscription.clusters),
+        filterPolicyScope: 'MessageAttributes',
+        filterPolicy: clusterFilterPolicy(subscription.clusters),
       });
     });
+  }
+
+  /**
+   * Sends every state change of this stack's alarms to `notify`, which tells it as
+   * text on the topic, except the alarms named in `directAlarmNames`, which publish to
+   * the topic themselves. EventBridge invokes notify asynchronously: Lambda retries a
+   * failed invocation twice; what still fails is counted in notify's Errors alarm.
+   */
+  routeAlarmsTo(notify: lambda.IFunction, directAlarmNames: readonly string[] = []): events.Rule {
+    const stack = Stack.of(this);
+    const arns = directAlarmNames.map((name) =>
+      stack.formatArn({
+        service: 'cloudwatch',
+        resource: 'alarm',
+        resourceName: name,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    );
+    this.notifier = notify;
+    this.alarmRule = new events.Rule(this, 'AlarmStateChanges', {
+      description: `kafka-upgrade-verifier: state changes of the ${this.alarmNamePrefix}.* alarms, told as text by notify`,
+      eventPattern: alarmEventPattern(this.alarmNamePrefix, arns),
+      targets: [
+        new targets.LambdaFunction(notify, {
+          retryAttempts: 2,
+          maxEventAge: Duration.hours(1),
+        }),
+      ],
+    });
+    return this.alarmRule;
   }
 }

@@ -63,13 +63,18 @@ export class KafkaUpgradeVerifierStack extends Stack {
       subscriptions: subscriptionsByEmail(config.clusters),
     });
 
+    const run =
+      typeof props.run === 'function'
+        ? props.run(this, { runStore: this.runStore, alerts: this.alerts })
+        : (props.run ?? this.placeholderRun());
     const clusterAlarms = new Map<string, ClusterAlarms>();
     const dashboards = new Map<string, ClusterDashboard>();
     for (const cluster of config.clusters) {
       const scope = new Construct(this, `Cluster-${cluster.name}`);
       const alarms = new ClusterAlarms(scope, 'Alarms', {
         cluster,
-        topic: this.alerts.topic,
+        // With notify, the alarm rule tells their state changes; without, they mail JSON.
+        ...(this.alerts.notifier === undefined ? { topic: this.alerts.topic } : {}),
         alarmNamePrefix,
       });
       clusterAlarms.set(cluster.name, alarms);
@@ -85,10 +90,6 @@ export class KafkaUpgradeVerifierStack extends Stack {
     this.clusterAlarms = clusterAlarms;
     this.dashboards = dashboards;
 
-    const run =
-      typeof props.run === 'function'
-        ? props.run(this, { runStore: this.runStore, alerts: this.alerts })
-        : (props.run ?? this.placeholderRun());
     const mskWatch = typeof props.mskWatch === 'function' ? props.mskWatch(this) : props.mskWatch;
     this.triggers = new UpgradeTriggers(this, 'Triggers', {
       run,
@@ -101,6 +102,7 @@ export class KafkaUpgradeVerifierStack extends Stack {
     // Last, so that it sees every function the stack has.
     this.verifierAlarms = new VerifierAlarms(this, 'VerifierAlarms', {
       topic: this.alerts.topic,
+      ...(this.alerts.notifier === undefined ? {} : { notifier: this.alerts.notifier }),
       alarmNamePrefix,
       run,
       startRun: this.triggers.starter.startRun,

@@ -13,6 +13,10 @@ export const CLUSTER_CONFIG_ENV = 'KUV_CLUSTER_CONFIG';
 export const RUN_BUCKET_ENV = 'KUV_RUN_BUCKET';
 /** The alert topic (notify). */
 export const ALERT_TOPIC_ENV = 'KUV_ALERT_TOPIC_ARN';
+/** The verification state machine, whose executions are the runs (notify's links). */
+export const RUN_STATE_MACHINE_ENV = 'KUV_RUN_STATE_MACHINE_ARN';
+/** The start of the stack's alarm and dashboard names (notify). */
+export const ALARM_PREFIX_ENV = 'KUV_ALARM_PREFIX';
 /** How long one canary slice runs at most, in ms (canary-slice). */
 export const SLICE_MS_ENV = 'KUV_SLICE_MS';
 /** `host:port` of a DNS server for broker names; unset in AWS (the VPC resolver). */

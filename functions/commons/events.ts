@@ -210,3 +210,130 @@ export function readCanaryStep(what: string, event: unknown): CanaryStep {
     upgradeOver: canary.raw('upgradeOver') === true,
   };
 }
+
+/**
+ * A CloudWatch alarm's state change as EventBridge delivers it (source `aws.cloudwatch`,
+ * detail-type `CloudWatch Alarm State Change`; CloudWatch User Guide, "Alarm events and
+ * EventBridge"), the fields notify tells.
+ */
+export interface AlarmStateChange {
+  readonly alarmName: string;
+  readonly region: string;
+  /** `metric`: one metric against a threshold; `composite`: a rule over other alarms. */
+  readonly type: 'metric' | 'composite';
+  readonly description: string | undefined;
+  readonly state: AlarmState;
+  readonly previousState: string;
+  /** A metric alarm's metric; undefined for a composite alarm. */
+  readonly metric?: {
+    readonly namespace: string;
+    readonly name: string;
+    readonly dimensions: Readonly<Record<string, string>>;
+  };
+  /** A composite alarm's rule, e.g. `ALARM("a") OR ALARM("b")`. */
+  readonly alarmRule?: string;
+  /** A composite alarm's children that made it change (names, from the ARNs). */
+  readonly triggeringAlarms: readonly string[];
+}
+
+export interface AlarmState {
+  readonly value: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+  readonly reason: string;
+  /** When the alarm changed, ISO 8601. */
+  readonly timestamp: string;
+  /** A metric alarm's threshold and the datapoints it judged, from `reasonData`. */
+  readonly threshold?: number;
+  readonly datapoints: readonly number[];
+}
+
+const ALARM_STATES = ['OK', 'ALARM', 'INSUFFICIENT_DATA'];
+export const ALARM_DETAIL_TYPE = 'CloudWatch Alarm State Change';
+
+/** `reasonData` is JSON in a string; a reason without it (or unreadable) gives nothing. */
+function reasonData(text: string | undefined): Json {
+  if (text === undefined) return {};
+  try {
+    const data: unknown = JSON.parse(text);
+    return isObject(data) ? data : {};
+  } catch {
+    return {};
+  }
+}
+
+function readAlarmState(what: string, state: EventReader, path: string): AlarmState {
+  const value = state.string('value');
+  if (!ALARM_STATES.includes(value)) {
+    throw new InputError(
+      `${what}: field ${path}.value must be one of ${ALARM_STATES.join(', ')}, got ${show(value)}`,
+    );
+  }
+  const data = reasonData(state.optionalString('reasonData'));
+  const numbers = (v: unknown): number[] =>
+    Array.isArray(v) ? v.filter((n): n is number => typeof n === 'number') : [];
+  return {
+    value: value as AlarmState['value'],
+    reason: state.optionalString('reason') ?? '(CloudWatch gave no reason)',
+    timestamp: state.string('timestamp'),
+    ...(typeof data.threshold === 'number' ? { threshold: data.threshold } : {}),
+    datapoints: numbers(data.recentDatapoints),
+  };
+}
+
+/** Reads a `CloudWatch Alarm State Change` event; InputError naming the field otherwise. */
+export function readAlarmStateChange(what: string, event: unknown): AlarmStateChange {
+  const r = new EventReader(what, event);
+  r.string('source', /^aws\.cloudwatch$/, '"aws.cloudwatch"');
+  r.string('detail-type', /^CloudWatch Alarm State Change$/, `"${ALARM_DETAIL_TYPE}"`);
+  const detail = r.object('detail');
+  const configuration = detail.object('configuration');
+  const metrics = configuration.raw('metrics');
+  const alarmRule = configuration.optionalString('alarmRule');
+  if (metrics === undefined && alarmRule === undefined) {
+    throw new InputError(
+      `${what}: field detail.configuration must have metrics (a metric alarm) or alarmRule (a composite alarm), got neither`,
+    );
+  }
+  const state = readAlarmState(what, detail.object('state'), 'detail.state');
+  const base = {
+    alarmName: detail.string('alarmName'),
+    region: r.string('region'),
+    description: configuration.optionalString('description'),
+    state,
+    previousState: detail.object('previousState').string('value'),
+  };
+  if (alarmRule !== undefined) {
+    const data = reasonData(detail.object('state').optionalString('reasonData'));
+    const triggering = Array.isArray(data.triggeringAlarms) ? data.triggeringAlarms : [];
+    return {
+      ...base,
+      type: 'composite',
+      alarmRule,
+      triggeringAlarms: triggering.flatMap((t) =>
+        isObject(t) && typeof t.arn === 'string' ? [t.arn.replace(/^.*?:alarm:/, '')] : [],
+      ),
+    };
+  }
+  const list = configuration.array('metrics');
+  const returned = list.findIndex((m) => isObject(m) && m.returnData !== false);
+  if (returned < 0) {
+    throw new InputError(`${what}: field detail.configuration.metrics must hold a metric, got []`);
+  }
+  const stat = new EventReader(what, list[returned], `detail.configuration.metrics[${returned}]`);
+  const metric = stat.object('metricStat').object('metric');
+  const dimensions = metric.raw('dimensions') ?? {};
+  if (!isObject(dimensions) || Object.values(dimensions).some((v) => typeof v !== 'string')) {
+    throw new InputError(
+      `${what}: field detail.configuration.metrics[${returned}].metricStat.metric.dimensions must map names to strings, got ${show(dimensions)}`,
+    );
+  }
+  return {
+    ...base,
+    type: 'metric',
+    metric: {
+      namespace: metric.string('namespace'),
+      name: metric.string('name'),
+      dimensions: dimensions as Record<string, string>,
+    },
+    triggeringAlarms: [],
+  };
+}

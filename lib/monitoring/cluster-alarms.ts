@@ -14,11 +14,16 @@ import { runbookPath } from './runbooks.js';
 
 export interface ClusterAlarmsProps {
   readonly cluster: ClusterConfig;
-  /** Every alarm notifies it when it goes into ALARM and back to OK. */
-  readonly topic: sns.ITopic;
+  /**
+   * When given, every alarm publishes to it on ALARM and OK, as CloudWatch's own JSON:
+   * for a stack without notify. With notify, alarms have no action: the stack's alarm
+   * rule (lib/alerts.ts) sends their state changes to notify, which tells them as text.
+   * @default no alarm action
+   */
+  readonly topic?: sns.ITopic;
   /**
    * The start of every alarm name: `<prefix>.<cluster>.<metric>`. Cluster names hold no
-   * dot, so `<prefix>.<cluster>.` picks out one cluster's alarms (the e-mail filters do).
+   * dot, so `<prefix>.<cluster>.` picks out one cluster's alarms (notify reads the cluster from it).
    */
   readonly alarmNamePrefix: string;
 }
@@ -39,7 +44,7 @@ const MISSING_DATA = {
   notBreaching: cloudwatch.TreatMissingData.NOT_BREACHING,
 } as const;
 
-/** The prefix of a cluster's alarm names, as alarms and e-mail filters both use it. */
+/** The prefix of a cluster's alarm names, as the alarm names use it. */
 export function clusterAlarmPrefix(alarmNamePrefix: string, cluster: string): string {
   return `${alarmNamePrefix}.${cluster}.`;
 }
@@ -59,9 +64,10 @@ export function wantedAlarms(
 
 /**
  * One cluster's alarms: one per catalogue metric whose alarm the catalogue or the
- * configuration wants, each notifying the alert topic on ALARM and OK, and one
- * composite alarm that is in ALARM while any of them is — the cluster's one health
- * signal for a dashboard or a pager (it sends nothing itself: the metric alarms do).
+ * configuration wants, and one composite alarm that is in ALARM while any of them is —
+ * the cluster's one health signal for a dashboard or a pager. Through notify, each
+ * metric alarm tells its ALARM and the composite its ALARM and its OK (one "all well
+ * again" instead of one OK per metric).
  */
 export class ClusterAlarms extends Construct {
   readonly alarms: ReadonlyMap<string, cloudwatch.Alarm>;
@@ -71,7 +77,7 @@ export class ClusterAlarms extends Construct {
     super(scope, id);
     const name = props.cluster.name;
     const prefix = clusterAlarmPrefix(props.alarmNamePrefix, name);
-    const action = new actions.SnsAction(props.topic);
+    const action = props.topic === undefined ? undefined : new actions.SnsAction(props.topic);
     const alarms = new Map<string, cloudwatch.Alarm>();
     for (const { definition, threshold } of wantedAlarms(props.cluster)) {
       const { comparison, treatMissingData } = definition.alarm;
@@ -89,15 +95,17 @@ export class ClusterAlarms extends Construct {
         datapointsToAlarm: 1,
         treatMissingData: MISSING_DATA[treatMissingData],
       });
-      alarm.addAlarmAction(action);
-      alarm.addOkAction(action);
+      if (action !== undefined) {
+        alarm.addAlarmAction(action);
+        alarm.addOkAction(action);
+      }
       alarms.set(definition.name, alarm);
     }
     this.alarms = alarms;
     this.composite = new cloudwatch.CompositeAlarm(this, 'Any', {
       compositeAlarmName: `${prefix}Any`,
       alarmDescription:
-        `In ALARM while any of cluster ${name}'s kafka-upgrade-verifier alarms is; each of those notifies by itself. ` +
+        `In ALARM while any of cluster ${name}'s kafka-upgrade-verifier alarms is; each of those tells its own ALARM. ` +
         'Runbooks: docs/runbooks/README.md.',
       alarmRule: cloudwatch.AlarmRule.anyOf(...alarms.values()),
     });

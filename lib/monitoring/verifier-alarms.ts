@@ -4,7 +4,7 @@
  * (`stateMachine.metricFailed()`, `fn.metricErrors()`, …) rather than
  * cdk-monitoring-constructs (10.2.0 would fit aws-cdk-lib ^2.276): a dozen plain alarms
  * need no new dependency, and they must keep this stack's alarm names, which the
- * e-mail filters match, and its descriptions that say what to do.
+ * alarm rule and notify read, and its descriptions that say what to do.
  */
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -27,8 +27,18 @@ export const VERIFIER_ALARM_SCOPE = '_verifier';
 const PERIOD = Duration.minutes(5);
 
 export interface VerifierAlarmsProps {
-  /** Every alarm notifies it when it goes into ALARM and back to OK. */
+  /**
+   * Where alarms that cannot go through notify publish, on ALARM and OK, as CloudWatch's
+   * own JSON: the notify function's own alarms, or every alarm when there is no notify.
+   */
   readonly topic: sns.ITopic;
+  /**
+   * The function that tells alarms as text (lib/alerts.ts routes the stack's alarms to
+   * it). Its own Errors and Throttles alarms still publish to the topic directly: a
+   * failing notify cannot tell that it fails.
+   * @default none: every alarm publishes to the topic directly
+   */
+  readonly notifier?: lambda.IFunction;
   /** The start of every alarm name: `<prefix>._verifier.<what>`. */
   readonly alarmNamePrefix: string;
   /** The verification state machine (or the placeholder that stands in for it). */
@@ -41,6 +51,23 @@ export interface VerifierAlarmsProps {
   readonly functions: ReadonlyArray<{ readonly label: string; readonly fn: lambda.IFunction }>;
 }
 
+/** A function's label in alarm names: its construct path below the stack, dashed. */
+export function functionLabel(fn: IConstruct): string {
+  return fn.node.path.slice(Stack.of(fn).node.path.length + 1).replaceAll('/', '-');
+}
+
+/** The full name of one of the verifier's alarms: `<prefix>._verifier.<name>`. */
+export function verifierAlarmName(alarmNamePrefix: string, name: string): string {
+  return `${alarmNamePrefix}.${VERIFIER_ALARM_SCOPE}.${name}`;
+}
+
+/** The names of a function's own Errors and Throttles alarms. */
+export function functionAlarmNames(alarmNamePrefix: string, fn: IConstruct): string[] {
+  return ['Errors', 'Throttles'].map((m) =>
+    verifierAlarmName(alarmNamePrefix, `${functionLabel(fn)}.${m}`),
+  );
+}
+
 /**
  * Every Lambda function under `scope`, labelled by its construct path below the stack
  * (`Run/Cluster-payments/Baseline` → `Run-Cluster-payments-Baseline`): a function added
@@ -49,14 +76,10 @@ export interface VerifierAlarmsProps {
 export function functionsUnder(
   scope: IConstruct,
 ): Array<{ readonly label: string; readonly fn: lambda.Function }> {
-  const stackPath = Stack.of(scope).node.path;
   return scope.node
     .findAll()
     .filter((c): c is lambda.Function => c instanceof lambda.Function)
-    .map((fn) => ({
-      label: fn.node.path.slice(stackPath.length + 1).replaceAll('/', '-'),
-      fn,
-    }));
+    .map((fn) => ({ label: functionLabel(fn), fn }));
 }
 
 /** One alarm this construct makes: its name after the scope, and what it watches. */
@@ -69,8 +92,10 @@ interface Watch {
 
 /**
  * The verifier's health alarms, each `Sum > 0` over five minutes (Maximum for the queue
- * depth), missing data not breaching (nothing ran, nothing failed), notifying the alert
- * topic on ALARM and OK:
+ * depth), missing data not breaching (nothing ran, nothing failed). Their state changes
+ * reach people through notify (the stack's alarm rule, lib/alerts.ts), as text; only
+ * notify's own alarms (and all of them when there is no notify) publish to the alert
+ * topic directly, on ALARM and OK:
  *
  * - the verification run's failed, timed-out and aborted executions;
  * - start-run's and finish-upgrade's failed and timed-out executions (an event they
@@ -155,11 +180,14 @@ export class VerifierAlarms extends Construct {
     ];
 
     const action = new actions.SnsAction(props.topic);
-    const prefix = `${props.alarmNamePrefix}.${VERIFIER_ALARM_SCOPE}.`;
+    const direct = new Set(
+      props.notifier === undefined ? [] : functionAlarmNames(props.alarmNamePrefix, props.notifier),
+    );
     const alarms = new Map<string, cloudwatch.Alarm>();
     for (const watch of watches) {
+      const alarmName = verifierAlarmName(props.alarmNamePrefix, watch.name);
       const alarm = new cloudwatch.Alarm(this, watch.name, {
-        alarmName: `${prefix}${watch.name}`,
+        alarmName,
         alarmDescription: `kafka-upgrade-verifier itself: ${watch.what} What to do: ${watch.todo}`,
         metric: watch.metric,
         threshold: 0,
@@ -168,8 +196,10 @@ export class VerifierAlarms extends Construct {
         datapointsToAlarm: 1,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
-      alarm.addAlarmAction(action);
-      alarm.addOkAction(action);
+      if (props.notifier === undefined || direct.has(alarmName)) {
+        alarm.addAlarmAction(action);
+        alarm.addOkAction(action);
+      }
       alarms.set(watch.name, alarm);
     }
     this.alarms = alarms;

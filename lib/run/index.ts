@@ -22,7 +22,7 @@ export function verificationRun(clusters: readonly ClusterConfig[]): RunFactory 
     new VerificationRun(scope, 'Run', {
       clusters,
       runStore: parts.runStore.bucket,
-      alertTopic: parts.alerts.topic,
+      alerts: parts.alerts,
     }).stateMachine;
 }
 

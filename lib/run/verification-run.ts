@@ -24,24 +24,26 @@
  * Each cluster has its own functions (its VPC, its secrets, its prefix of the run
  * store); the tasks call the one the Pass state for the run's cluster names.
  */
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 
 import type { ClusterConfig } from '../../functions/core/config/verifier-config.js';
 import { NAMESPACE } from '../../functions/core/metrics/catalogue.js';
+import type { Alerts } from '../alerts.js';
+import { functionAlarmNames } from '../monitoring/verifier-alarms.js';
 import { ClusterFunctions } from './cluster-functions.js';
 import { VerifierFunction } from './verifier-function.js';
 
 export interface VerificationRunProps {
   readonly clusters: readonly ClusterConfig[];
   readonly runStore: s3.IBucket;
-  readonly alertTopic: sns.ITopic;
+  /** The alert topic notify publishes to, and the alarm rule that invokes notify. */
+  readonly alerts: Alerts;
 }
 
 /** Lambda's own transient errors: retried; a handler's error is not (a slice must not run twice). */
@@ -116,13 +118,58 @@ export class VerificationRun extends Construct {
       );
     }
     this.functions = functions;
+    // Named, so that notify can know its ARN (for the console links and the run lookup)
+    // without a reference that would make notify and the state machine depend on each other.
+    const stack = Stack.of(this);
+    const stateMachineName = `${stack.stackName}-Run`;
+    const stateMachineArn = stack.formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: stateMachineName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const alertTopic = props.alerts.topic;
     this.notify = new VerifierFunction(this, 'Notify', {
       handler: 'notify',
       description:
-        'kafka-upgrade-verifier: publishes a run’s verdict, readable, on the alert topic',
-      environment: { KUV_ALERT_TOPIC_ARN: props.alertTopic.topicArn },
+        'kafka-upgrade-verifier: tells verdicts, failed runs and alarm state changes as text on the alert topic',
+      environment: {
+        KUV_ALERT_TOPIC_ARN: alertTopic.topicArn,
+        KUV_RUN_BUCKET: props.runStore.bucketName,
+        KUV_RUN_STATE_MACHINE_ARN: stateMachineArn,
+        KUV_ALARM_PREFIX: props.alerts.alarmNamePrefix,
+      },
     });
-    props.alertTopic.grantPublish(this.notify);
+    alertTopic.grantPublish(this.notify);
+    // An alarm's message names its run: the cluster's latest execution and its input.
+    this.notify.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['states:ListExecutions'],
+        resources: [stateMachineArn],
+      }),
+    );
+    this.notify.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['states:DescribeExecution'],
+        resources: [
+          stack.formatArn({
+            service: 'states',
+            resource: 'execution',
+            resourceName: `${stateMachineName}:*`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
+    Validations.of(this.notify).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${stateMachineName}:*]`,
+      reason:
+        'DescribeExecution of the run state machine’s executions (one per run, named at run time): the run an alarm belongs to.',
+    });
+    props.alerts.routeAlarmsTo(
+      this.notify,
+      functionAlarmNames(props.alerts.alarmNamePrefix, this.notify),
+    );
     Validations.of(this.notify).acknowledge({
       id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
       reason:
@@ -282,6 +329,7 @@ export class VerificationRun extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName,
       comment:
         'kafka-upgrade-verifier run: baseline, canary slices until the upgrade is over and settled, read-back, after-probes, verify, verdict',
       stateMachineType: sfn.StateMachineType.STANDARD,

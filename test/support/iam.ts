@@ -80,10 +80,12 @@ export class TemplatePolicies {
   ) {
     for (const [id, r] of Object.entries(template.Resources)) {
       const make = KNOWN_ARNS[r.Type];
+      // A resource the template names (StateMachineName) has that name; others the id.
+      const named = r.Properties?.StateMachineName;
       this.names.set(
         id,
         overrides[id] ??
-          make?.(region, account, id) ?? {
+          make?.(region, account, typeof named === 'string' ? named : id) ?? {
             ref: id,
             arn: `arn:aws:unknown:${region}:${account}:${id}`,
           },
@@ -204,8 +206,8 @@ export class TemplatePolicies {
 
   /**
    * The resource policy AWS evaluates for `resource`: the bucket policy of a bucket or
-   * its objects, the topic policy of a topic, the key policy of a key; undefined for
-   * the rest (Lambda's resource policy is its AWS::Lambda::Permission resources).
+   * its objects, the topic policy of a topic, the key policy of a key, the statements of
+   * a function's AWS::Lambda::Permission resources; undefined for the rest.
    */
   resourcePolicy(resource: string): PolicyDocument | undefined {
     for (const r of Object.values(this.template.Resources)) {
@@ -223,6 +225,35 @@ export class TemplatePolicies {
     for (const [id, r] of Object.entries(this.template.Resources)) {
       if (r.Type === 'AWS::KMS::Key' && this.nameOf(id).arn === resource)
         return this.resolve(r.Properties!.KeyPolicy!) as PolicyDocument;
+    }
+    // A function's resource policy: one statement per AWS::Lambda::Permission, as Lambda
+    // writes it (Principal, Action, SourceArn → ArnLike aws:SourceArn, SourceAccount).
+    const permissions = Object.values(this.template.Resources)
+      .filter((r) => r.Type === 'AWS::Lambda::Permission')
+      .map((r) => r.Properties ?? {})
+      .filter((p) => this.resolve(p.FunctionName!) === resource);
+    if (permissions.length > 0) {
+      return {
+        Version: '2012-10-17',
+        Statement: permissions.map((p) => ({
+          Effect: 'Allow',
+          Principal: { Service: this.resolve(p.Principal!) },
+          Action: this.resolve(p.Action!),
+          Resource: resource,
+          ...(p.SourceArn === undefined && p.SourceAccount === undefined
+            ? {}
+            : {
+                Condition: {
+                  ...(p.SourceArn === undefined
+                    ? {}
+                    : { ArnLike: { 'aws:SourceArn': this.resolve(p.SourceArn) } }),
+                  ...(p.SourceAccount === undefined
+                    ? {}
+                    : { StringEquals: { 'aws:SourceAccount': this.resolve(p.SourceAccount) } }),
+                },
+              }),
+        })),
+      } as unknown as PolicyDocument;
     }
     return undefined;
   }

@@ -5,8 +5,13 @@
  * rule as the target (moto delivers to SQS, not to Step Functions), and real-shaped
  * events are sent with PutEvents. Only the right events may arrive, shaped as the
  * event contract says (docs/aws.md). moto's TestEventPattern is a stub; this is its
- * real matcher. Needs no Kafka cluster: run with KUV_BOOTSTRAP=none.
+ * real matcher. The alarm rule (lib/alerts.ts) is taken from the stack as bin/app.ts
+ * builds it (with notify) and gets an SQS target in place of notify (moto invokes no
+ * Lambda). Needs no Kafka cluster: run with KUV_BOOTSTRAP=none.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 import { randomUUID } from 'node:crypto';
 
 import { Template } from 'aws-cdk-lib/assertions';
@@ -32,8 +37,11 @@ import {
   UPGRADE_FINISHED,
   UPGRADE_STARTED,
 } from '../../../functions/core/config/events.js';
+import { readAlarmStateChange } from '../../../functions/commons/events.js';
 import { loadVerifierConfig } from '../../../lib/config.js';
 import { KafkaUpgradeVerifierStack } from '../../../lib/kafka-upgrade-verifier-stack.js';
+import { TemplatePolicies } from '../../support/iam.js';
+import { buildAppStack } from '../../unit/infra/fixtures.js';
 import {
   MOTO_CLIENT_CONFIG,
   motoServerMissing,
@@ -73,6 +81,35 @@ function synthesizedRules(): SynthRule[] {
     pattern: rule.Properties.EventPattern,
     transformer: rule.Properties.Targets[0].InputTransformer,
   }));
+}
+
+const ACCOUNT = '123456789012';
+
+/** The alarm rule of the stack with notify: its pattern, the template's tokens resolved. */
+function synthesizedAlarmPattern(): unknown {
+  const template = Template.fromStack(buildAppStack(config).stack).toJSON() as {
+    Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+  };
+  const [rule] = Object.entries(template.Resources).filter(
+    ([id, r]) => r.Type === 'AWS::Events::Rule' && id.startsWith('AlertsAlarmStateChanges'),
+  );
+  if (rule === undefined) throw new Error('the stack with notify has no alarm rule');
+  const policies = new TemplatePolicies(template as never, ACCOUNT, MOTO_CLIENT_CONFIG.region);
+  return policies.resolve(rule[1].Properties.EventPattern as never);
+}
+
+/** A CloudWatch Alarm State Change of `alarmName`, from the fixture (test/fixtures/events). */
+function alarmEvent(alarmName: string, detailType = 'CloudWatch Alarm State Change') {
+  const event = JSON.parse(
+    readFileSync(join(import.meta.dirname, '../../fixtures/events/alarm-metric.json'), 'utf8'),
+  ) as { detail: { alarmName: string } };
+  event.detail.alarmName = alarmName;
+  return {
+    Source: 'aws.cloudwatch',
+    DetailType: detailType,
+    Resources: [`arn:aws:cloudwatch:${MOTO_CLIENT_CONFIG.region}:${ACCOUNT}:alarm:${alarmName}`],
+    Detail: JSON.stringify(event.detail),
+  } satisfies PutEventsRequestEntry;
 }
 
 /** A CloudTrail record of an MSK API call, as EventBridge delivers it. */
@@ -128,6 +165,8 @@ describe.skipIf(motoServerMissing !== null)(
     const queues = new Map<string, string>();
     const rules = synthesizedRules();
     const ruleId = (prefix: string) => rules.find((r) => r.logicalId.startsWith(prefix))!.logicalId;
+    const ALARM_RULE = 'AlarmStateChanges';
+    const alarmPattern = synthesizedAlarmPattern();
 
     beforeAll(async () => {
       moto = await startMotoServer();
@@ -159,6 +198,20 @@ describe.skipIf(motoServerMissing !== null)(
         );
         queues.set(name, QueueUrl!);
       }
+      const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: ALARM_RULE }));
+      const { Attributes } = await sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
+      );
+      await events.send(
+        new PutRuleCommand({ Name: ALARM_RULE, EventPattern: JSON.stringify(alarmPattern) }),
+      );
+      await events.send(
+        new PutTargetsCommand({
+          Rule: ALARM_RULE,
+          Targets: [{ Id: 'queue', Arn: Attributes!.QueueArn! }],
+        }),
+      );
+      queues.set(ALARM_RULE, QueueUrl!);
     });
 
     afterAll(async () => {
@@ -270,6 +323,29 @@ describe.skipIf(motoServerMissing !== null)(
       expect(got.get(ruleId('TriggersUpgradeStarted'))).toEqual([expected]);
       expect(got.get(ruleId('TriggersUpgradeFinished'))).toEqual([expected]);
       expect(got.get(ruleId('TriggersMskApipayments'))).toEqual([]);
+    });
+
+    it('sends this stack’s alarm state changes to notify, not notify’s own alarms, nor others’', async () => {
+      const prefix = 'KafkaUpgradeVerifier';
+      const wanted = [
+        `${prefix}.${orders.name}.LostMessages`,
+        `${prefix}.${orders.name}.Any`,
+        `${prefix}._verifier.RunExecutionsFailed`,
+      ];
+      const got = await deliver([
+        ...wanted.map((name) => alarmEvent(name)),
+        alarmEvent(`${prefix}._verifier.Run-Notify.Errors`), // publishes to the topic itself
+        alarmEvent(`${prefix}._verifier.Run-Notify.Throttles`),
+        alarmEvent(`OtherStack.${orders.name}.LostMessages`), // another stack's alarm
+        alarmEvent(
+          `${prefix}.${orders.name}.LostMessages`,
+          'CloudWatch Alarm Configuration Change',
+        ),
+      ]);
+      const delivered = (got.get(ALARM_RULE) ?? []).map((e) => readAlarmStateChange('notify', e));
+      expect(delivered.map((a) => a.alarmName).sort()).toEqual([...wanted].sort());
+      expect(delivered[0]).toMatchObject({ type: 'metric', state: { value: 'ALARM' } });
+      for (const rule of rules) expect(got.get(rule.logicalId), rule.logicalId).toEqual([]);
     });
   },
 );

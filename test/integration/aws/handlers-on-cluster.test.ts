@@ -48,6 +48,7 @@ import { parseVerifierConfig } from '../../../functions/core/config/verifier-con
 import { authorizedCalls, recordAwsCalls } from '../../support/aws-calls.js';
 import { describeDecision, TemplatePolicies } from '../../support/iam.js';
 import { kafkaCalls, recordKafkaRequests } from '../../support/kafka-iam.js';
+import { clusterFilterPolicy } from '../../../lib/alerts.js';
 import { buildAppStack } from '../../unit/infra/fixtures.js';
 import { lambdaContext } from '../../unit/handlers/fakes.js';
 import { secureRandom, testCluster } from '../helpers.js';
@@ -59,6 +60,7 @@ import {
 } from './moto-server.js';
 
 const BUCKET = 'kuv-run-store-it';
+const STATE_MACHINE_ARN = `arn:aws:states:${MOTO_CLIENT_CONFIG.region}:123456789012:stateMachine:KafkaUpgradeVerifier-Run`;
 const SLICE_MS = 3000;
 
 const kafkaMissing =
@@ -131,8 +133,17 @@ describe.skipIf(motoServerMissing !== null || kafkaMissing !== null)(
       const { Attributes } = await sqs.send(
         new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
       );
+      // Subscribed as an e-mail address of this cluster is: filtered on the attributes.
       await sns.send(
-        new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: Attributes!.QueueArn }),
+        new SubscribeCommand({
+          TopicArn,
+          Protocol: 'sqs',
+          Endpoint: Attributes!.QueueArn,
+          Attributes: {
+            FilterPolicyScope: 'MessageAttributes',
+            FilterPolicy: JSON.stringify(clusterFilterPolicy([cluster])),
+          },
+        }),
       );
       sns.destroy();
       topicArn = TopicArn!;
@@ -145,6 +156,8 @@ describe.skipIf(motoServerMissing !== null || kafkaMissing !== null)(
         AWS_SECRET_ACCESS_KEY: 'testing',
         KUV_RUN_BUCKET: BUCKET,
         KUV_ALERT_TOPIC_ARN: TopicArn,
+        KUV_RUN_STATE_MACHINE_ARN: STATE_MACHINE_ARN,
+        KUV_ALARM_PREFIX: 'KafkaUpgradeVerifier',
         KUV_SLICE_MS: String(SLICE_MS),
         ...(kafka.dnsServer === null ? {} : { KUV_DNS_SERVER: kafka.dnsServer }),
         KUV_CLUSTER_CONFIG: JSON.stringify({
@@ -267,12 +280,36 @@ describe.skipIf(motoServerMissing !== null || kafkaMissing !== null)(
           MaxNumberOfMessages: 1,
         }),
       );
-      const envelope = JSON.parse(received.Messages![0]!.Body!);
-      const message = JSON.parse(envelope.Message);
-      expect(Object.keys(message)[0]).toBe('cluster');
-      expect(message).toMatchObject({ cluster, verdict: summary.verdict });
-      expect(message.report).toBe(`s3://${BUCKET}/${summary.report.reportKey}`);
-      expect(envelope.Subject).toBe(`[${summary.verdict}] Kafka upgrade verification: ${cluster}`);
+      const envelope = JSON.parse(received.Messages![0]!.Body!) as {
+        Subject: string;
+        Message: string;
+        MessageAttributes: Record<string, { Value: string }>;
+      };
+      expect(envelope.MessageAttributes.cluster?.Value).toBe(cluster);
+      expect(envelope.MessageAttributes.kind?.Value).toBe('verdict');
+      expect(envelope.Subject).toMatch(
+        new RegExp(`^\\[${summary.verdict}\\] Kafka upgrade verification of ${cluster}`),
+      );
+      // Text a person reads, with links that open the report and the run in the console.
+      const mail = envelope.Message;
+      expect(mail).not.toMatch(/[{}]/);
+      expect(mail).not.toContain('s3://');
+      expect(mail).toContain(`Run:     ${run.runId}`);
+      const links = [...mail.matchAll(/https:\/\/\S+/g)].map((m) => new URL(m[0]));
+      const region = MOTO_CLIENT_CONFIG.region;
+      expect(links.map((u) => u.hostname)).toEqual(
+        links.map(() => `${region}.console.aws.amazon.com`),
+      );
+      expect(
+        links.some(
+          (u) =>
+            u.pathname === `/s3/object/${BUCKET}` &&
+            u.searchParams.get('prefix') === summary.report.htmlKey,
+        ),
+      ).toBe(true);
+      expect(links.map((u) => u.hash)).toContain(
+        `#/v2/executions/details/${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${run.runId}`,
+      );
     });
 
     it('every AWS call and Kafka request the handlers made is allowed by the synthesized template (MSK IAM)', async () => {

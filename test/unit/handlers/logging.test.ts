@@ -87,7 +87,18 @@ describe('handler logs', () => {
       },
     };
     const handler = lambdaHandler('notify', (e, c: Context) =>
-      notify(e, c, { sns, topicArn: 'arn:aws:sns:us-east-1:123456789012:kuv-alerts' }),
+      notify(e, c, {
+        sns,
+        topicArn: 'arn:aws:sns:us-east-1:123456789012:kuv-alerts',
+        deployment: {
+          region: 'us-east-1',
+          bucket: 'kuv-runs',
+          stateMachineArn:
+            'arn:aws:states:us-east-1:123456789012:stateMachine:KafkaUpgradeVerifier-Run',
+          alarmNamePrefix: 'KafkaUpgradeVerifier',
+        },
+        findRun: async () => null,
+      }),
     );
     await handler(fixture('notify'), lambdaContext('kuv-orders-notify'));
     expect(published).toHaveLength(1);
@@ -110,7 +121,7 @@ describe('handler logs', () => {
 
     // The next invocation of the container is not tagged with the last one's run.
     written = '';
-    await handler(fixture('notify-alarm'), lambdaContext('kuv-orders-notify')).catch(() => {});
+    await handler(fixture('alarm-metric'), lambdaContext('kuv-orders-notify')).catch(() => {});
     expect(lines().length).toBeGreaterThan(0);
     for (const line of lines()) expect(line.runId).toBeUndefined();
   });

@@ -174,4 +174,45 @@ describe('the IAM contract of the template', { timeout: SYNTH_TIMEOUT_MS }, () =
       expect(decision).toMatch(/→ Allowed$/);
     }
   });
+
+  it('lets the alarm rule, and only it, invoke notify; lets notify find an alarm’s run', async () => {
+    const [ruleId] = p
+      .ids('AWS::Events::Rule')
+      .filter((id) => id.startsWith('AlertsAlarmStateChanges'));
+    expect(ruleId).toBeDefined();
+    const [notifyId] = p.ids('AWS::Lambda::Function', 'RunNotify');
+    const notify = p.nameOf(notifyId!).arn;
+    const events = { service: 'events.amazonaws.com' };
+    const invoke = (sourceArn: string) =>
+      p.evaluate(
+        {
+          caller: 'eventbridge',
+          action: 'lambda:InvokeFunction',
+          resource: notify,
+          context: { 'aws:SourceArn': sourceArn, 'aws:SourceAccount': ACCOUNT },
+        },
+        events,
+      );
+    expect(describeDecision(await invoke(p.nameOf(ruleId!).arn))).toMatch(/→ Allowed$/);
+    const otherRule = `arn:aws:events:${REGION}:${ACCOUNT}:rule/SomeoneElsesRule`;
+    expect((await invoke(otherRule)).result).not.toBe('Allowed');
+
+    const role = p.roleOfFunction(notifyId!);
+    const machine = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:KafkaUpgradeVerifier-Run`;
+    const [runMachine] = p.ids('AWS::StepFunctions::StateMachine', 'RunStateMachine');
+    expect(p.nameOf(runMachine!).arn).toBe(machine);
+    const execution = `${machine.replace(':stateMachine:', ':execution:')}:${runId('orders', 'upgrade-1')}`;
+    expect(
+      await decide(p, role, [
+        { caller: 'notify', action: 'states:ListExecutions', resource: machine },
+        { caller: 'notify', action: 'states:DescribeExecution', resource: execution },
+      ]),
+    ).toEqual([expect.stringMatching(/→ Allowed$/), expect.stringMatching(/→ Allowed$/)]);
+    const elsewhere = `arn:aws:states:${REGION}:${ACCOUNT}:execution:OtherMachine:run-1`;
+    expect(
+      await decide(p, role, [
+        { caller: 'notify', action: 'states:DescribeExecution', resource: elsewhere },
+      ]),
+    ).toEqual([expect.stringMatching(/→ ImplicitlyDenied$/)]);
+  });
 });

@@ -1,12 +1,13 @@
 /**
  * Alarms and dashboards, per cluster, built from the metric catalogue: one alarm per
- * wanted metric with the config's overrides, actions on the alert topic, a runbook page
- * that exists, a composite alarm, and a dashboard that shows every catalogue metric.
+ * wanted metric with the config's overrides, told through notify by the alarm rule (on
+ * the alert topic directly in a stack without notify), a runbook page that exists, a
+ * composite alarm, and a dashboard that shows every catalogue metric.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { METRICS } from '../../../functions/core/metrics/catalogue.js';
@@ -16,7 +17,7 @@ import {
   metricsMissingFromDashboard,
 } from '../../../lib/monitoring/cluster-dashboard.js';
 import { kebabCase, runbookPath } from '../../../lib/monitoring/runbooks.js';
-import { SYNTH_TIMEOUT_MS, synthTemplate, testConfig } from './fixtures.js';
+import { buildAppStack, SYNTH_TIMEOUT_MS, synthTemplate, testConfig } from './fixtures.js';
 
 const REPO = join(import.meta.dirname, '../../..');
 const TOPIC = { Ref: Match.stringLikeRegexp('^AlertsTopic') };
@@ -46,7 +47,7 @@ describe('per-cluster alarms and dashboards', { timeout: SYNTH_TIMEOUT_MS }, () 
   });
 
   it.each(METRICS.filter((m) => m.alarm.wanted).map((m) => m))(
-    'alarms on $name for a cluster as the catalogue says, notifying on ALARM and OK',
+    'alarms on $name for a cluster as the catalogue says (without notify: on the topic, ALARM and OK)',
     (metric) => {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         AlarmName: `KafkaUpgradeVerifier.orders.${metric.name}`,
@@ -115,5 +116,59 @@ describe('per-cluster alarms and dashboards', { timeout: SYNTH_TIMEOUT_MS }, () 
       expect(body).toContain(`\\"${metric.name}\\",\\"Cluster\\",\\"payments\\"`);
     }
     expect(body).toContain('\\"type\\":\\"alarm\\"');
+  });
+
+  it('sends the state changes of this stack’s alarms, and only those, to notify (no alarm action)', () => {
+    const app = Template.fromStack(buildAppStack().stack);
+    const rules = app.findResources('AWS::Events::Rule', {
+      Properties: { EventPattern: { source: ['aws.cloudwatch'] } },
+    });
+    expect(Object.keys(rules)).toHaveLength(1);
+    const [ruleId, rule] = Object.entries(rules)[0]!;
+    expect(rule.Properties.EventPattern).toMatchObject({
+      'detail-type': ['CloudWatch Alarm State Change'],
+      detail: { alarmName: [{ prefix: 'KafkaUpgradeVerifier.' }] },
+    });
+    const [notifyId] = Object.keys(app.findResources('AWS::Lambda::Function')).filter((id) =>
+      id.startsWith('RunNotify'),
+    );
+    expect(rule.Properties.Targets).toEqual([
+      expect.objectContaining({
+        Arn: { 'Fn::GetAtt': [notifyId, 'Arn'] },
+        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
+      }),
+    ]);
+    app.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [notifyId, 'Arn'] },
+      Principal: 'events.amazonaws.com',
+      SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
+    });
+    const clusterAlarms = Object.values(app.findResources('AWS::CloudWatch::Alarm')).filter((a) =>
+      /^KafkaUpgradeVerifier\.(orders|payments)\./.test(String(a.Properties.AlarmName)),
+    );
+    expect(clusterAlarms.length).toBeGreaterThan(0);
+    for (const alarm of [
+      ...clusterAlarms,
+      ...Object.values(app.findResources('AWS::CloudWatch::CompositeAlarm')),
+    ]) {
+      expect(alarm.Properties.AlarmActions, alarm.Properties.AlarmName).toBeUndefined();
+      expect(alarm.Properties.OKActions, alarm.Properties.AlarmName).toBeUndefined();
+    }
+    app.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          KUV_ALARM_PREFIX: 'KafkaUpgradeVerifier',
+          KUV_RUN_STATE_MACHINE_ARN: Match.objectLike({
+            'Fn::Join': Match.arrayWith([
+              Match.arrayWith([':stateMachine:KafkaUpgradeVerifier-Run']),
+            ]),
+          }),
+        }),
+      },
+    });
+    app.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineName: 'KafkaUpgradeVerifier-Run',
+    });
   });
 });

@@ -98,33 +98,13 @@ describe('KafkaUpgradeVerifierStack', { timeout: SYNTH_TIMEOUT_MS }, () => {
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
       Endpoint: 'oncall@example.com',
-      FilterPolicyScope: 'MessageBody',
-      FilterPolicy: {
-        $or: [
-          {
-            AlarmName: [
-              { prefix: 'KafkaUpgradeVerifier.payments.' },
-              { prefix: 'KafkaUpgradeVerifier.orders.' },
-              { prefix: 'KafkaUpgradeVerifier._verifier.' },
-            ],
-          },
-          { cluster: ['payments', 'orders'] },
-        ],
-      },
+      FilterPolicyScope: 'MessageAttributes',
+      FilterPolicy: { cluster: ['payments', 'orders', '_verifier', { exists: false }] },
     });
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Endpoint: 'orders@example.com',
-      FilterPolicy: {
-        $or: [
-          {
-            AlarmName: [
-              { prefix: 'KafkaUpgradeVerifier.orders.' },
-              { prefix: 'KafkaUpgradeVerifier._verifier.' },
-            ],
-          },
-          { cluster: ['orders'] },
-        ],
-      },
+      FilterPolicyScope: 'MessageAttributes',
+      FilterPolicy: { cluster: ['orders', '_verifier', { exists: false }] },
     });
     for (const output of [
       'AlertTopicArn',

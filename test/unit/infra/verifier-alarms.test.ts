@@ -2,8 +2,8 @@
  * The verifier watches itself: alarms on the verification run's failed, timed-out and
  * aborted executions, on start-run's and finish-upgrade's failures, on the trigger
  * dead-letter queue and on every Lambda function's errors and throttles — each named
- * `<prefix>._verifier.<what>`, saying what to do, notifying the alert topic, and let
- * through every e-mail subscription's filter.
+ * `<prefix>._verifier.<what>`, saying what to do, told through notify (notify's own
+ * alarms straight on the alert topic), and let through every e-mail subscription's filter.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,9 +16,9 @@ import { clusterFilterPolicy } from '../../../lib/alerts.js';
 import { KafkaUpgradeVerifierStack } from '../../../lib/kafka-upgrade-verifier-stack.js';
 import { VERIFIER_ALARM_SCOPE } from '../../../lib/monitoring/verifier-alarms.js';
 import { mskWatchFunction, verificationRun } from '../../../lib/run/index.js';
+import { TemplatePolicies } from '../../support/iam.js';
 import { SYNTH_TIMEOUT_MS, synthTemplate, testConfig } from './fixtures.js';
 
-const TOPIC = { Ref: Match.stringLikeRegexp('^AlertsTopic') };
 const PREFIX = `KafkaUpgradeVerifier.${VERIFIER_ALARM_SCOPE}.`;
 
 type Resource = { Properties: Record<string, unknown> };
@@ -81,8 +81,8 @@ describe('the verifier’s own alarms', { timeout: SYNTH_TIMEOUT_MS }, () => {
       ComparisonOperator: 'GreaterThanThreshold',
       EvaluationPeriods: 1,
       TreatMissingData: 'notBreaching',
-      AlarmActions: [TOPIC],
-      OKActions: [TOPIC],
+      AlarmActions: Match.absent(),
+      OKActions: Match.absent(),
     });
   });
 
@@ -101,7 +101,7 @@ describe('the verifier’s own alarms', { timeout: SYNTH_TIMEOUT_MS }, () => {
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
       TreatMissingData: 'notBreaching',
-      AlarmActions: [TOPIC],
+      AlarmActions: Match.absent(),
     });
   });
 
@@ -118,8 +118,6 @@ describe('the verifier’s own alarms', { timeout: SYNTH_TIMEOUT_MS }, () => {
           Statistic: 'Sum',
           Threshold: 0,
           TreatMissingData: 'notBreaching',
-          AlarmActions: [TOPIC],
-          OKActions: [TOPIC],
         });
       }
     }
@@ -147,32 +145,56 @@ describe('the verifier’s own alarms', { timeout: SYNTH_TIMEOUT_MS }, () => {
     });
   });
 
-  it('reaches every e-mail subscription, whatever its clusters', () => {
+  it('goes through notify, except notify’s own alarms, which publish straight to the topic (a failing notify cannot tell it fails)', () => {
+    const direct = [...alarms]
+      .filter(([, a]) => a.AlarmActions !== undefined || a.OKActions !== undefined)
+      .map(([name, a]) => [name, a.AlarmActions, a.OKActions]);
+    const topic = { Ref: expect.stringMatching(/^AlertsTopic/) };
+    expect(direct).toEqual([
+      ['Run-Notify.Errors', [topic], [topic]],
+      ['Run-Notify.Throttles', [topic], [topic]],
+    ]);
+    const rules = Object.values(
+      template.findResources('AWS::Events::Rule', {
+        Properties: { EventPattern: { source: ['aws.cloudwatch'] } },
+      }) as Record<string, Resource>,
+    );
+    expect(rules).toHaveLength(1);
+    const pattern = rules[0]!.Properties.EventPattern as {
+      resources: [{ 'anything-but': Array<{ 'Fn::Join': [string, unknown[]] }> }];
+    };
+    const policies = new TemplatePolicies(template.toJSON() as never, '123456789012', 'eu-west-1');
+    const excluded = pattern.resources[0]['anything-but'].map((arn) =>
+      policies.resolve(arn as never),
+    );
+    expect(excluded).toEqual([
+      `arn:aws:cloudwatch:eu-west-1:123456789012:alarm:${PREFIX}Run-Notify.Errors`,
+      `arn:aws:cloudwatch:eu-west-1:123456789012:alarm:${PREFIX}Run-Notify.Throttles`,
+    ]);
+  });
+
+  it('publishes every alarm straight to the topic in a stack without notify (the placeholder run)', () => {
+    const placeholder = synthTemplate();
+    expect(placeholder.findResources('AWS::Lambda::Function')).toEqual({});
+    const silent = Object.values(
+      placeholder.findResources('AWS::CloudWatch::Alarm') as Record<string, Resource>,
+    ).filter((a) => a.Properties.AlarmActions === undefined);
+    expect(silent).toEqual([]);
+  });
+
+  it('reaches every e-mail subscription, whatever its clusters, and each cluster only its own', () => {
     const subscriptions = Object.values(
       template.findResources('AWS::SNS::Subscription') as Record<string, Resource>,
     );
     expect(subscriptions).toHaveLength(2);
     for (const subscription of subscriptions) {
-      const policy = subscription.Properties.FilterPolicy as {
-        $or: [{ AlarmName: Array<{ prefix: string }> }, unknown];
-      };
-      const prefixes = policy.$or[0].AlarmName.map((p) => p.prefix);
-      for (const name of alarms.keys()) {
-        expect(prefixes.some((prefix) => `${PREFIX}${name}`.startsWith(prefix))).toBe(true);
-      }
+      expect(subscription.Properties.FilterPolicyScope).toBe('MessageAttributes');
+      const policy = subscription.Properties.FilterPolicy as { cluster: unknown[] };
+      expect(policy.cluster).toContain(VERIFIER_ALARM_SCOPE);
+      expect(policy.cluster).toContainEqual({ exists: false });
     }
-    // …and a cluster's alarms still reach only that cluster's addresses.
-    const orders = clusterFilterPolicy('KafkaUpgradeVerifier', ['orders']);
-    expect(orders).toEqual({
-      $or: [
-        {
-          AlarmName: [
-            { prefix: 'KafkaUpgradeVerifier.orders.' },
-            { prefix: 'KafkaUpgradeVerifier._verifier.' },
-          ],
-        },
-        { cluster: ['orders'] },
-      ],
+    expect(clusterFilterPolicy(['orders'])).toEqual({
+      cluster: ['orders', VERIFIER_ALARM_SCOPE, { exists: false }],
     });
   });
 
