@@ -16,6 +16,7 @@ import {
   defaultGroup,
   formatDuration,
   GzipFileSink,
+  MAX_QUEUED_PER_PARTITION,
   newRunId,
   parseDuration,
   preflight,
@@ -270,9 +271,10 @@ function runHeader(state: SliceState, historyPath: string): string {
   const canaryMs = state.canaryEndsAt - state.canaryStartedAt;
   const c = state.counters;
   const rate = canaryMs > 0 ? (c.sent / (canaryMs / 1000)).toFixed(1) : '0';
+  const configured = ((state.partitions * 1000) / state.intervalMs).toFixed(1);
   return [
     `run ${state.runId}: ${formatDuration(canaryMs)} canary + ${formatDuration(state.settleMs)} settle on ${state.topic} (${state.partitions} partitions, ${state.mode} producer, group ${state.group})`,
-    `sent ${c.sent} (${rate}/s), acked ${c.acked}, failed ${c.failed}, consumed ${c.consumed}, read back ${c.logged}${c.skippedSends > 0 ? `, ${c.skippedSends} sends skipped while a partition had its maximum in flight` : ''}`,
+    `sent ${c.sent} (${rate}/s of ${configured}/s configured), acked ${c.acked}, failed ${c.failed}, consumed ${c.consumed}, read back ${c.logged}${c.queueFull > 0 ? `, ${c.queueFull} failed at once on a full send queue (a partition stalled ${Math.round((MAX_QUEUED_PER_PARTITION * state.intervalMs) / 1000)} s or more)` : ''}`,
     `history: ${historyPath}`,
     '',
   ].join('\n');

@@ -16,12 +16,13 @@ export const PRODUCER_MODES: readonly ProducerMode[] = ['idempotent', 'at-least-
 export type CanaryPhase = 'canary' | 'settle' | 'verify' | 'done';
 
 export interface CanaryCounters {
-  /** Sends started. */
+  /** Messages ticked (each gets a `produce` record: acked, failed or, at the end, drained). */
   sent: number;
   acked: number;
+  /** Failed messages, `queueFull` ones included. */
   failed: number;
-  /** Ticks at which a partition already had its maximum sends in flight, so none was sent. */
-  skippedSends: number;
+  /** Messages failed at once because their partition's send queue was full (producer.ts). */
+  queueFull: number;
   /** consume records written (this run's records received by the group, redeliveries included). */
   consumed: number;
   /** log records written by the read-back. */
@@ -67,7 +68,7 @@ export interface SliceState {
 }
 
 export function emptyCounters(): CanaryCounters {
-  return { sent: 0, acked: 0, failed: 0, skippedSends: 0, consumed: 0, logged: 0 };
+  return { sent: 0, acked: 0, failed: 0, queueFull: 0, consumed: 0, logged: 0 };
 }
 
 export function serializeState(state: SliceState): string {
@@ -108,5 +109,10 @@ export function parseState(text: string): SliceState {
       `canary slice state is unusable: ${problem}. It must be the JSON a previous slice returned.`,
     );
   }
-  return s as SliceState;
+  const state = s as SliceState;
+  // A state saved by a version before the send queue has no queueFull counter.
+  if (typeof state.counters === 'object' && state.counters !== null) {
+    state.counters.queueFull ??= 0;
+  }
+  return state;
 }

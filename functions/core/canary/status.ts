@@ -19,7 +19,7 @@ export function formatStatusLine(state: SliceState, now: number): string {
   const c = state.counters;
   const parts = [
     `${state.phase} ${formatDuration(Math.max(0, now - state.startedAt))}`,
-    `sent ${c.sent} acked ${c.acked} failed ${c.failed}`,
+    `sent ${c.sent} acked ${c.acked} failed ${c.failed}${c.queueFull > 0 ? ` (${c.queueFull} on a full queue)` : ''}`,
     `consumed ${c.consumed}`,
   ];
   if (state.phase === 'verify' || state.phase === 'done') parts.push(`read back ${c.logged}`);
