@@ -280,7 +280,7 @@ function runHeader(state: SliceState, historyPath: string): string {
   const configured = ((state.partitions * 1000) / state.intervalMs).toFixed(1);
   return [
     `run ${state.runId}: ${formatDuration(canaryMs)} canary + ${formatDuration(state.settleMs)} settle on ${state.topic} (${state.partitions} partitions, ${state.mode} producer, group ${state.group})`,
-    `sent ${c.sent} (${rate}/s of ${configured}/s configured), acked ${c.acked}, failed ${c.failed}, consumed ${c.consumed}, read back ${c.logged}${c.queueFull > 0 ? `, ${c.queueFull} failed at once on a full send queue (a partition stalled ${Math.round((MAX_QUEUED_PER_PARTITION * state.intervalMs) / 1000)} s or more)` : ''}`,
+    `sent ${c.sent} (${rate}/s of ${configured}/s configured), acked ${c.acked}, failed ${c.failed}, consumed ${c.consumed}, read back ${c.logged}, longest stall ${c.longestStallMs} ms (tick to ack)${c.queueFull > 0 ? `, ${c.queueFull} failed at once on a full send queue (a partition stalled ${Math.round((MAX_QUEUED_PER_PARTITION * state.intervalMs) / 1000)} s or more)` : ''}`,
     `history: ${historyPath}`,
     '',
   ].join('\n');

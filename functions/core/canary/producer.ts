@@ -190,6 +190,10 @@ export class CanaryProducer {
               continue;
             }
             state.counters.acked += 1;
+            state.counters.longestStallMs = Math.max(
+              state.counters.longestStallMs,
+              ackedAt - base.scheduledAt,
+            );
             this.emit({ ...base, ok: true, ackedAt, offset: first + i });
           }
         },

@@ -23,6 +23,11 @@ export interface CanaryCounters {
   failed: number;
   /** Messages failed at once because their partition's send queue was full (producer.ts). */
   queueFull: number;
+  /**
+   * The longest a message waited from its tick to its ack (`ackedAt − scheduledAt`, the
+   * largest scheduledLatencyMs): a stalled partition shows here live, failed or not.
+   */
+  longestStallMs: number;
   /** consume records written (this run's records received by the group, redeliveries included). */
   consumed: number;
   /** log records written by the read-back. */
@@ -68,7 +73,7 @@ export interface SliceState {
 }
 
 export function emptyCounters(): CanaryCounters {
-  return { sent: 0, acked: 0, failed: 0, queueFull: 0, consumed: 0, logged: 0 };
+  return { sent: 0, acked: 0, failed: 0, queueFull: 0, longestStallMs: 0, consumed: 0, logged: 0 };
 }
 
 export function serializeState(state: SliceState): string {
@@ -110,9 +115,10 @@ export function parseState(text: string): SliceState {
     );
   }
   const state = s as SliceState;
-  // A state saved by a version before the send queue has no queueFull counter.
+  // A state saved by a version before the send queue has neither counter.
   if (typeof state.counters === 'object' && state.counters !== null) {
     state.counters.queueFull ??= 0;
+    state.counters.longestStallMs ??= 0;
   }
   return state;
 }

@@ -155,7 +155,14 @@ describe('the canary producer', () => {
         offset: 43,
       },
     ]);
-    expect(state.counters).toMatchObject({ sent: 4, acked: 4, failed: 0, queueFull: 0 });
+    // The longest wait, tick to ack: seq 0, ticked at 1_000, acked at 1_350.
+    expect(state.counters).toMatchObject({
+      sent: 4,
+      acked: 4,
+      failed: 0,
+      queueFull: 0,
+      longestStallMs: 350,
+    });
   });
 
   it('records every message of a failed request as failed, then sends what queued behind it', async () => {
