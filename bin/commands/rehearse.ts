@@ -36,6 +36,7 @@ import {
   type DisturbanceResult,
   type RehearsalCluster,
 } from '../../rehearsal/rehearse.js';
+import { parseTopicList } from '../../functions/core/probe/metadata.js';
 import type { Command } from './index.js';
 import {
   canaryChoices,
@@ -77,6 +78,7 @@ dnsmasq and (once per Kafka version) Maven: it says which is missing and how to 
   --security MODE          the local cluster's client listener: plaintext (default), tls (a
                            private CA made at start) or sasl-scram (SCRAM-SHA-512 over TLS);
                            the canary connects the same way
+  --topics A,B             topics to watch beside the canary, read-only, as for run
   --clients LIST           client libraries consuming beside the canary, as for run
                            (kafkajs, java, librdkafka, sarama or all; docs/clients.md)
   --quiet                  no progress on standard error
@@ -107,6 +109,7 @@ export interface RehearseArgs {
   quiet: boolean;
   security: LocalSecurity;
   clients: ClientName[];
+  watchTopics: string[];
 }
 
 function usage(message: string): UsageError {
@@ -142,6 +145,7 @@ export function parseRehearseArgs(
         'dns-port': { type: 'string' },
         security: { type: 'string', default: 'plaintext' },
         clients: { type: 'string', default: DEFAULT_CLIENTS.join(',') },
+        topics: { type: 'string' },
         quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -192,6 +196,7 @@ export function parseRehearseArgs(
     quiet: v.quiet,
     security: parseSecurityProtocol(v.security, LOCAL_SECURITY_MODES) as LocalSecurity,
     clients: parseClients(v.clients),
+    watchTopics: v.topics === undefined ? [] : parseTopicList('rehearse: --topics', v.topics),
   };
 }
 
@@ -279,6 +284,7 @@ export async function runRehearse(args: string[], deps: RunDeps = {}): Promise<n
         outDir,
         connection: runConnection(bootstrap, dnsServer, runId, clientSecurityOf(cluster.status)),
         clients: parsed.clients,
+        watchTopics: parsed.watchTopics,
         cluster: 'local-rehearsal',
         topic,
         group: defaultGroup(topic),

@@ -16,6 +16,7 @@ import {
   defaultGroup,
   formatDuration,
   GzipFileSink,
+  MAX_QUEUED_PER_PARTITION,
   newRunId,
   parseDuration,
   preflight,
@@ -37,6 +38,7 @@ import {
 import { createKafka, type KafkaConnection } from '../../functions/core/kafka/client.js';
 import type { SecurityOptions } from '../../functions/core/kafka/security.js';
 import type { RunMonitor } from '../../functions/core/probe/monitor.js';
+import { parseTopicList } from '../../functions/core/probe/metadata.js';
 import { ReachabilityProber } from '../../functions/core/probe/reachability.js';
 import { ClusterWatcher } from '../../functions/core/probe/watcher.js';
 import { readReportData, renderHtmlReport } from '../../functions/core/report/index.js';
@@ -81,6 +83,8 @@ a verdict.
                            "canary" (default ${DEFAULT_CANARY_TOPIC});
                            nothing is written to any other topic
   --group G                the canary consumer group (default <topic>-group)
+  --topics A,B             your topics to watch, read-only: leaders snapshots and end
+                           offsets each second (how their traffic lands on brokers)
   --cluster NAME           the cluster's name in the history and report
   --out DIR                the run folder (default runs/<UTC time>-<runId>/)
   --format text|json       what to print: the summary (default) or the JSON report
@@ -120,6 +124,7 @@ export interface RunArgs {
   sliceMs: number;
   quiet: boolean;
   clients: ClientName[];
+  watchTopics: string[];
   /** Publish the report's metrics for this cluster (--cloudwatch), or null. */
   cloudwatchCluster: string | null;
   security: SecurityOptions | undefined;
@@ -180,6 +185,7 @@ export function parseRunArgs(args: string[]): RunArgs | 'help' {
         producer: { type: 'string', default: 'idempotent' },
         topic: { type: 'string', default: DEFAULT_CANARY_TOPIC },
         group: { type: 'string' },
+        topics: { type: 'string' },
         cluster: { type: 'string' },
         out: { type: 'string' },
         format: { type: 'string', default: 'text' },
@@ -226,6 +232,7 @@ export function parseRunArgs(args: string[]): RunArgs | 'help' {
     sliceMs: duration('--slice', v.slice),
     quiet: v.quiet,
     clients: parseClients(v.clients),
+    watchTopics: v.topics === undefined ? [] : parseTopicList('run: --topics', v.topics),
     cloudwatchCluster: cloudwatchCluster('run', v),
     security: security.security === 'plaintext' ? undefined : security,
   };
@@ -270,9 +277,10 @@ function runHeader(state: SliceState, historyPath: string): string {
   const canaryMs = state.canaryEndsAt - state.canaryStartedAt;
   const c = state.counters;
   const rate = canaryMs > 0 ? (c.sent / (canaryMs / 1000)).toFixed(1) : '0';
+  const configured = ((state.partitions * 1000) / state.intervalMs).toFixed(1);
   return [
     `run ${state.runId}: ${formatDuration(canaryMs)} canary + ${formatDuration(state.settleMs)} settle on ${state.topic} (${state.partitions} partitions, ${state.mode} producer, group ${state.group})`,
-    `sent ${c.sent} (${rate}/s), acked ${c.acked}, failed ${c.failed}, consumed ${c.consumed}, read back ${c.logged}${c.skippedSends > 0 ? `, ${c.skippedSends} sends skipped while a partition had its maximum in flight` : ''}`,
+    `sent ${c.sent} (${rate}/s of ${configured}/s configured), acked ${c.acked}, failed ${c.failed}, consumed ${c.consumed}, read back ${c.logged}, longest stall ${c.longestStallMs} ms (tick to ack)${c.queueFull > 0 ? `, ${c.queueFull} failed at once on a full send queue (a partition stalled ${Math.round((MAX_QUEUED_PER_PARTITION * state.intervalMs) / 1000)} s or more)` : ''}`,
     `history: ${historyPath}`,
     '',
   ].join('\n');
@@ -286,10 +294,10 @@ function runHeader(state: SliceState, historyPath: string): string {
  */
 export function defaultMonitors(
   connection: KafkaConnection,
-  topic: string,
+  topics: readonly string[],
   note: (message: string) => void,
 ): RunMonitor[] {
-  const watcher = new ClusterWatcher({ connection, topics: [topic], log: note });
+  const watcher = new ClusterWatcher({ connection, topics, offsets: true, log: note });
   const prober = new ReachabilityProber({
     bootstrap: connection.bootstrap,
     dnsServer: connection.dnsServer,
@@ -327,6 +335,8 @@ export interface CanaryRunPlan {
   tool: string;
   /** Client libraries consuming beside the canary (docs/clients.md); default kafkajs alone. */
   clients?: readonly ClientName[];
+  /** The user's topics the watcher also watches, read-only (`--topics`); default none. */
+  watchTopics?: readonly string[];
   /** Publish the report's metrics for this cluster name, or null/absent. */
   cloudwatchCluster?: string | null;
 }
@@ -453,7 +463,9 @@ export async function runCanaryToFolder(
         sink,
         monitors: [
           ...(controls.monitors?.(connection) ??
-            defaultMonitors(connection, plan.topic, (message) => view.note(`watcher: ${message}`))),
+            defaultMonitors(connection, [plan.topic, ...(plan.watchTopics ?? [])], (message) =>
+              view.note(`watcher: ${message}`),
+            )),
           ...clientMonitors(plan.clients ?? DEFAULT_CLIENTS, connection, {
             topic: plan.topic,
             runId,

@@ -13,7 +13,12 @@ export {
   brokersLeadingNothing,
 } from './placement.js';
 export { preflight, type PreflightResult, type PreflightBroker } from './preflight.js';
-export { producerOptions, maxInFlightPerPartition } from './producer.js';
+export {
+  MAX_QUEUED_PER_PARTITION,
+  maxInFlightPerPartition,
+  producerOptions,
+  QUEUE_FULL_ERROR,
+} from './producer.js';
 export { defaultGroup } from './consumer.js';
 export { readBack } from './reader.js';
 export { newRunId, runCanary, type RunCanaryOptions } from './run.js';

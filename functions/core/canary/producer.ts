@@ -1,21 +1,37 @@
 /**
- * The canary producer: one message per partition per interval, to an explicit
- * partition, acks=all, each with the next `seq` of its partition. One `produce`
- * history record per send, when its outcome is known.
+ * The canary producer: one message per partition per tick, to an explicit partition,
+ * acks=all, each with the next `seq` of its partition. One `produce` history record per
+ * message, when its outcome is known.
  *
- * Sends in flight: a partition never has more than `maxInFlightPerPartition` sends
- * outstanding — 1 for idempotent, 5 (Kafka's own bound) for at-least-once. A tick that
- * finds its partition full sends nothing for it (counted in `skippedSends`): while a
- * leader is down the canary does not pile up sends to release in a burst later. `seq`
- * stays dense (taken when a send is handed to the client), `sentAt` is that moment, so
- * `ackedAt − sentAt` includes any wait inside the client — what an application feels —
- * and a stalled partition shows as long latencies or failed sends, never as a burst.
+ * Every tick's message is sent: no tick is skipped, so latency figures keep the slow
+ * moments (no coordinated omission). A partition never has more than
+ * `maxInFlightPerPartition` requests outstanding — 1 for idempotent, 5 (Kafka's own
+ * bound) for at-least-once. A tick that finds its partition full queues its message;
+ * when a request completes, everything queued for that partition goes, in `seq` order,
+ * in ONE request (one `producer.send` with several messages, one record batch: its
+ * records get consecutive offsets from the batch's base offset).
  *
- * Why 1 for idempotent: kafkajs does not keep concurrent sends to one partition in call
- * order (each send awaits metadata, then a per-broker lock that is not FIFO), so with
- * several in flight the log held seq 34 before 33 on a healthy cluster. Idempotence
- * only orders what the client hands the broker; at 1 in flight any reordering is the
- * cluster's. At-least-once keeps 5, as applications do, and may show that reordering.
+ * Each record carries `scheduledAt`, the tick it belongs to, and `sentAt`, the moment
+ * its request was handed to the client (the payload carries the same `sentAt`). So
+ * `ackedAt − sentAt` (produceLatencyMs) is the request's own round trip, retries
+ * inside the client included, and `ackedAt − scheduledAt` (scheduledLatencyMs) adds the
+ * wait in the queue: what an application producing at that rate feels.
+ *
+ * The queue is bounded: at most MAX_QUEUED_PER_PARTITION messages wait per partition
+ * (100 s of ticks at the default 100 ms interval; ~90 KB in one request, far below
+ * Kafka's 1 MB batch limit). A tick that finds its partition's queue full is not
+ * dropped: its message gets its `seq` and a failed `produce` record at once, error
+ * `CANARY_QUEUE_FULL` with `attempts: 0` (counted in `queueFull` and `failed`) — what an
+ * application sees when its producer's buffer is full. A partition down for minutes
+ * thus shows as failed sends (and as unavailability), never as a burst of old ticks
+ * without a trace.
+ *
+ * Why 1 in flight for idempotent: kafkajs does not keep concurrent sends to one
+ * partition in call order (each send awaits metadata, then a per-broker lock that is
+ * not FIFO), so with several in flight the log held seq 34 before 33 on a healthy
+ * cluster. Idempotence only orders what the client hands the broker; at 1 in flight
+ * (one batch, in seq order) any reordering is the cluster's. At-least-once keeps 5, as
+ * applications do, and may show that reordering.
  */
 import type { Kafka, Producer, ProducerConfig } from 'kafkajs';
 
@@ -26,6 +42,12 @@ import type { ProducerMode, SliceState } from './state.js';
 
 /** The broker-side produce timeout: short enough that a stuck replica shows in seconds. */
 export const PRODUCE_REQUEST_TIMEOUT_MS = 5000;
+
+/** Messages that may wait per partition behind its in-flight requests. */
+export const MAX_QUEUED_PER_PARTITION = 1000;
+
+/** The error of a tick whose partition's queue was full. */
+export const QUEUE_FULL_ERROR = 'CANARY_QUEUE_FULL';
 
 export function maxInFlightPerPartition(mode: ProducerMode): number {
   return mode === 'idempotent' ? 1 : 5;
@@ -45,10 +67,27 @@ export function producerOptions(mode: ProducerMode): ProducerConfig {
     : { idempotent: false, maxInFlightRequests: 5, allowAutoTopicCreation: false, retry };
 }
 
+/** A message waiting for its partition: its seq and its tick. */
+interface Queued {
+  seq: number;
+  scheduledAt: number;
+}
+
+export interface CanaryProducerOptions {
+  /** Bound on the messages waiting per partition; default MAX_QUEUED_PER_PARTITION. */
+  maxQueued?: number;
+  /** The clock; default Date.now. */
+  now?: () => number;
+}
+
 export class CanaryProducer {
   private readonly inFlight: number[];
+  private readonly queues: Queued[][];
   private readonly pending = new Set<Promise<void>>();
   private readonly limit: number;
+  private readonly maxQueued: number;
+  private readonly now: () => number;
+  private idle: (() => void)[] = [];
 
   /** `name`: the `producer` of the records it sends; default the state's. */
   constructor(
@@ -56,9 +95,13 @@ export class CanaryProducer {
     private readonly state: SliceState,
     private readonly emit: Emit,
     private readonly name: string = state.producer,
+    options: CanaryProducerOptions = {},
   ) {
     this.inFlight = new Array<number>(state.partitions).fill(0);
+    this.queues = Array.from({ length: state.partitions }, () => []);
     this.limit = maxInFlightPerPartition(state.mode);
+    this.maxQueued = options.maxQueued ?? MAX_QUEUED_PER_PARTITION;
+    this.now = options.now ?? Date.now;
   }
 
   static create(kafka: Kafka, state: SliceState, emit: Emit, name?: string): CanaryProducer {
@@ -69,63 +112,111 @@ export class CanaryProducer {
     return this.producer.connect();
   }
 
-  /** Sends in flight now, all partitions. */
+  /** Requests in flight now, all partitions. */
   get outstanding(): number {
     return this.pending.size;
   }
 
-  /** One send per partition that has room; returns at once (outcomes arrive later). */
-  tick(): void {
-    for (let partition = 0; partition < this.state.partitions; partition++) {
-      if (this.inFlight[partition]! >= this.limit) {
-        this.state.counters.skippedSends += 1;
+  /** Messages waiting behind in-flight requests now, all partitions. */
+  get queued(): number {
+    return this.queues.reduce((n, q) => n + q.length, 0);
+  }
+
+  /**
+   * One message per partition for the tick due at `scheduledAt` (default now): sent at
+   * once when its partition has room, else queued. Returns at once (outcomes arrive later).
+   */
+  tick(scheduledAt: number = this.now()): void {
+    const { state } = this;
+    for (let partition = 0; partition < state.partitions; partition++) {
+      const seq = state.nextSeq[partition]!;
+      state.nextSeq[partition] = seq + 1;
+      state.counters.sent += 1;
+      const queue = this.queues[partition]!;
+      if (queue.length >= this.maxQueued) {
+        state.counters.queueFull += 1;
+        const at = this.now();
+        const base = {
+          type: 'produce',
+          producer: this.name,
+          partition,
+          seq,
+          sentAt: at,
+          scheduledAt,
+        };
+        this.failed(base, at, QUEUE_FULL_ERROR, 0);
         continue;
       }
-      this.send(partition);
+      queue.push({ seq, scheduledAt });
+      this.pump(partition);
     }
   }
 
-  private send(partition: number): void {
+  /** Sends everything queued for `partition` in one request, if it has room. */
+  private pump(partition: number): void {
+    const queue = this.queues[partition]!;
+    if (queue.length === 0 || this.inFlight[partition]! >= this.limit) return;
+    const batch = queue.splice(0, queue.length);
     const { state } = this;
-    const seq = state.nextSeq[partition]!;
-    state.nextSeq[partition] = seq + 1;
-    const sentAt = Date.now();
-    state.counters.sent += 1;
-    this.inFlight[partition]! += 1;
     const producer = this.name;
-    const base = { type: 'produce', producer, partition, seq, sentAt };
+    const sentAt = this.now();
+    this.inFlight[partition]! += 1;
+    const bases = batch.map(({ seq, scheduledAt }) => ({
+      type: 'produce',
+      producer,
+      partition,
+      seq,
+      sentAt,
+      scheduledAt,
+    }));
     const done = this.producer
       .send({
         topic: state.topic,
         acks: -1,
         timeout: PRODUCE_REQUEST_TIMEOUT_MS,
-        messages: [
-          {
-            partition,
-            value: encodePayload({ runId: state.runId, producer, seq, sentAt }),
-          },
-        ],
+        messages: batch.map(({ seq }) => ({
+          partition,
+          value: encodePayload({ runId: state.runId, producer, seq, sentAt }),
+        })),
       })
       .then(
         (metadata) => {
-          const ackedAt = Date.now();
+          const ackedAt = this.now();
           const m = metadata.find((x) => x.partition === partition);
-          const offset = Number(m?.baseOffset ?? m?.offset);
-          if (!Number.isSafeInteger(offset) || offset < 0) {
-            this.failed(base, ackedAt, 'NO_OFFSET_IN_RESPONSE', undefined);
-            return;
+          const first = Number(m?.baseOffset ?? m?.offset);
+          for (const [i, base] of bases.entries()) {
+            if (!Number.isSafeInteger(first) || first < 0) {
+              this.failed(base, ackedAt, 'NO_OFFSET_IN_RESPONSE', undefined);
+              continue;
+            }
+            state.counters.acked += 1;
+            state.counters.longestStallMs = Math.max(
+              state.counters.longestStallMs,
+              ackedAt - base.scheduledAt,
+            );
+            this.emit({ ...base, ok: true, ackedAt, offset: first + i });
           }
-          state.counters.acked += 1;
-          this.emit({ ...base, ok: true, ackedAt, offset });
         },
-        (error: unknown) =>
-          this.failed(base, Date.now(), kafkaErrorName(error), kafkaAttempts(error)),
+        (error: unknown) => {
+          const failedAt = this.now();
+          const name = kafkaErrorName(error);
+          const attempts = kafkaAttempts(error);
+          for (const base of bases) this.failed(base, failedAt, name, attempts);
+        },
       )
       .finally(() => {
         this.inFlight[partition]! -= 1;
         this.pending.delete(done);
+        this.pump(partition);
+        if (this.pending.size === 0) this.wakeIdle();
       });
     this.pending.add(done);
+  }
+
+  private wakeIdle(): void {
+    const waiting = this.idle;
+    this.idle = [];
+    for (const wake of waiting) wake();
   }
 
   private failed(
@@ -145,9 +236,12 @@ export class CanaryProducer {
     });
   }
 
-  /** Waits until every send started so far has its outcome recorded. */
+  /** Waits until every message ticked so far, queued ones included, has its outcome recorded. */
   async drain(): Promise<void> {
-    while (this.pending.size > 0) await Promise.all([...this.pending]);
+    // A request's completion sends the queue behind it before it leaves `pending`,
+    // so no request in flight means nothing queued.
+    if (this.pending.size === 0) return;
+    await new Promise<void>((resolve) => this.idle.push(resolve));
   }
 
   async disconnect(): Promise<void> {

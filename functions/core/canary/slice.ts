@@ -284,10 +284,10 @@ export class CanarySession {
       if (state.phase !== 'canary' && state.phase !== 'settle') break;
       if (now >= sliceEnd) break;
       if (state.phase === 'canary' && now >= nextSend) {
-        (await this.producerFor(state)).tick();
-        nextSend += state.intervalMs;
-        // Behind by more than an interval (a stalled event loop): skip, never burst.
-        if (nextSend < now) nextSend = now + state.intervalMs;
+        // Every tick is sent, each with its due time: behind (a stalled event loop),
+        // the missed ticks go now with their own scheduledAt (the producer queues them).
+        const producer = await this.producerFor(state);
+        for (; nextSend <= now; nextSend += state.intervalMs) producer.tick(nextSend);
       }
       if (now >= nextMonitor) {
         this.tickMonitors(state, now);

@@ -16,12 +16,18 @@ export const PRODUCER_MODES: readonly ProducerMode[] = ['idempotent', 'at-least-
 export type CanaryPhase = 'canary' | 'settle' | 'verify' | 'done';
 
 export interface CanaryCounters {
-  /** Sends started. */
+  /** Messages ticked (each gets a `produce` record: acked, failed or, at the end, drained). */
   sent: number;
   acked: number;
+  /** Failed messages, `queueFull` ones included. */
   failed: number;
-  /** Ticks at which a partition already had its maximum sends in flight, so none was sent. */
-  skippedSends: number;
+  /** Messages failed at once because their partition's send queue was full (producer.ts). */
+  queueFull: number;
+  /**
+   * The longest a message waited from its tick to its ack (`ackedAt − scheduledAt`, the
+   * largest scheduledLatencyMs): a stalled partition shows here live, failed or not.
+   */
+  longestStallMs: number;
   /** consume records written (this run's records received by the group, redeliveries included). */
   consumed: number;
   /** log records written by the read-back. */
@@ -67,7 +73,7 @@ export interface SliceState {
 }
 
 export function emptyCounters(): CanaryCounters {
-  return { sent: 0, acked: 0, failed: 0, skippedSends: 0, consumed: 0, logged: 0 };
+  return { sent: 0, acked: 0, failed: 0, queueFull: 0, longestStallMs: 0, consumed: 0, logged: 0 };
 }
 
 export function serializeState(state: SliceState): string {
@@ -108,5 +114,11 @@ export function parseState(text: string): SliceState {
       `canary slice state is unusable: ${problem}. It must be the JSON a previous slice returned.`,
     );
   }
-  return s as SliceState;
+  const state = s as SliceState;
+  // A state saved by a version before the send queue has neither counter.
+  if (typeof state.counters === 'object' && state.counters !== null) {
+    state.counters.queueFull ??= 0;
+    state.counters.longestStallMs ??= 0;
+  }
+  return state;
 }

@@ -19,9 +19,12 @@ export function formatStatusLine(state: SliceState, now: number): string {
   const c = state.counters;
   const parts = [
     `${state.phase} ${formatDuration(Math.max(0, now - state.startedAt))}`,
-    `sent ${c.sent} acked ${c.acked} failed ${c.failed}`,
+    `sent ${c.sent} acked ${c.acked} failed ${c.failed}${c.queueFull > 0 ? ` (${c.queueFull} on a full queue)` : ''}`,
     `consumed ${c.consumed}`,
   ];
+  if (c.longestStallMs >= STALL_SHOWN_MS) {
+    parts.push(`longest stall ${formatDuration(c.longestStallMs)}`);
+  }
   if (state.phase === 'verify' || state.phase === 'done') parts.push(`read back ${c.logged}`);
   if (state.lastError !== null) {
     const where = state.lastError.partition === null ? '' : `p${state.lastError.partition}, `;
@@ -31,6 +34,9 @@ export function formatStatusLine(state: SliceState, now: number): string {
   }
   return parts.join(' | ');
 }
+
+/** A wait from tick to ack this long is worth a glance; shorter ones are a busy machine. */
+export const STALL_SHOWN_MS = 1000;
 
 const CLEAR_LINE = '\r\x1b[2K';
 

@@ -1,15 +1,16 @@
 /**
- * Cluster metadata through a kafkajs admin client, each fetch bounded in time. kafkajs
- * asks one broker: the broker list is that broker's view of the live brokers (in KRaft,
- * the registered brokers that are not fenced).
+ * Cluster metadata and topics' end offsets through a kafkajs admin client, each fetch
+ * bounded in time; read-only. kafkajs asks one broker for metadata: the broker list is
+ * that broker's view of the live brokers (in KRaft, the registered brokers that are not
+ * fenced). End offsets come from ListOffsets to each partition's leader.
  */
 import type { Admin } from 'kafkajs';
 
-import { VerifierError } from '../errors.js';
+import { UsageError, VerifierError } from '../errors.js';
 import { type KafkaConnection, createKafka, destroyOpenSockets } from '../kafka/client.js';
 import { parseEndpointList } from './endpoint.js';
 import { TIMEOUT_CODE, withTimeout } from './resolve.js';
-import { type ClusterSnapshot, normalizeSnapshot } from './snapshot.js';
+import { type ClusterSnapshot, type TopicOffsets, normalizeSnapshot } from './snapshot.js';
 
 /** Which topics to describe: a list, or every topic but Kafka's internal `__…` ones. */
 export type WatchedTopics = readonly string[] | 'all';
@@ -17,6 +18,11 @@ export type WatchedTopics = readonly string[] | 'all';
 export interface MetadataSource {
   /** One bounded metadata fetch; rejects with MetadataUnavailableError. */
   fetch(topics: WatchedTopics): Promise<ClusterSnapshot>;
+  /**
+   * The end offsets of each topic named, one bounded ListOffsets round; rejects with
+   * MetadataUnavailableError. Absent: the source cannot tell (no `offsets` records).
+   */
+  endOffsets?(topics: readonly string[]): Promise<TopicOffsets[]>;
   close(): Promise<void>;
 }
 
@@ -39,6 +45,47 @@ export interface KafkajsMetadataOptions {
 
 export function isInternalTopic(topic: string): boolean {
   return topic.startsWith('__');
+}
+
+const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+
+/**
+ * The user's topics to watch (`--topics A,B`), read-only: comma-separated Kafka topic
+ * names, duplicates dropped, in the order given. Throws UsageError naming the flag and
+ * the bad name.
+ */
+export function parseTopicList(flag: string, text: string): string[] {
+  const names = text.split(',').map((t) => t.trim());
+  const topics: string[] = [];
+  for (const name of names) {
+    if (name === '') {
+      throw new UsageError(`${flag} ${JSON.stringify(text)}: an empty topic name; give A,B,…`);
+    }
+    if (!TOPIC_NAME.test(name) || name === '.' || name === '..') {
+      throw new UsageError(
+        `${flag}: ${JSON.stringify(name)} is not a Kafka topic name (1–249 letters, digits, '.', '_' or '-')`,
+      );
+    }
+    if (!topics.includes(name)) topics.push(name);
+  }
+  return topics;
+}
+
+/** The end offset of each partition from kafkajs' fetchTopicOffsets answer. */
+export function topicOffsetsOf(
+  topic: string,
+  answer: readonly { partition: number; high: string }[],
+): TopicOffsets {
+  const partitions = answer.map((p) => {
+    const end = Number(p.high);
+    if (!Number.isSafeInteger(end) || end < 0) {
+      throw new Error(
+        `ListOffsets gave partition ${p.partition} of ${topic} the end offset ${JSON.stringify(p.high)}`,
+      );
+    }
+    return { partition: p.partition, end };
+  });
+  return { topic, partitions: partitions.sort((a, b) => a.partition - b.partition) };
 }
 
 /** A MetadataSource over one kafkajs admin client, replaced after any failed fetch. */
@@ -79,13 +126,7 @@ export function kafkajsMetadataSource(options: KafkajsMetadataOptions): Metadata
     if (old !== null) void old.disconnect().catch(() => {});
   }
 
-  async function fetchOnce(topics: WatchedTopics): Promise<ClusterSnapshot> {
-    if (admin === null) {
-      admin = kafka.admin({ retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 500 } });
-      connected = admin.connect();
-    }
-    const current = admin;
-    await connected;
+  async function fetchOnce(current: Admin, topics: WatchedTopics): Promise<ClusterSnapshot> {
     const cluster = await current.describeCluster();
     // Every topic, then filtered: naming a missing topic would fail the whole fetch, and
     // describeCluster already asks for all topics (kafkajs sends an empty list as null).
@@ -107,28 +148,45 @@ export function kafkajsMetadataSource(options: KafkajsMetadataOptions): Metadata
     });
   }
 
+  /** Runs one admin call within the bound; any failure discards the admin. */
+  async function bounded<T>(call: (admin: Admin) => Promise<T>): Promise<T> {
+    try {
+      return await withTimeout(
+        (async () => {
+          if (admin === null) {
+            admin = kafka.admin({
+              retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 500 },
+            });
+            connected = admin.connect();
+          }
+          const current = admin;
+          await connected;
+          return call(current);
+        })(),
+        timeoutMs,
+        () =>
+          new MetadataUnavailableError(
+            options.connection.bootstrap,
+            `${TIMEOUT_CODE}: no answer within ${timeoutMs} ms`,
+          ),
+      );
+    } catch (error) {
+      discard();
+      if (error instanceof MetadataUnavailableError) throw error;
+      throw new MetadataUnavailableError(
+        options.connection.bootstrap,
+        error instanceof Error ? error.message : String(error),
+        error,
+      );
+    }
+  }
+
   return {
-    async fetch(topics) {
-      try {
-        return await withTimeout(
-          fetchOnce(topics),
-          timeoutMs,
-          () =>
-            new MetadataUnavailableError(
-              options.connection.bootstrap,
-              `${TIMEOUT_CODE}: no answer within ${timeoutMs} ms`,
-            ),
-        );
-      } catch (error) {
-        discard();
-        if (error instanceof MetadataUnavailableError) throw error;
-        throw new MetadataUnavailableError(
-          options.connection.bootstrap,
-          error instanceof Error ? error.message : String(error),
-          error,
-        );
-      }
-    },
+    fetch: (topics) => bounded((current) => fetchOnce(current, topics)),
+    endOffsets: (topics) =>
+      bounded((current) =>
+        Promise.all(topics.map(async (t) => topicOffsetsOf(t, await current.fetchTopicOffsets(t)))),
+      ),
     async close() {
       const old = admin;
       admin = null;

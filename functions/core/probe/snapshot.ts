@@ -33,6 +33,13 @@ export interface ClusterSnapshot {
   topics: TopicInfo[];
 }
 
+/** A topic's end offsets (the offset each partition's next record gets), as ListOffsets gave them. */
+export interface TopicOffsets {
+  topic: string;
+  /** Sorted by partition. */
+  partitions: { partition: number; end: number }[];
+}
+
 export interface SnapshotChanges {
   /** Brokers listed before and not now, as they were last listed. */
   down: BrokerInfo[];

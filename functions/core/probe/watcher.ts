@@ -2,8 +2,11 @@
  * The cluster watcher: polls metadata in the background while a run goes on and writes
  * `broker` records (a broker left the metadata's broker list: `down`; came back: `up`)
  * and `leaders` snapshots of the watched topics — at baseline, whenever leadership,
- * replicas or ISR of a watched topic change, and after. It also remembers every broker
- * it has seen, with its last advertised endpoint, for the reachability prober.
+ * replicas or ISR of a watched topic change, and after. With every poll it also writes
+ * an `offsets` record per watched topic (each partition's end offset, by ListOffsets:
+ * read-only), so the analyzer can tell how the topics' traffic landed on brokers as
+ * leadership moved. It remembers every broker it has seen, with its last advertised
+ * endpoint, for the reachability prober.
  *
  * "Down" means exactly: the broker is missing from the broker list of a metadata answer
  * (kafkajs asks one live broker; in KRaft that list holds registered, unfenced brokers).
@@ -20,6 +23,7 @@ import {
   type BrokerInfo,
   type ClusterSnapshot,
   type TopicInfo,
+  type TopicOffsets,
   compareSnapshots,
 } from './snapshot.js';
 
@@ -49,8 +53,18 @@ export interface ClusterWatcherState {
 export interface ClusterWatcherOptions {
   /** How to reach the cluster (bootstrap, DNS server, kafkajs settings). */
   connection: KafkaConnection;
-  /** The topics to snapshot: the canary topic and any others, or 'all' (internal `__…` topics left out). */
+  /**
+   * The topics to snapshot: the canary topic and the user's (`--topics`), or 'all'
+   * (internal `__…` topics left out).
+   */
   topics: WatchedTopics;
+  /**
+   * Also write an `offsets` record of each watched topic at baseline, every poll and
+   * after (a run's traffic view); default false (a reachability check needs none).
+   * Needs a topic list: 'all' gets none (a ListOffsets round per topic per poll is too
+   * much for a whole cluster).
+   */
+  offsets?: boolean;
   /** Poll period; default 1000 ms. */
   intervalMs?: number;
   /** Bound on one metadata fetch; default 5000 ms. */
@@ -100,6 +114,16 @@ export function leadersRecord(topic: TopicInfo, phase: RunPhase, at: number) {
   };
 }
 
+export function offsetsRecord(offsets: TopicOffsets, phase: RunPhase, at: number) {
+  return {
+    type: 'offsets',
+    topic: offsets.topic,
+    phase,
+    at,
+    partitions: offsets.partitions.map((p) => ({ partition: p.partition, end: p.end })),
+  };
+}
+
 export class ClusterWatcher implements RunMonitor, BrokerDirectory {
   readonly name = 'cluster-watcher';
   private readonly source: MetadataSource;
@@ -114,6 +138,7 @@ export class ClusterWatcher implements RunMonitor, BrokerDirectory {
   private closed = false;
   private lastProblem: string | null = null;
   private readonly reportedMissing = new Set<string>();
+  private lastOffsetsProblem: string | null = null;
 
   constructor(private readonly options: ClusterWatcherOptions) {
     this.intervalMs = options.intervalMs ?? DEFAULT_WATCH_INTERVAL_MS;
@@ -142,6 +167,7 @@ export class ClusterWatcher implements RunMonitor, BrokerDirectory {
     this.snapshot = snapshot;
     const at = this.clock();
     for (const topic of snapshot.topics) emit(leadersRecord(topic, 'baseline', at));
+    await this.writeOffsets(snapshot, emit, 'baseline');
   }
 
   async tick(emit: Emit, now: number): Promise<void> {
@@ -149,7 +175,9 @@ export class ClusterWatcher implements RunMonitor, BrokerDirectory {
     if (this.lastPollAt !== null && now - this.lastPollAt < this.intervalMs) return;
     this.inflight = (async () => {
       const snapshot = await this.poll(now);
-      if (snapshot !== null && !this.closed) await this.apply(snapshot, emit, 'during');
+      if (snapshot === null || this.closed) return;
+      await this.apply(snapshot, emit, 'during');
+      if (!this.closed) await this.writeOffsets(snapshot, emit, 'during');
     })().finally(() => {
       this.inflight = null;
     });
@@ -162,6 +190,34 @@ export class ClusterWatcher implements RunMonitor, BrokerDirectory {
     await this.apply(snapshot, emit, null);
     const at = this.clock();
     for (const topic of snapshot.topics) emit(leadersRecord(topic, 'after', at));
+    await this.writeOffsets(snapshot, emit, 'after');
+  }
+
+  /**
+   * One `offsets` record per watched topic the snapshot holds, timed when the answer
+   * came. A failed round writes nothing (no answer is not "no traffic") and is logged
+   * once until offsets come again.
+   */
+  private async writeOffsets(snapshot: ClusterSnapshot, emit: Emit, phase: RunPhase) {
+    if (this.options.offsets !== true || this.options.topics === 'all') return;
+    if (this.source.endOffsets === undefined) return;
+    const topics = snapshot.topics.map((t) => t.topic);
+    if (topics.length === 0) return;
+    let answer: TopicOffsets[];
+    try {
+      answer = await this.source.endOffsets(topics);
+    } catch (error) {
+      const message = `end offsets: ${error instanceof Error ? error.message : String(error)}`;
+      if (message !== this.lastOffsetsProblem) this.log(message);
+      this.lastOffsetsProblem = message;
+      return;
+    }
+    if (this.lastOffsetsProblem !== null) this.log('end offsets available again');
+    this.lastOffsetsProblem = null;
+    // Closed while asking: the slice is over, its sink may be too.
+    if (this.closed && phase === 'during') return;
+    const at = this.clock();
+    for (const offsets of answer) emit(offsetsRecord(offsets, phase, at));
   }
 
   /** Waits for the background work a tick started (bounded by the timeouts); emits its records. */

@@ -51,7 +51,7 @@ function fakeKafka(partitions: number): Kafka {
     send: async ({ messages }: { messages: Array<{ partition: number }> }) => {
       const partition = messages[0]!.partition;
       const offset = offsets[partition]!;
-      offsets[partition] = offset + 1;
+      offsets[partition] = offset + messages.length;
       return [{ topicName: 'kuv-canary', partition, errorCode: 0, baseOffset: String(offset) }];
     },
     disconnect: async () => {},
@@ -75,7 +75,15 @@ function liveState(overrides: Partial<SliceState> = {}): SliceState {
     firstOffsets: [0, 0],
     nextSeq: [0, 0],
     consumedUpTo: [-1, -1],
-    counters: { sent: 0, acked: 0, failed: 0, skippedSends: 0, consumed: 0, logged: 0 },
+    counters: {
+      sent: 0,
+      acked: 0,
+      failed: 0,
+      queueFull: 0,
+      longestStallMs: 0,
+      consumed: 0,
+      logged: 0,
+    },
     lastError: null,
     monitors: {},
     startedAt: now,

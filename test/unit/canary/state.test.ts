@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 
-import { parseState, serializeState } from '../../../functions/core/canary/state.js';
+import {
+  parseState,
+  serializeState,
+  type CanaryCounters,
+} from '../../../functions/core/canary/state.js';
 import { InputError } from '../../../functions/core/errors.js';
 import { sampleState } from './fixtures.js';
 
@@ -12,6 +16,16 @@ describe('slice state', () => {
     expect(parseState(text)).toEqual(state);
     // What Step Functions hands the next Lambda: the same object through JSON again.
     expect(parseState(JSON.stringify(JSON.parse(text)))).toEqual(state);
+  });
+
+  it('reads a state saved before the send queue (skippedSends, no queueFull) with queueFull 0', () => {
+    const counters: Partial<CanaryCounters> = {
+      ...sampleState().counters,
+      skippedSends: 3,
+    } as never;
+    delete counters.queueFull;
+    const old = { ...sampleState(), counters };
+    expect(parseState(JSON.stringify(old)).counters.queueFull).toBe(0);
   });
 
   it.each([

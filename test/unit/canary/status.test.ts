@@ -16,6 +16,10 @@ describe('status line', () => {
     expect(formatStatusLine(state, state.startedAt + 65_000)).toBe(
       'canary 1m5s | sent 360 acked 357 failed 1 | consumed 340 | last error REQUEST_TIMED_OUT (p1, 35s ago)',
     );
+    const full = { ...state.counters, failed: 5, queueFull: 4, longestStallMs: 12_000 };
+    expect(formatStatusLine({ ...state, lastError: null, counters: full }, state.startedAt)).toBe(
+      'canary 0ms | sent 360 acked 357 failed 5 (4 on a full queue) | consumed 340 | longest stall 12s',
+    );
     expect(formatStatusLine({ ...state, lastError: null, phase: 'verify' }, state.startedAt)).toBe(
       'verify 0ms | sent 360 acked 357 failed 1 | consumed 340 | read back 0',
     );

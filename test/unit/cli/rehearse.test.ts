@@ -35,6 +35,7 @@ describe('rehearse flags', () => {
       quiet: false,
       security: 'plaintext',
       clients: ['kafkajs'],
+      watchTopics: [],
     });
   });
 
@@ -73,6 +74,8 @@ describe('rehearse flags', () => {
         'sasl-scram',
         '--clients',
         'kafkajs,java',
+        '--topics',
+        'orders',
       ],
       state,
     );
@@ -93,6 +96,7 @@ describe('rehearse flags', () => {
       quiet: true,
       security: 'sasl-scram',
       clients: ['kafkajs', 'java'],
+      watchTopics: ['orders'],
     });
     expect(parseRehearseArgs(['--kill', '2'], state)).toMatchObject({
       disturbance: { kind: 'kill', broker: 2 },

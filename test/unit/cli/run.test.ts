@@ -35,6 +35,7 @@ describe('run flags', () => {
       sliceMs: 30_000,
       quiet: false,
       clients: ['kafkajs'],
+      watchTopics: [],
       cloudwatchCluster: null,
       security: undefined,
     });
@@ -70,6 +71,8 @@ describe('run flags', () => {
       '--quiet',
       '--clients',
       'java,sarama',
+      '--topics',
+      'orders,payments',
       '--cloudwatch',
       '--security',
       'tls',
@@ -91,6 +94,7 @@ describe('run flags', () => {
       sliceMs: 10_000,
       quiet: true,
       clients: ['java', 'sarama'],
+      watchTopics: ['orders', 'payments'],
       cloudwatchCluster: 'prod',
       security: { security: 'tls', tlsInsecure: true },
     });
@@ -111,6 +115,7 @@ describe('run flags', () => {
     [[...B, '--window-ms', '5.5'], /--window-ms must be a whole number/],
     [[...B, '--window-ms', '-1'], /Option '--window-ms' argument is ambiguous/],
     [[...B, '--clients', 'confluent'], /confluent/],
+    [[...B, '--topics', 'orders,,x'], /run: --topics "orders,,x": an empty topic name/],
     [[...B, '--cloudwatch'], /--cloudwatch needs --cluster NAME/],
     [[...B, '--sasl-password', 'x'], /--sasl-password is not accepted/],
     [[...B, '--topic', 'bad topic'], /--topic 'bad topic' is not a valid Kafka topic name/],

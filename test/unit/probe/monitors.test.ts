@@ -197,6 +197,105 @@ describe('ClusterWatcher', () => {
   });
 });
 
+describe('ClusterWatcher offsets', () => {
+  const withOrders: ClusterSnapshot = {
+    brokers: all,
+    topics: [
+      { topic: 'canary', partitions: [p(0, 1, [1, 2, 3]), p(1, 2, [1, 2, 3])] },
+      { topic: 'orders', partitions: [p(0, 3, [1, 2, 3])] },
+    ],
+  };
+
+  /** End offsets that grow by 10 a round; `fail` rounds reject. */
+  function offsetsSource(fail: (round: number) => boolean = () => false) {
+    const asked: string[][] = [];
+    const source = {
+      ...scripted([withOrders]),
+      async endOffsets(topics: readonly string[]) {
+        asked.push([...topics]);
+        const round = asked.length;
+        if (fail(round)) throw new Error('ListOffsets timed out');
+        return topics.map((topic) => ({
+          topic,
+          partitions: [{ partition: 0, end: round * 10 }],
+        }));
+      },
+    };
+    return { asked, source };
+  }
+
+  it('writes an offsets record per watched topic at baseline, every poll and after, in the v3 shape', async () => {
+    const { asked, source } = offsetsSource();
+    const watcher = watcherOver(source, { topics: ['canary', 'orders', 'gone'], offsets: true });
+    const { records, emit } = collector();
+    await watcher.baseline(emit);
+    await watcher.tick(emit, 2_000);
+    await watcher.settled();
+    await watcher.tick(emit, 3_000);
+    await watcher.settled();
+    await watcher.after(emit);
+    await watcher.close();
+    // Only topics the metadata holds are asked for: a missing one would fail the round.
+    expect(asked).toEqual(new Array(4).fill(['canary', 'orders']));
+    const offsets = records.filter((r) => r.type === 'offsets');
+    expect(
+      offsets.map((r) => [r.phase, r.topic, (r.partitions as { end: number }[])[0]!.end]),
+    ).toEqual([
+      ['baseline', 'canary', 10],
+      ['baseline', 'orders', 10],
+      ['during', 'canary', 20],
+      ['during', 'orders', 20],
+      ['during', 'canary', 30],
+      ['during', 'orders', 30],
+      ['after', 'canary', 40],
+      ['after', 'orders', 40],
+    ]);
+    expect(offsets[0]).toEqual({
+      type: 'offsets',
+      topic: 'canary',
+      phase: 'baseline',
+      at: expect.any(Number),
+      partitions: [{ partition: 0, end: 10 }],
+    });
+    // The user's topic gets leaders snapshots too.
+    expect(records.filter((r) => r.type === 'leaders' && r.topic === 'orders').length).toBe(2);
+  });
+
+  it('writes nothing for a failed round, says so once, and says when offsets come back', async () => {
+    const { source } = offsetsSource((round) => round === 2 || round === 3);
+    const log = vi.fn();
+    const watcher = watcherOver(source, { topics: ['canary'], log, offsets: true });
+    const { records, emit } = collector();
+    await watcher.baseline(emit);
+    for (const now of [2_000, 3_000, 4_000]) {
+      await watcher.tick(emit, now);
+      await watcher.settled();
+    }
+    await watcher.close();
+    // Rounds 2 and 3 failed: the baseline and the last poll only.
+    const offsets = records.filter((r) => r.type === 'offsets' && r.topic === 'canary');
+    expect(offsets.map((r) => r.phase)).toEqual(['baseline', 'during']);
+    expect(log.mock.calls).toEqual([
+      ['end offsets: ListOffsets timed out'],
+      ['end offsets available again'],
+    ]);
+  });
+
+  it("writes no offsets when watching 'all' topics, nor unless asked to", async () => {
+    const { asked, source } = offsetsSource();
+    const watcher = watcherOver(source, { topics: 'all', offsets: true });
+    const { records, emit } = collector();
+    await watcher.baseline(emit);
+    await watcher.close();
+    // Nor unless asked to: a reachability check writes leaders snapshots only.
+    const plain = watcherOver(source, { topics: ['canary'] });
+    await plain.baseline(emit);
+    await plain.close();
+    expect(asked).toEqual([]);
+    expect(records.some((r) => r.type === 'offsets')).toBe(false);
+  });
+});
+
 describe('ReachabilityProber', () => {
   const directory = (brokers: KnownBroker[]) => ({ knownBrokers: async () => brokers });
 

@@ -1,0 +1,185 @@
+/**
+ * A crashed partition leader under `run`: SIGKILL the broker leading partition 0 (no
+ * controlled shutdown: its partitions have no leader until the controller fences it,
+ * broker.session.timeout.ms, 9 s), start it again, end the run. Every tick is still
+ * sent (queued while the partition's send is stuck, none skipped), and the stall shows
+ * as what a producer sending at that rate felt: `scheduledLatencyMs` (ackedAt −
+ * scheduledAt) of the partition, and its outage in `maxUnavailableMs` when sends
+ * failed. Its own cluster (own state file and ports), so no other test sees the crash.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  killBroker,
+  restartBroker,
+  start,
+  stop,
+  stderrLog,
+  type ClusterStatus,
+} from '../../rehearsal/index.js';
+import { TEST_PORT_SHIFT, kafkaFor, testCluster } from './helpers.js';
+import { identity, readHistory, startCli, waitForOutput } from './canary/cli.js';
+
+/** A slot of the shifted range no other test cluster uses (helpers.ts TEST_CLUSTER_PORTS). */
+const PORT_BASE = 19592 + TEST_PORT_SHIFT;
+const DNS_PORT = 15853 + TEST_PORT_SHIFT;
+/** The brokers fence a silent broker after 9 s; its heartbeats come every second. */
+const FENCED_AFTER_MS = 9000 - 1000;
+const INTERVAL_MS = 100;
+
+const external = testCluster().statePath === null;
+const dir = mkdtempSync(join(tmpdir(), 'kuv-it-canary-kill-'));
+const statePath = join(dir, 'state.json');
+let cluster: ClusterStatus | null = null;
+
+beforeAll(async () => {
+  if (external) return;
+  cluster = await start({
+    statePath,
+    version: testCluster().version,
+    portBase: PORT_BASE,
+    dnsPort: DNS_PORT,
+    log: stderrLog,
+  });
+});
+
+afterAll(async () => {
+  try {
+    if (!external) await stop(statePath, { log: stderrLog });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+interface Latency {
+  p99: number;
+  max: number;
+}
+interface Partition {
+  partition: number;
+  maxUnavailableMs: number;
+  produceLatencyMs: Latency | null;
+  scheduledLatencyMs?: Latency | null;
+}
+
+async function leaderOf(topic: string, partition: number): Promise<number> {
+  const admin = kafkaFor(cluster!).admin();
+  await admin.connect();
+  try {
+    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+    return topics[0]!.partitions.find((p) => p.partitionId === partition)!.leader;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+describe.skipIf(external)('run through a SIGKILLed partition leader', () => {
+  it('sends every tick and shows the stall from scheduledAt to the ack', async () => {
+    const out = join(dir, 'run');
+    const run = startCli([
+      'run',
+      '--bootstrap',
+      cluster!.bootstrap,
+      '--dns-server',
+      cluster!.dnsServer,
+      '--duration',
+      '5m',
+      '--settle',
+      '5s',
+      '--slice',
+      '10s',
+      '--interval-ms',
+      String(INTERVAL_MS),
+      '--out',
+      out,
+      '--format',
+      'json',
+    ]);
+    await waitForOutput(run, 'canary: ');
+    await new Promise((r) => setTimeout(r, 3000));
+    let killedAt = 0;
+    let victim = 0;
+    try {
+      victim = await leaderOf('kuv-canary', 0);
+      killedAt = Date.now();
+      await killBroker(statePath, victim, { log: stderrLog });
+      await restartBroker(statePath, victim, { log: stderrLog });
+    } catch (error) {
+      run.child.kill('SIGTERM');
+      throw error;
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+    run.child.kill('SIGINT'); // the first Ctrl-C: stop producing, settle, verify
+    const r = await run.done;
+    const report = JSON.parse(r.stdout) as {
+      totals: Record<string, number | null>;
+      partitions: Partition[];
+    };
+    expect(report.totals, r.stderr).toMatchObject({ lost: 0, duplicates: 0, outOfOrder: 0 });
+
+    const history = readHistory(join(out, 'history.jsonl.gz'));
+    const produce = history.filter((h) => h.type === 'produce' && h.producer === 'canary');
+    const closing = history.findLast((h) => h.type === 'run' && h.closing === true)!;
+    expect(closing.counters).toMatchObject({ queueFull: 0 });
+
+    // Every tick sent: per partition, seq 0…n−1 once each, and the ticks' scheduledAt
+    // on the interval grid (a slice boundary starts the grid again, never skips).
+    const byPartition = new Map<number, typeof produce>();
+    for (const h of produce) {
+      const list = byPartition.get(h.partition as number) ?? [];
+      list.push(h);
+      byPartition.set(h.partition as number, list);
+    }
+    expect(byPartition.size).toBe(6);
+    for (const [partition, list] of byPartition) {
+      const seqs = list.map((h) => h.seq as number).sort((a, b) => a - b);
+      expect(seqs, `partition ${partition}`).toEqual([...seqs.keys()]);
+      const ticks = list.map((h) => h.scheduledAt as number).sort((a, b) => a - b);
+      const gaps = ticks.slice(1).map((t, i) => t - ticks[i]!);
+      expect(Math.max(...gaps), `partition ${partition}`).toBeLessThanOrEqual(INTERVAL_MS * 2);
+    }
+
+    // The stall: the partition's first tick after the kill cannot be acked before the
+    // controller fenced the dead leader and moved leadership.
+    const p0 = byPartition.get(0)!.sort((a, b) => (a.seq as number) - (b.seq as number));
+    const firstAfterKill = p0.find((h) => (h.scheduledAt as number) >= killedAt)!;
+    const acked = p0.filter(
+      (h) => h.ok === true && (h.seq as number) >= (firstAfterKill.seq as number),
+    );
+    const stallMs = (acked[0]!.ackedAt as number) - (firstAfterKill.scheduledAt as number);
+    const partition0 = report.partitions.find((p) => p.partition === 0)!;
+    const failed = p0.filter((h) => h.ok === false).length;
+    stderrLog(
+      `killed broker ${victim} (leader of p0): first tick after the kill acked ${stallMs} ms after its tick` +
+        ` (${firstAfterKill.ok === true ? 'itself' : 'a later one'}); p0 ${p0.length} sends, ${failed} failed,` +
+        ` maxUnavailableMs ${partition0.maxUnavailableMs}, produceLatencyMs ${JSON.stringify(partition0.produceLatencyMs)},` +
+        ` scheduledLatencyMs ${JSON.stringify(partition0.scheduledLatencyMs ?? 'not in this analyzer')}`,
+    );
+    expect(stallMs).toBeGreaterThanOrEqual(FENCED_AFTER_MS - INTERVAL_MS);
+    // The run's own figure (status line, summary header) saw it too.
+    if (firstAfterKill.ok === true) {
+      expect(
+        (closing.counters as { longestStallMs: number }).longestStallMs,
+      ).toBeGreaterThanOrEqual(stallMs);
+    }
+    // Sent while waiting, not skipped: the ticks of the stall are in the history.
+    const duringStall = p0.filter(
+      (h) =>
+        (h.scheduledAt as number) >= (firstAfterKill.scheduledAt as number) &&
+        (h.scheduledAt as number) < (acked[0]!.ackedAt as number),
+    );
+    expect(duringStall.length).toBeGreaterThanOrEqual(Math.floor(stallMs / INTERVAL_MS) - 1);
+    // What the analyzer makes of it: an outage when sends failed, and, where it knows
+    // scheduledLatencyMs (history v3), a maximum of at least the stall.
+    if (failed > 0) expect(partition0.maxUnavailableMs).toBeGreaterThan(0);
+    if (partition0.scheduledLatencyMs !== undefined) {
+      expect(partition0.scheduledLatencyMs!.max).toBeGreaterThanOrEqual(stallMs);
+    }
+    const loggedIds = new Set(history.filter((h) => h.type === 'log').map(identity));
+    expect(produce.filter((h) => h.ok === true && !loggedIds.has(identity(h)))).toEqual([]);
+  });
+});
