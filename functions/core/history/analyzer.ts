@@ -6,7 +6,7 @@
  * clock.
  */
 import { HistoryAnalysis, type AnalysisFacts, type RawAnomaly } from './analysis.js';
-import { BalanceCollector } from './balance.js';
+import { BalanceCollector } from './balance-collector.js';
 import { Histogram } from './histogram.js';
 import { ReachabilityCollector } from './reachability.js';
 import {
@@ -17,6 +17,7 @@ import {
   brokerEvent,
   integer,
   naturalNumber,
+  optionalInteger,
   optionalTime,
   text,
   time,
@@ -101,6 +102,7 @@ class PartitionState {
   readonly logOverflow = new Map<number, LogEntry[]>();
   readonly extraSends: ExtraSend[] = [];
   readonly produceLatency = new Histogram();
+  readonly scheduledLatency = new Histogram();
   produced = 0;
   acked = 0;
   failed = 0;
@@ -228,7 +230,9 @@ export class HistoryAnalyzer {
         return this.reachability.add(o, at);
       case 'leaders':
         this.counts.leaders += 1;
-        return this.balance.add(o, at);
+        return this.balance.addLeaders(o, at);
+      case 'offsets':
+        return this.balance.addOffsets(o, at);
       case 'run':
         return this.addRun(o, at);
       default: {
@@ -260,6 +264,7 @@ export class HistoryAnalyzer {
     const seq = integer(o.seq, 'seq', at);
     const sentAt = time(o.sentAt, 'sentAt', at);
     const ok = boolean(o.ok, 'ok', at);
+    const scheduledAt = optionalInteger(o.scheduledAt, 'scheduledAt', at);
     let endAt: number;
     if (ok) {
       endAt = time(o.ackedAt, 'ackedAt', at);
@@ -277,6 +282,7 @@ export class HistoryAnalyzer {
     if (ok) {
       p.acked += 1;
       p.produceLatency.add(endAt - sentAt);
+      if (scheduledAt !== undefined) p.scheduledLatency.add(endAt - scheduledAt);
     } else {
       p.failed += 1;
     }
@@ -366,18 +372,19 @@ export class HistoryAnalyzer {
       .sort((a, b) => a.partition - b.partition)
       .map((p) => finishPartition(p, hasLog, anomalies));
     const outOfOrderTimes = anomalies.outOfOrderTimes.view().slice().sort();
+    const restarts = this.restartCollector.restarts();
     const facts: AnalysisFacts = {
       run: this.run,
       totals: sumTotals(partitions, hasLog),
       partitions,
-      restarts: this.restartCollector.restarts(),
+      restarts,
       anomalies: [...anomalies.kept, ...this.redeliveries.slice(0, ANOMALY_CAP_PER_KIND)],
       anomaliesTruncated: anomalies.truncated || this.redeliveries.length > ANOMALY_CAP_PER_KIND,
       outOfOrderTimes,
       ignoredRecords: this.ignored,
       records: { ...this.counts },
       reachability: this.reachability.result(),
-      balance: this.balance.result(),
+      balance: this.balance.result(restarts),
     };
     this.analysis = new HistoryAnalysis(facts);
     return this.analysis;
@@ -598,6 +605,7 @@ function finishPartition(
     redelivered: p.redelivered,
     skipped: hasLog ? skipped : null,
     produceLatencyMs: p.produceLatency.percentiles(),
+    scheduledLatencyMs: p.scheduledLatency.percentiles(),
     endToEndLatencyMs: endToEnd.percentiles(),
     maxUnavailableMs:
       p.failed === 0
