@@ -69,7 +69,7 @@ ${timelineSection(timeline)}
 ${nextSection(report)}
 ${facts(report, collected, timeline, options)}
 ${reachabilitySection(report, collected)}
-${balanceSection(report, collected)}
+${balanceSection(report, collected, timeline)}
 ${partitionsSection(report)}
 ${anomaliesSection(report)}
 <footer>kafka-upgrade-verifier report${options.generatedAt === undefined ? '' : `, made ${when(options.generatedAt)}`}. Times are UTC. Charts drawn with uPlot (MIT licence), inlined: this page loads nothing from the network.</footer>

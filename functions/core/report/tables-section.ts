@@ -13,7 +13,7 @@ export function partitionsSection(report: Report): string {
   const worst = [...report.partitions].sort(worstFirst).slice(0, PARTITION_ROWS);
   const rows = worst.map(
     (p) =>
-      `<tr${anomalyCount(p) > 0 ? ' class="bad"' : ''}>${num(p.partition)}${num(anomalyCount(p))}${num(p.lost)}${num(p.duplicates)}${num(p.outOfOrder)}${num(p.inconsistentOffsets)}${num(p.skipped)}${num(p.redelivered)}${num(p.failed)}${num(p.maxUnavailableMs)}${num(p.produceLatencyMs?.p99)}${num(p.endToEndLatencyMs?.p99)}</tr>`,
+      `<tr${anomalyCount(p) > 0 ? ' class="bad"' : ''}>${num(p.partition)}${num(anomalyCount(p))}${num(p.lost)}${num(p.duplicates)}${num(p.outOfOrder)}${num(p.inconsistentOffsets)}${num(p.skipped)}${num(p.redelivered)}${num(p.failed)}${num(p.maxUnavailableMs)}${num(p.produceLatencyMs?.p99)}${num(p.scheduledLatencyMs?.p99)}${num(p.endToEndLatencyMs?.p99)}</tr>`,
   );
   const more =
     report.partitions.length > PARTITION_ROWS
@@ -34,6 +34,7 @@ ${table(
     'failed sends',
     'longest unavailable, ms',
     'produce p99, ms',
+    'scheduled p99, ms',
     'end-to-end p99, ms',
   ],
   rows,
