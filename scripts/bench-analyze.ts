@@ -5,7 +5,10 @@
  * Each measurement runs in its own child process; the two alternate so that a
  * noisy machine hits both alike. Prints ratios from one run: not a timed test.
  *
- *   npm run bench:analyze [-- --records N] [-- --runs K] [-- --file PATH]
+ *   npm run bench:analyze [-- --records N] [-- --runs K] [-- --file PATH] [-- --v3]
+ *
+ * --v3 generates a format-v3 history instead: every send with a `scheduledAt`,
+ * and an `offsets` record beside each `leaders` one.
  */
 import { spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
@@ -63,6 +66,7 @@ async function writeChecks(
   phase: 'baseline' | 'during' | 'after',
   at: number,
   partitions: number,
+  ends: readonly number[] | null,
 ): Promise<void> {
   const stage = { ok: true, ms: 2 };
   for (const broker of [1, 2, 3]) {
@@ -99,6 +103,15 @@ async function writeChecks(
       return { partition, leader: replicas[0], replicas, isr: replicas };
     }),
   });
+  if (ends !== null) {
+    await write({
+      type: 'offsets',
+      topic: 'kuv-canary',
+      phase,
+      at,
+      partitions: ends.map((end, partition) => ({ partition, end })),
+    });
+  }
 }
 
 /**
@@ -108,7 +121,7 @@ async function writeChecks(
  * and a probe round and a leaders record every 10 000 messages. About 4
  * records per message, so records / 4 messages.
  */
-async function generate(file: string, records: number): Promise<void> {
+async function generate(file: string, records: number, v3: boolean): Promise<void> {
   mkdirSync(dirname(file), { recursive: true });
   const partial = `${file}.partial`;
   const out = createWriteStream(partial);
@@ -130,15 +143,25 @@ async function generate(file: string, records: number): Promise<void> {
     await write({ type: 'broker', broker: r.broker, event: 'up', at: r.at + 15_000 });
   }
   const offsets = new Array<number>(partitions).fill(0);
-  await writeChecks(write, 'baseline', t0, partitions);
+  const ends = v3 ? offsets : null;
+  await writeChecks(write, 'baseline', t0, partitions, ends);
   for (let m = 0; m < messages; m++) {
-    if (m > 0 && m % 10_000 === 0) await writeChecks(write, 'during', t0 + m, partitions);
+    if (m > 0 && m % 10_000 === 0) await writeChecks(write, 'during', t0 + m, partitions, ends);
     const partition = m % partitions;
     const seq = Math.floor(m / partitions);
     const sentAt = t0 + m;
     const failed = m % 5003 === 0;
     const offset = offsets[partition]!++;
-    const send = { type: 'produce', producer: 'canary', partition, seq, sentAt };
+    const send = v3
+      ? {
+          type: 'produce',
+          producer: 'canary',
+          partition,
+          seq,
+          sentAt,
+          scheduledAt: sentAt - (m % 3),
+        }
+      : { type: 'produce', producer: 'canary', partition, seq, sentAt };
     await write(
       failed
         ? { ...send, ok: false, failedAt: sentAt + 30_000, error: 'REQUEST_TIMED_OUT' }
@@ -190,7 +213,7 @@ async function generate(file: string, records: number): Promise<void> {
       });
     }
   }
-  await writeChecks(write, 'after', t0 + messages, partitions);
+  await writeChecks(write, 'after', t0 + messages, partitions, ends);
   await new Promise<void>((resolve, reject) =>
     out.end((error?: Error | null) => (error ? reject(error) : resolve())),
   );
@@ -216,6 +239,7 @@ async function main(): Promise<void> {
       file: { type: 'string' },
       records: { type: 'string', default: '1000000' },
       runs: { type: 'string', default: '5' },
+      v3: { type: 'boolean', default: false },
     },
   });
   if (values.child !== undefined) return child(values.child, values.file!);
@@ -225,10 +249,11 @@ async function main(): Promise<void> {
   if (!Number.isSafeInteger(records) || records < 1000 || !Number.isSafeInteger(runs) || runs < 1) {
     throw new Error('bench:analyze: --records must be an integer ≥ 1000 and --runs ≥ 1');
   }
-  const file = values.file ?? join(root, '.cache/bench', `history-v2-${records}.jsonl`);
+  const format = values.v3 ? 'v3' : 'v2';
+  const file = values.file ?? join(root, '.cache/bench', `history-${format}-${records}.jsonl`);
   if (!existsSync(file)) {
-    process.stderr.write(`generating ${file} (${records} records)…\n`);
-    await generate(file, records);
+    process.stderr.write(`generating ${file} (${records} records, format ${format})…\n`);
+    await generate(file, records, values.v3);
   }
   process.stderr.write(`history ${file}: ${(statSync(file).size / 2 ** 20).toFixed(0)} MiB\n`);
 

@@ -4,7 +4,7 @@
  * times as wanted, each time from the same facts.
  */
 import { InputError } from '../errors.js';
-import type { Balance } from './balance.js';
+import { type BalanceFacts, balanceUnder } from './balance-collector.js';
 import type { Reachability } from './reachability.js';
 import {
   ANOMALY_KINDS,
@@ -46,7 +46,8 @@ export interface AnalysisFacts {
   ignoredRecords: number;
   records: RecordCounts;
   reachability: Reachability | null;
-  balance: Balance | null;
+  /** The balance before a leader-skew limit is applied (skewedMs depends on it). */
+  balance: BalanceFacts | null;
 }
 
 function checkOptions(options: ReportOptions): Required<ReportOptions> {
@@ -90,6 +91,7 @@ export class HistoryAnalysis {
     const anomalies: Anomaly[] = f.anomalies
       .map((a) => ({ ...a, afterRestart: windows.find(a.at) }))
       .sort((a, b) => a.at - b.at || a.partition - b.partition || kind(a.kind) - kind(b.kind));
+    const balance = balanceUnder(f.balance, maxLeaderSkew);
     const { verdict, reasons } = verdictFor({
       totals: f.totals,
       outOfOrderOutsideWindows: windows.countOutside(f.outOfOrderTimes),
@@ -97,7 +99,7 @@ export class HistoryAnalysis {
       maxLeaderSkew,
       records: f.records,
       reachability: f.reachability,
-      balance: f.balance,
+      balance,
     });
     return {
       verdict,
@@ -113,7 +115,7 @@ export class HistoryAnalysis {
       ignoredRecords: f.ignoredRecords,
       maxLeaderSkew,
       reachability: structuredClone(f.reachability),
-      balance: structuredClone(f.balance),
+      balance,
     };
   }
 }

@@ -1,22 +1,11 @@
 /**
  * Leadership balance (docs/history-format.md, "Leadership balance: `leaders`
- * records"): over each topic's final snapshot, how evenly brokers lead its
- * partitions, how many have their preferred leader, and how many are
- * under-replicated or offline.
+ * records" and "Balance over time, and traffic: `offsets` records"): over each
+ * topic's final snapshot, how evenly brokers lead its partitions, how many have
+ * their preferred leader, and how many are under-replicated or offline; over all
+ * its snapshots, how uneven leadership and traffic got and for how long (see
+ * balance-over-time.ts).
  */
-import {
-  type JsonObject,
-  type LineContext,
-  integer,
-  integerList,
-  list,
-  naturalNumber,
-  object,
-  phase,
-  text,
-  time,
-} from './records.js';
-
 export interface PartitionLeadership {
   partition: number;
   leader: number;
@@ -34,7 +23,22 @@ export interface BalanceFigures {
   offline: number;
 }
 
-export interface TopicBalance extends BalanceFigures {
+/** A topic's figures over all its snapshots (docs/history-format.md, "Balance over time"). */
+export interface BalanceOverTime {
+  /** The largest leaderSkew of its snapshots; null when none has a led partition. */
+  peakLeaderSkew: number | null;
+  /** The earliest snapshot time with that skew; null with it. */
+  peakLeaderSkewAt: number | null;
+  /** How long the skew stayed above maxLeaderSkew (or had no leader at all), between snapshots. */
+  skewedMs: number;
+  /** From the last broker's return to the first time every partition had its preferred leader. */
+  leadershipRestoredMs: number | null;
+  /** The largest share of the topic's traffic (end-offset growth) one broker led × brokers. */
+  peakTrafficSkew: number | null;
+  peakTrafficSkewAt: number | null;
+}
+
+export interface TopicBalance extends BalanceFigures, BalanceOverTime {
   topic: string;
   /** When its final snapshot was taken. */
   at: number;
@@ -45,9 +49,16 @@ export interface Balance {
   totals: BalanceFigures;
 }
 
-/** ⌊100·a/b + ½⌋ / 100 in exact integer arithmetic: a/b rounded to two decimals. */
+/**
+ * ⌊100·a/b + ½⌋ / 100 in exact integer arithmetic: a/b rounded to two decimals
+ * (a ≥ 0, b > 0 integers; through BigInt when 200·a + b would not be exact, as
+ * with sums of end offsets).
+ */
 export function round2(a: number, b: number): number {
-  return Math.floor((200 * a + b) / (2 * b)) / 100;
+  const n = 200 * a + b;
+  if (Number.isSafeInteger(n)) return Math.floor(n / (2 * b)) / 100;
+  const q = (200n * BigInt(a) + BigInt(b)) / (2n * BigInt(b));
+  return Number(q) / 100;
 }
 
 /** The five figures (and the count) over a set of partitions. */
@@ -79,56 +90,4 @@ export function balanceOver(partitions: readonly PartitionLeadership[]): Balance
     underReplicated,
     offline,
   };
-}
-
-interface Snapshot {
-  at: number;
-  partitions: PartitionLeadership[];
-  /** Breaks ties between snapshots at the same time, so file order never decides. */
-  tie: string;
-}
-
-function later(a: Snapshot | undefined, b: Snapshot): boolean {
-  return a === undefined || b.at > a.at || (b.at === a.at && b.tie < a.tie);
-}
-
-export class BalanceCollector {
-  /** Per topic: its latest `after` snapshot and its latest of any phase. */
-  private readonly after = new Map<string, Snapshot>();
-  private readonly latest = new Map<string, Snapshot>();
-
-  /** Checks one `leaders` record and folds it in. */
-  add(o: JsonObject, at: LineContext): void {
-    const topic = text(o.topic, 'topic', at);
-    const isAfter = phase(o.phase, at) === 'after';
-    const when = time(o.at, 'at', at);
-    const items = list(o.partitions, 'partitions', at);
-    const partitions: PartitionLeadership[] = items.map((item, i) => {
-      const field = `partitions[${i}]`;
-      const p = object(item, field, at);
-      return {
-        partition: naturalNumber(p.partition, `${field}.partition`, at),
-        leader: integer(p.leader, `${field}.leader`, at),
-        replicas: integerList(p.replicas, `${field}.replicas`, at),
-        isr: integerList(p.isr, `${field}.isr`, at),
-      };
-    });
-    const snapshot: Snapshot = { at: when, partitions, tie: JSON.stringify(partitions) };
-    if (isAfter && later(this.after.get(topic), snapshot)) this.after.set(topic, snapshot);
-    if (later(this.latest.get(topic), snapshot)) this.latest.set(topic, snapshot);
-  }
-
-  /** The report's `balance`: null when the history has no `leaders` record. */
-  result(): Balance | null {
-    if (this.latest.size === 0) return null;
-    const topics: TopicBalance[] = [];
-    const all: PartitionLeadership[] = [];
-    const names = [...this.latest.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    for (const topic of names) {
-      const final = this.after.get(topic) ?? this.latest.get(topic)!;
-      all.push(...final.partitions);
-      topics.push({ topic, at: final.at, ...balanceOver(final.partitions) });
-    }
-    return { topics, totals: balanceOver(all) };
-  }
 }

@@ -18,6 +18,7 @@ export const RECORD_TYPES = [
   'broker',
   'probe',
   'leaders',
+  'offsets',
 ] as const;
 export type RecordType = (typeof RECORD_TYPES)[number];
 
@@ -93,6 +94,15 @@ export function role(v: unknown, at: LineContext): 'bootstrap' | 'broker' {
 /** An optional time: absent (or null) is fine, present must be an integer. */
 export function optionalTime(v: unknown, field: string, at: LineContext): number | undefined {
   if (v === undefined || v === null) return undefined;
+  return integer(v, field, at);
+}
+
+/**
+ * An optional integer time that, when present at all, must be one: unlike
+ * optionalTime, a null counts as present (the format's `scheduledAt` rule).
+ */
+export function optionalInteger(v: unknown, field: string, at: LineContext): number | undefined {
+  if (v === undefined) return undefined;
   return integer(v, field, at);
 }
 

@@ -48,6 +48,8 @@ export interface Totals extends Counts {
 export interface PartitionReport extends Counts {
   partition: number;
   produceLatencyMs: Percentiles | null;
+  /** ackedAt − scheduledAt over acked sends with a scheduledAt; null when none has one. */
+  scheduledLatencyMs: Percentiles | null;
   endToEndLatencyMs: Percentiles | null;
   maxUnavailableMs: number;
 }

@@ -105,6 +105,54 @@ function balanceLine(b: Balance): string {
   );
 }
 
+const OVER_TIME_TOPICS = 10;
+
+function restoredText(ms: number | null, restarts: number): string {
+  if (ms !== null) return `leaders back to preferred ${ms} ms after the last broker came up`;
+  return restarts === 0
+    ? 'no broker came back up in this history'
+    : 'leaders NOT back to preferred after the last broker came up';
+}
+
+/** Per topic, how uneven leadership and traffic got during the run (balance over time). */
+function balanceOverTime(b: Balance, maxLeaderSkew: number, restartsUp: number): string[] {
+  const lines = b.topics.slice(0, OVER_TIME_TOPICS).map((t) => {
+    const peak =
+      t.peakLeaderSkew === null
+        ? 'never led'
+        : `peak leader skew ${t.peakLeaderSkew} at ${clock(t.peakLeaderSkewAt!)}`;
+    const traffic =
+      t.peakTrafficSkew === null
+        ? ''
+        : `; peak traffic skew ${t.peakTrafficSkew} at ${clock(t.peakTrafficSkewAt!)}`;
+    return (
+      `  ${t.topic}: ${peak}, above ${maxLeaderSkew} (or leaderless) for ${t.skewedMs} ms; ` +
+      `${restoredText(t.leadershipRestoredMs, restartsUp)}${traffic}`
+    );
+  });
+  if (b.topics.length > OVER_TIME_TOPICS) {
+    lines.push(`  … ${b.topics.length - OVER_TIME_TOPICS} more topics (--format json lists them)`);
+  }
+  return lines;
+}
+
+/** The worst partition p99s of produce and scheduled latency; null when no send had a scheduledAt. */
+function latencyLine(partitions: readonly PartitionReport[]): string | null {
+  let produce: number | null = null;
+  let scheduled: number | null = null;
+  for (const p of partitions) {
+    if (p.produceLatencyMs !== null)
+      produce = Math.max(produce ?? -Infinity, p.produceLatencyMs.p99);
+    if (p.scheduledLatencyMs !== null)
+      scheduled = Math.max(scheduled ?? -Infinity, p.scheduledLatencyMs.p99);
+  }
+  if (scheduled === null) return null;
+  return (
+    `  worst p99 latency    produce ${produce ?? 'n/a'} ms, scheduled ${scheduled} ms ` +
+    '(from when each send was due: includes waiting behind slow sends)'
+  );
+}
+
 /** A broker certificate a probe saw (its `tls.notAfter`), for the expiry warning. */
 export interface CertificateSeen {
   endpoint: string;
@@ -192,6 +240,8 @@ export function formatText(report: Report, options: TextOptions = {}): string {
   out.push(`  redelivered          ${t.redelivered}`);
   out.push(`  unacked but written  ${t.unackedWritten}  (not an anomaly: a retried send may land)`);
   out.push(`  longest unavailable  ${t.maxUnavailableMs} ms`);
+  const latencies = latencyLine(report.partitions);
+  if (latencies !== null) out.push(latencies);
   if (report.reachability !== null) out.push('', ...reachabilityBlock(report.reachability));
   const expiring = certificateWarnings(options);
   if (expiring.length > 0) {
@@ -201,6 +251,8 @@ export function formatText(report: Report, options: TextOptions = {}): string {
   if (report.balance !== null) {
     if (report.reachability === null) out.push('');
     out.push(balanceLine(report.balance));
+    const restartsUp = report.restarts.filter((r) => r.upAt !== null).length;
+    out.push(...balanceOverTime(report.balance, report.maxLeaderSkew, restartsUp));
   }
 
   const worst = report.partitions
@@ -211,7 +263,7 @@ export function formatText(report: Report, options: TextOptions = {}): string {
     out.push('', 'worst partitions:');
     for (const p of worst) {
       out.push(
-        `  p${p.partition}: ${anomalyCount(p)} anomalies (lost ${count(p.lost)}, dup ${p.duplicates}, order ${p.outOfOrder}, skipped ${count(p.skipped)}, redelivered ${p.redelivered}); produce ${latency(p.produceLatencyMs)}; end-to-end ${latency(p.endToEndLatencyMs)}`,
+        `  p${p.partition}: ${anomalyCount(p)} anomalies (lost ${count(p.lost)}, dup ${p.duplicates}, order ${p.outOfOrder}, skipped ${count(p.skipped)}, redelivered ${p.redelivered}); produce ${latency(p.produceLatencyMs)}${p.scheduledLatencyMs === null ? '' : `; scheduled ${latency(p.scheduledLatencyMs)}`}; end-to-end ${latency(p.endToEndLatencyMs)}`,
       );
     }
   }

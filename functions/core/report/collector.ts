@@ -4,7 +4,8 @@
  * analyzer has checked it): produce latency and failed sends per time bucket,
  * for all partitions and for each one; the first and final probe of each
  * endpoint with every stage's outcome; each topic's baseline leadership
- * snapshot; the run record's own fields; the times the history spans.
+ * snapshot; every leadership and end-offsets snapshot (the leadership and
+ * traffic charts); the run record's own fields; the times the history spans.
  *
  * Time buckets are sized to the run without knowing it in advance: a bucket
  * index is ⌊t / width⌋, and whenever the buckets in use span more than
@@ -96,6 +97,21 @@ function stageOutcome(v: unknown): StageOutcome | null {
   return out;
 }
 
+/** One `leaders` record, as the leadership chart needs it. */
+export interface LeadershipSnapshot {
+  topic: string;
+  at: number;
+  partitions: PartitionLeadership[];
+  tie: string;
+}
+
+/** One `offsets` record: [partition, end] pairs. */
+export interface OffsetsSnapshot {
+  topic: string;
+  at: number;
+  ends: [number, number][];
+}
+
 export interface BaselineSnapshot {
   at: number;
   partitions: PartitionLeadership[];
@@ -118,6 +134,10 @@ export interface CollectedTimeline {
   lastAt: number | null;
   probes: { brokers: Map<number, ProbePair>; bootstrap: Map<string, ProbePair> };
   baseline: Map<string, BaselineSnapshot>;
+  /** Every `leaders` record, in file order. */
+  leaders: LeadershipSnapshot[];
+  /** Every `offsets` record, in file order. */
+  offsets: OffsetsSnapshot[];
   /** The history's `run` records, as written (at most a few). */
   runRecords: JsonObject[];
 }
@@ -138,6 +158,8 @@ export class TimelineCollector {
   private readonly brokerProbes = new Map<number, ProbeKey>();
   private readonly bootstrapProbes = new Map<string, ProbeKey>();
   private readonly baseline = new Map<string, BaselineSnapshot>();
+  private readonly leaders: LeadershipSnapshot[] = [];
+  private readonly offsets: OffsetsSnapshot[] = [];
   private readonly runRecords: JsonObject[] = [];
 
   /** One record the analyzer has already checked (so its fields have their types). */
@@ -155,6 +177,8 @@ export class TimelineCollector {
         return this.addProbe(o);
       case 'leaders':
         return this.addLeaders(o);
+      case 'offsets':
+        return this.addOffsets(o);
       case 'run':
         if (this.runRecords.length < MAX_RUN_RECORDS) this.runRecords.push(o);
         this.seen(o.startedAt as number);
@@ -275,13 +299,20 @@ export class TimelineCollector {
     if (later(key.latest, candidate)) key.latest = candidate;
   }
 
+  private addOffsets(o: JsonObject): void {
+    const at = o.at as number;
+    this.seen(at);
+    const ends = (o.partitions as JsonObject[]).map((p): [number, number] => [
+      p.partition as number,
+      p.end as number,
+    ]);
+    this.offsets.push({ topic: o.topic as string, at, ends });
+  }
+
   private addLeaders(o: JsonObject): void {
     const at = o.at as number;
     this.seen(at);
-    if (o.phase !== 'baseline') return;
     const topic = o.topic as string;
-    const known = this.baseline.get(topic);
-    if (known !== undefined && known.at < at) return;
     const partitions = (o.partitions as JsonObject[]).map((p) => ({
       partition: p.partition as number,
       leader: p.leader as number,
@@ -289,6 +320,10 @@ export class TimelineCollector {
       isr: p.isr as number[],
     }));
     const tie = JSON.stringify(partitions);
+    this.leaders.push({ topic, at, partitions, tie });
+    if (o.phase !== 'baseline') return;
+    const known = this.baseline.get(topic);
+    if (known !== undefined && known.at < at) return;
     // The earliest baseline snapshot of each topic; at the same time the lower one, so file order never decides.
     if (known === undefined || at < known.at || tie < known.tie) {
       this.baseline.set(topic, { at, partitions, tie });
@@ -312,6 +347,8 @@ export class TimelineCollector {
         bootstrap: new Map([...this.bootstrapProbes].map(([e, k]) => [e, pair(k)])),
       },
       baseline: this.baseline,
+      leaders: this.leaders,
+      offsets: this.offsets,
       runRecords: this.runRecords,
     };
   }

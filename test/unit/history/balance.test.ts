@@ -30,7 +30,21 @@ describe('balance', () => {
     };
     // One topic: its figures are the totals.
     expect(r.balance).toEqual({
-      topics: [{ topic: 't', at: t(100), ...figures }],
+      topics: [
+        {
+          topic: 't',
+          at: t(100),
+          ...figures,
+          peakLeaderSkew: 1,
+          peakLeaderSkewAt: t(100),
+          skewedMs: 0,
+          // No restart came up.
+          leadershipRestoredMs: null,
+          // No offsets record.
+          peakTrafficSkew: null,
+          peakTrafficSkewAt: null,
+        },
+      ],
       totals: figures,
     });
     expect(r.verdict).toBe('pass');

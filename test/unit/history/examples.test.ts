@@ -68,6 +68,7 @@ it('has every example the format ships', () => {
   expect(histories.sort()).toEqual([
     'bad-field',
     'bad-json',
+    'balance-over-time',
     'delivery',
     'nothing-read',
     'offline',

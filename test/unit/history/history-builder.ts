@@ -138,3 +138,20 @@ export function analyze(
 ): Report {
   return analyzeLines(lines, { policy, windowMs, ...options });
 }
+
+/** An `offsets` record: [partition, end] per partition, at t(at). */
+export const offsets = (
+  topic: string,
+  phase: Phase,
+  at: number,
+  ends: [number, number][],
+  f: Fields = {},
+): string =>
+  JSON.stringify({
+    type: 'offsets',
+    topic,
+    phase,
+    at: t(at),
+    partitions: ends.map(([partition, end]) => ({ partition, end })),
+    ...f,
+  });

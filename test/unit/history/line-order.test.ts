@@ -16,6 +16,7 @@ import {
   failedStage,
   leaders,
   log,
+  offsets,
   probe,
   run,
   t,
@@ -123,6 +124,22 @@ const ties = [
   // Leader snapshots of one topic at the same time.
   leaders('t', 'after', 1000, [[0, 1, [1, 2], [1, 2]]]),
   leaders('t', 'after', 1000, [[0, 2, [1, 2], [2]]]),
+  // Balance over time: an even and a leaderless snapshot at one time (leaderless
+  // wins), the peak twice later, leadership restored after the last up (950).
+  leaders('t', 'during', 200, [
+    [0, 1, [1, 2], [1, 2]],
+    [1, 2, [2, 1], [2, 1]],
+  ]),
+  leaders('t', 'during', 200, [[0, -1, [1, 2], []]]),
+  leaders('t', 'during', 600, [[0, 2, [1, 2], [1, 2]]]),
+  leaders('t', 'during', 1200, [[0, 1, [1, 2], [1, 2]]]),
+  // Traffic of partition 0: 30 − 5, whatever order the end offsets come in.
+  offsets('t', 'during', 0, [[0, 10]]),
+  offsets('t', 'after', 1000, [[0, 30]]),
+  offsets('t', 'during', 500, [[0, 5]]),
+  // Sends with a due time.
+  acked(6, 8, 1100, { producer: 'a', scheduledAt: t(1000) }),
+  acked(7, 9, 1100, { producer: 'a', scheduledAt: t(1050) }),
 ];
 
 describe('line order', () => {
@@ -163,6 +180,16 @@ describe('line order', () => {
       { broker: 1, downAt: t(900), upAt: t(950) },
       { broker: 2, downAt: null, upAt: t(460) },
     ]);
+    expect(r.balance!.topics[0]).toMatchObject({
+      peakLeaderSkew: 2,
+      peakLeaderSkewAt: t(600),
+      // 200 → 600 leaderless, 600 → 1000 and 1000 → 1200 at skew 2.
+      skewedMs: 1000,
+      leadershipRestoredMs: 250,
+      peakTrafficSkew: 2,
+      peakTrafficSkewAt: t(200),
+    });
+    expect(p.scheduledLatencyMs).toEqual({ p50: 55, p99: 105, max: 105 });
     expect(r.reachability!.brokers[0]).toMatchObject({
       firstAddresses: ['10.0.0.1'],
       reachable: false,

@@ -4,7 +4,21 @@
  */
 import { describe, expect, it } from 'vitest';
 import { formatText } from '../../../functions/core/history/index.js';
-import { acked, analyze, clean, failedStage, leaders, probe, run } from './history-builder.js';
+import {
+  acked,
+  analyze,
+  broker,
+  clean,
+  failedStage,
+  leaders,
+  offsets,
+  probe,
+  run,
+  t,
+} from './history-builder.js';
+
+/** How the summary prints t(ms). */
+const clock = (ms: number): string => new Date(t(ms)).toISOString().slice(11, 23);
 
 describe('formatText', () => {
   it('says plainly that inconclusive is not a pass, and what to do', () => {
@@ -49,6 +63,53 @@ describe('formatText', () => {
     );
     expect(text).toContain(
       'balance: leader skew 2 (1 is even), preferred leaders 0.5, under-replicated 1, offline 1 — 2 partitions in 1 topics',
+    );
+  });
+
+  it('gives each topic its balance over time: peak skew and when, time skewed, restoration, traffic', () => {
+    const even: [number, number, number[], number[]][] = [
+      [0, 1, [1, 2], [1, 2]],
+      [1, 2, [2, 1], [2, 1]],
+    ];
+    const piled: [number, number, number[], number[]][] = [
+      [0, 1, [1, 2], [1, 2]],
+      [1, 1, [2, 1], [2, 1]],
+    ];
+    const lines = [
+      run(),
+      ...clean(0, 2),
+      broker(1, 'down', 1000),
+      broker(1, 'up', 2000),
+      leaders('t', 'during', 1500, piled),
+      leaders('t', 'during', 2500, even),
+      leaders('t', 'after', 4000, even),
+      leaders('u', 'after', 4000, piled),
+      offsets('t', 'during', 0, [
+        [0, 0],
+        [1, 0],
+      ]),
+      offsets('t', 'after', 4000, [
+        [0, 10],
+        [1, 30],
+      ]),
+    ];
+    const text = formatText(analyze(lines));
+    expect(text).toContain(
+      `  t: peak leader skew 2 at ${clock(1500)}, above 1.5 (or leaderless) for 1000 ms; ` +
+        `leaders back to preferred 500 ms after the last broker came up; peak traffic skew 2 at ${clock(1500)}`,
+    );
+    expect(text).toContain(
+      `  u: peak leader skew 2 at ${clock(4000)}, above 1.5 (or leaderless) for 0 ms; ` +
+        'leaders NOT back to preferred after the last broker came up\n',
+    );
+  });
+
+  it('shows scheduled latency next to produce latency when sends carry a scheduledAt', () => {
+    const lines = [run(), ...clean(0, 2)];
+    expect(formatText(analyze(lines))).not.toContain('scheduled');
+    lines.push(acked(3, 3, 300, { scheduledAt: t(100) }));
+    expect(formatText(analyze(lines))).toContain(
+      '  worst p99 latency    produce 5 ms, scheduled 205 ms (from when each send was due',
     );
   });
 
