@@ -7,6 +7,9 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          // The CLI tests start the built binary as a child process: on a loaded machine
+          // (CI, or several builds on two cores) that alone has taken over 5 s.
+          testTimeout: 30_000,
         },
       },
       {

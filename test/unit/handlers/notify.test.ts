@@ -26,7 +26,7 @@ const DEPLOYMENT: Deployment = {
   stateMachineArn: STATE_MACHINE,
   alarmNamePrefix: 'KafkaUpgradeVerifier',
 };
-const RUN_ID = 'orders-bbc75908aef5fc116fc43f9ec10b6709';
+const RUN_ID = 'orders-bbc75908aef5fc116fc43f9ec10b6709-1';
 const EXECUTION = `arn:aws:states:${REGION}:123456789012:execution:KafkaUpgradeVerifier-Run:${RUN_ID}`;
 const RUN: AlarmRun = {
   runId: RUN_ID,
