@@ -3,11 +3,12 @@
  * stream, recognised by its magic bytes), or `-` for standard input, as a
  * stream of byte chunks for functions/core/history's readHistory.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { InputError, UsageError } from '../functions/core/errors.js';
+import { kindOf } from './output.js';
 
 const GZIP_MAGIC_0 = 0x1f;
 const GZIP_MAGIC_1 = 0x8b;
@@ -19,14 +20,16 @@ export function sourceName(path: string): string {
 }
 
 /**
- * Checks that `path` is a readable file before anything is read: a missing
- * path, a folder or an unreadable file is a usage error (exit 2) with a
- * one-line message.
+ * Checks that `path` can be read as a history before anything is read: a regular
+ * file, or a FIFO or character device read as a stream (`<(zcat h.jsonl.gz)`,
+ * `mkfifo`, `/dev/stdin`, `/dev/null`). A missing or unreadable path, a folder, a
+ * socket or a block device is a usage error (exit 2) with a one-line message
+ * saying what the path really is.
  */
 async function checkFile(path: string): Promise<void> {
-  let isFile: boolean;
+  let info: Stats;
   try {
-    isFile = (await stat(path)).isFile();
+    info = await stat(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code;
@@ -35,9 +38,9 @@ async function checkFile(path: string): Promise<void> {
       { cause: error },
     );
   }
-  if (!isFile) {
+  if (!info.isFile() && !info.isFIFO() && !info.isCharacterDevice()) {
     throw new UsageError(
-      `cannot read history file '${path}': it is a folder, not a file. Give the history file itself (a .jsonl or .jsonl.gz).`,
+      `cannot read history file '${path}': it is ${kindOf(info)}, not a file. Give the history file itself (a .jsonl or .jsonl.gz), a pipe, or - for standard input.`,
     );
   }
 }

@@ -3,13 +3,13 @@
  * opens (docs/report.md). Written next to the run's files, atomically: bad
  * input never leaves a half-written page.
  */
-import { randomBytes } from 'node:crypto';
-import { rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { UsageError } from '../../functions/core/errors.js';
 import { exitStatusFor } from '../../functions/core/history/index.js';
 import { readReportData, renderHtmlReport } from '../../functions/core/report/index.js';
 import { openHistory, sourceName } from '../history-input.js';
+import { checkOutputPath, writeFileAtomically } from '../output.js';
 import { parseAnalyzeArgs } from './analyze.js';
 import type { Command } from './index.js';
 
@@ -48,24 +48,6 @@ export async function resolveInput(input: string): Promise<{ history: string; ou
   return { history: input, out: `${input}.html` };
 }
 
-/** Writes `text` to `path` through a temporary file in the same folder and a rename. */
-export async function writeAtomically(path: string, text: string): Promise<void> {
-  const temporary = join(
-    dirname(path),
-    `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
-  );
-  try {
-    await writeFile(temporary, text, { flag: 'wx' });
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw new UsageError(
-      `report: cannot write '${path}': ${(error as Error).message}. Check that its folder exists and is writable, or choose another with --out.`,
-      { cause: error },
-    );
-  }
-}
-
 export const reportCommand: Command = {
   summary: 'write the HTML report of a run or a history (one file, opens offline)',
   async run(args) {
@@ -99,6 +81,7 @@ export const reportCommand: Command = {
     }
     const input = await resolveInput(parsed.file);
     const target = out ?? input.out;
+    await checkOutputPath('report', '--out', target);
     const chunks = await openHistory(input.history);
     const data = await readReportData(chunks, { source: sourceName(input.history) });
     const options = {
@@ -107,7 +90,7 @@ export const reportCommand: Command = {
       maxLeaderSkew: parsed.maxLeaderSkew,
     };
     const html = await renderHtmlReport(data, { ...options, generatedAt: Date.now() });
-    await writeAtomically(target, html);
+    await writeFileAtomically('report', '--out', target, html);
     const verdict = data.analysis.report(options).verdict;
     process.stderr.write(
       `report: ${target} (${(Buffer.byteLength(html) / 1024).toFixed(0)} KiB), verdict ${verdict}\n`,
