@@ -10,11 +10,11 @@ import { exitStatusFor } from '../../functions/core/history/index.js';
 import { readReportData, renderHtmlReport } from '../../functions/core/report/index.js';
 import { openHistory, sourceName } from '../history-input.js';
 import { checkOutputPath, writeFileAtomically } from '../output.js';
-import { parseAnalyzeArgs } from './analyze.js';
+import { parseAnalyzeArgs, tornTailOptions } from './analyze.js';
 import type { Command } from './index.js';
 
 const HELP = `usage: kafka-upgrade-verifier report RUN_DIR_OR_HISTORY [--out FILE] [--policy strict|tolerant]
-                                     [--window-ms N] [--max-leader-skew X]
+                                     [--window-ms N] [--max-leader-skew X] [--allow-torn-tail]
 
 Writes one self-contained HTML page (no network needed to open it): the verdict
 and why, a timeline of the run with broker restarts and anomalies, reachability,
@@ -24,7 +24,7 @@ balance before and after, the worst partitions, the anomalies and what to do nex
                        (.jsonl, .gz), or - for standard input
   --out FILE           where to write (default RUN_DIR/report.html, <history>.html,
                        or report.html for standard input)
-  --policy, --window-ms, --max-leader-skew   as for analyze
+  --policy, --window-ms, --max-leader-skew, --allow-torn-tail   as for analyze
 
 exit status: as analyze's (0 pass or warn, 1 fail, 2 bad input or usage, 3
 inconclusive), once the page is written; on bad input no page is written.
@@ -82,7 +82,7 @@ export const reportCommand: Command = {
     const input = await resolveInput(parsed.file);
     const target = out ?? input.out;
     await checkOutputPath('report', '--out', target);
-    const chunks = await openHistory(input.history);
+    const chunks = await openHistory(input.history, tornTailOptions(parsed));
     const data = await readReportData(chunks, { source: sourceName(input.history) });
     const options = {
       policy: parsed.policy,

@@ -240,3 +240,62 @@ describe('--out paths', () => {
     expect(existsSync(`${page}.tmp`)).toBe(false);
   });
 });
+
+describe('a torn last gzip member', () => {
+  const lines = readFileSync(good, 'utf8').trimEnd().split('\n');
+  const half = Math.floor(lines.length / 2);
+  const first = gzipSync(`${lines.slice(0, half).join('\n')}\n`);
+  const second = gzipSync(`${lines.slice(half).join('\n')}\n`);
+
+  /** The two-member history with its second member cut to `keep` bytes. */
+  function torn(keep: number): string {
+    const file = join(tempDir(), 'history.jsonl.gz');
+    writeFileSync(file, Buffer.concat([first, second.subarray(0, keep)]));
+    return file;
+  }
+
+  function analyzed(text: string): unknown {
+    const file = join(tempDir(), 'part.jsonl');
+    writeFileSync(file, text);
+    return JSON.parse(run(['analyze', file, '--format', 'json']).stdout);
+  }
+
+  it('is refused by name (exit 2), not called invalid gzip', () => {
+    const file = torn(second.length - 4);
+    const r = run(['analyze', file]);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`history '${file}' ends in a cut-off gzip member`);
+    expect(r.stderr).toContain('--allow-torn-tail');
+    expect(r.stderr).not.toContain('not valid gzip');
+    expectOneLine(r.stderr);
+  });
+
+  it('with --allow-torn-tail, a member cut in its header keeps every earlier member', () => {
+    const r = run(['analyze', torn(3), '--format', 'json', '--allow-torn-tail']);
+    expect(r.stderr).toMatch(
+      /^kafka-upgrade-verifier: note: history .* ends in a cut-off gzip member/,
+    );
+    expectOneLine(r.stderr);
+    expect(JSON.parse(r.stdout)).toEqual(analyzed(`${lines.slice(0, half).join('\n')}\n`));
+  });
+
+  it('with --allow-torn-tail, a member cut in its trailer keeps all its lines', () => {
+    const r = run(['analyze', torn(second.length - 4), '--format', 'json', '--allow-torn-tail']);
+    expect(JSON.parse(r.stdout)).toEqual(analyzed(`${lines.join('\n')}\n`));
+  });
+
+  it('with --allow-torn-tail, a member cut mid-line leaves out the cut-off line only', () => {
+    // Half the member decompresses to whole lines and part of one more.
+    const r = run([
+      'report',
+      torn(Math.floor(second.length / 2)),
+      '--allow-torn-tail',
+      '--out',
+      join(tempDir(), 'p.html'),
+    ]);
+    expect(r.stderr).toMatch(/leaving out a cut-off line of \d+ bytes/);
+    expect(r.stderr).not.toContain(': line '); // no bad-line error for the cut-off line
+    expect(r.status).not.toBe(2);
+  });
+});
