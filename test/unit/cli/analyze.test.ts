@@ -107,7 +107,7 @@ describe('analyze', () => {
     const viaFile = run(['analyze', gz, '--format', 'json']);
     expect(viaFile.status).toBe(1);
     expect(viaFile.stdout).toBe(expected);
-  });
+  }, 60_000); // four CLI runs: seconds on a loaded machine
 
   it('accepts CRLF line ends, blank lines and a byte-order mark', () => {
     const crlf =

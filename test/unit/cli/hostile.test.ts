@@ -25,6 +25,8 @@ import { compileCli, removeTemporaries, root, tempDir } from './compiled-cli.js'
 const fixtures = join(root, 'test/fixtures/history');
 const good = join(fixtures, 'window-inside-only.jsonl');
 let cli = '';
+/** Each test starts the CLI a few times; on a loaded shared machine that is seconds. */
+const SPAWNING_TEST_MS = 60_000;
 
 interface Result {
   status: number | null;
@@ -65,7 +67,7 @@ beforeAll(() => {
 
 afterAll(removeTemporaries);
 
-describe('huge lines and gzip bombs', () => {
+describe('huge lines and gzip bombs', { timeout: SPAWNING_TEST_MS }, () => {
   it('refuses a gzip bomb of 600 MiB of zeros with exit 2 naming line 1', () => {
     // Concatenated gzip members are one gzip stream: 100 × 6 MiB of zeros, 600 MiB in all.
     const member = gzipSync(Buffer.alloc(6 << 20), { level: 9 });
@@ -103,7 +105,7 @@ describe('huge lines and gzip bombs', () => {
   });
 });
 
-describe('pipes and devices as input', () => {
+describe('pipes and devices as input', { timeout: SPAWNING_TEST_MS }, () => {
   it('reads a process substitution <(…) as a stream', () => {
     const expected = run(['analyze', good, '--format', 'json']);
     // bash -c's words after the script are $0 (bash), $1 (node), $2 (the CLI), $3.
@@ -158,7 +160,7 @@ describe('pipes and devices as input', () => {
   });
 });
 
-describe('standard output that fails', () => {
+describe('standard output that fails', { timeout: SPAWNING_TEST_MS }, () => {
   it('exits 4 with one line when standard output is full (/dev/full)', () => {
     const r = runWith(['analyze', good], 'stdout', '/dev/full');
     expect(r.status).toBe(4);
@@ -183,7 +185,7 @@ describe('standard output that fails', () => {
   });
 });
 
-describe('--out paths', () => {
+describe('--out paths', { timeout: SPAWNING_TEST_MS }, () => {
   it('reachability checks --out before probing: a missing folder is exit 2, no probe', () => {
     const r = run([
       'reachability',
@@ -241,7 +243,7 @@ describe('--out paths', () => {
   });
 });
 
-describe('a torn last gzip member', () => {
+describe('a torn last gzip member', { timeout: SPAWNING_TEST_MS }, () => {
   const lines = readFileSync(good, 'utf8').trimEnd().split('\n');
   const half = Math.floor(lines.length / 2);
   const first = gzipSync(`${lines.slice(0, half).join('\n')}\n`);
