@@ -10,6 +10,9 @@ import { EXIT_NOT_CARRIED_OUT, guardOutput } from './output.js';
 const stdoutFailed = guardOutput(process.stdout, 'standard output', (line) =>
   process.stderr.write(`${line}\n`),
 );
+// Standard error that goes away (`2>&1 | head -1`) or fills up has nowhere to be
+// reported: the command goes on and ends with its own status, not a crash.
+process.stderr.on('error', () => {});
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

@@ -185,6 +185,19 @@ describe('standard output that fails', { timeout: SPAWNING_TEST_MS }, () => {
   });
 });
 
+describe('standard error that fails', { timeout: SPAWNING_TEST_MS }, () => {
+  it('keeps the exit status of bad input when standard error is full (/dev/full)', () => {
+    const fd = openSync('/dev/full', 'w');
+    try {
+      const r = run(['analyze', join(fixtures, 'bad-json.jsonl')], ['pipe', 'pipe', fd]);
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe('');
+    } finally {
+      closeSync(fd);
+    }
+  });
+});
+
 describe('--out paths', { timeout: SPAWNING_TEST_MS }, () => {
   it('reachability checks --out before probing: a missing folder is exit 2, no probe', () => {
     const r = run([
