@@ -3,11 +3,13 @@
  * stream, recognised by its magic bytes), or `-` for standard input, as a
  * stream of byte chunks for functions/core/history's readHistory.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { InputError, UsageError } from '../functions/core/errors.js';
+import { MAX_LINE_CHARS } from '../functions/core/history/lines.js';
+import { kindOf } from './output.js';
 
 const GZIP_MAGIC_0 = 0x1f;
 const GZIP_MAGIC_1 = 0x8b;
@@ -19,14 +21,16 @@ export function sourceName(path: string): string {
 }
 
 /**
- * Checks that `path` is a readable file before anything is read: a missing
- * path, a folder or an unreadable file is a usage error (exit 2) with a
- * one-line message.
+ * Checks that `path` can be read as a history before anything is read: a regular
+ * file, or a FIFO or character device read as a stream (`<(zcat h.jsonl.gz)`,
+ * `mkfifo`, `/dev/stdin`, `/dev/null`). A missing or unreadable path, a folder, a
+ * socket or a block device is a usage error (exit 2) with a one-line message
+ * saying what the path really is.
  */
 async function checkFile(path: string): Promise<void> {
-  let isFile: boolean;
+  let info: Stats;
   try {
-    isFile = (await stat(path)).isFile();
+    info = await stat(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code;
@@ -35,22 +39,80 @@ async function checkFile(path: string): Promise<void> {
       { cause: error },
     );
   }
-  if (!isFile) {
+  if (!info.isFile() && !info.isFIFO() && !info.isCharacterDevice()) {
     throw new UsageError(
-      `cannot read history file '${path}': it is a folder, not a file. Give the history file itself (a .jsonl or .jsonl.gz).`,
+      `cannot read history file '${path}': it is ${kindOf(info)}, not a file. Give the history file itself (a .jsonl or .jsonl.gz), a pipe, or - for standard input.`,
     );
   }
 }
 
-/** Turns zlib's and the file system's errors into ones that say what is wrong with the file. */
-async function* explainErrors(path: string, chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+export interface OpenOptions {
+  /**
+   * Reads a gzip history whose last member is cut off (a run killed while it wrote
+   * a slice) up to its last whole line, telling `note` what was left out, instead
+   * of refusing it (--allow-torn-tail).
+   */
+  allowTornTail?: boolean;
+  /** Where the note on a torn tail goes (one line). */
+  note?: (line: string) => void;
+}
+
+/** Held back at most, waiting for a line break, before it is passed on anyway. */
+const MAX_HELD_BYTES = 4 * MAX_LINE_CHARS;
+
+/**
+ * Passes the chunks on, holding back what follows the last line break, so that a
+ * gzip stream cut off in the middle of a member ("unexpected end of file": a torn
+ * tail) ends at its last whole line; turns zlib's and the file system's errors
+ * into ones that say what is wrong with the file.
+ */
+async function* explainErrors(
+  path: string,
+  chunks: AsyncIterable<Buffer>,
+  options: OpenOptions,
+): AsyncGenerator<Buffer> {
+  let held: Buffer[] = [];
+  let heldBytes = 0;
   try {
-    yield* chunks;
+    for await (const chunk of chunks) {
+      const newline = chunk.lastIndexOf(0x0a);
+      if (newline === -1 && heldBytes + chunk.length <= MAX_HELD_BYTES) {
+        held.push(chunk);
+        heldBytes += chunk.length;
+        continue;
+      }
+      yield* held;
+      held = [];
+      heldBytes = 0;
+      if (newline === -1) {
+        yield chunk; // a line too long to hold: the line cap refuses it
+        continue;
+      }
+      yield chunk.subarray(0, newline + 1);
+      if (newline + 1 < chunk.length) {
+        held = [chunk.subarray(newline + 1)];
+        heldBytes = chunk.length - newline - 1;
+      }
+    }
+    yield* held;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR') {
+    if (code === 'Z_BUF_ERROR') {
+      const where = `history '${path}' ends in a cut-off gzip member (${(error as Error).message}), as a run killed while it wrote a slice leaves it`;
+      if (options.allowTornTail === true) {
+        options.note?.(
+          `note: ${where}; read up to its last whole line${heldBytes > 0 ? `, leaving out a cut-off line of ${heldBytes} bytes` : ''} (--allow-torn-tail). The last slice may be incomplete.`,
+        );
+        return;
+      }
       throw new InputError(
-        `history '${path}' is not valid gzip (${(error as Error).message}). Is the file truncated, or named .gz without being compressed?`,
+        `${where}. Every whole line before the cut can be read: run again with --allow-torn-tail to analyze them (the last slice may be incomplete).`,
+        { cause: error },
+      );
+    }
+    if (code === 'Z_DATA_ERROR') {
+      throw new InputError(
+        `history '${path}' is not valid gzip (${(error as Error).message}). Is the file damaged, or named .gz without being compressed?`,
         { cause: error },
       );
     }
@@ -105,8 +167,9 @@ async function* bytesOf(path: string, stdin: NodeJS.ReadableStream): AsyncGenera
  */
 export async function openHistory(
   path: string,
+  options: OpenOptions = {},
   stdin: NodeJS.ReadableStream = process.stdin,
 ): Promise<AsyncIterable<Buffer>> {
   if (path !== '-') await checkFile(path);
-  return explainErrors(path, bytesOf(path, stdin));
+  return explainErrors(path, bytesOf(path, stdin), options);
 }

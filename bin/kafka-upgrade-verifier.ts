@@ -4,14 +4,15 @@
  * Each sub-command lives in bin/commands/ and returns its exit status.
  */
 import { InputError, VerifierError } from '../functions/core/errors.js';
-
-/**
- * Exit status when a command could not be carried out at all (an environment problem
- * or a bug): apart from 0 pass/warn, 1 fail, 2 bad input or usage and 3 inconclusive,
- * so a script gating on the status never mistakes a crash for a verdict.
- */
-export const EXIT_NOT_CARRIED_OUT = 4;
 import { commands, usage } from './commands/index.js';
+import { EXIT_NOT_CARRIED_OUT, guardOutput } from './output.js';
+
+const stdoutFailed = guardOutput(process.stdout, 'standard output', (line) =>
+  process.stderr.write(`${line}\n`),
+);
+// Standard error that goes away (`2>&1 | head -1`) or fills up has nowhere to be
+// reported: the command goes on and ends with its own status, not a crash.
+process.stderr.on('error', () => {});
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -29,7 +30,7 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (status) => {
-    process.exitCode = status;
+    process.exitCode = stdoutFailed() ? EXIT_NOT_CARRIED_OUT : status;
   },
   (error: unknown) => {
     if (error instanceof InputError) {

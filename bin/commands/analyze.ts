@@ -11,12 +11,12 @@ import {
   readHistory,
 } from '../../functions/core/history/index.js';
 import { CLOUDWATCH_HELP, cloudwatchCluster, publishReportMetrics } from '../cloudwatch.js';
-import { openHistory, sourceName } from '../history-input.js';
+import { type OpenOptions, openHistory, sourceName } from '../history-input.js';
 import type { Command } from './index.js';
 
 const HELP = `usage: kafka-upgrade-verifier analyze FILE [--format text|json] [--policy strict|tolerant]
                                       [--window-ms N] [--max-leader-skew X]
-                                      [--cloudwatch --cluster NAME]
+                                      [--allow-torn-tail] [--cloudwatch --cluster NAME]
 
 Checks a canary history for lost, duplicated, reordered, redelivered and skipped
 records, broker reachability and leadership balance, and prints a verdict.
@@ -30,6 +30,9 @@ records, broker reachability and leadership balance, and prints a verdict.
                        (default ${DEFAULT_WINDOW_MS})
   --max-leader-skew X  warn when the final leader skew is above X (default ${DEFAULT_MAX_LEADER_SKEW};
                        1 is perfectly even)
+  --allow-torn-tail    read a .gz history whose last gzip member is cut off (a run
+                       killed while it wrote a slice) up to its last whole line;
+                       without it such a history is refused (exit 2)
 ${CLOUDWATCH_HELP}
 exit status: 0 pass or warn, 1 fail, 2 bad input or usage, 3 inconclusive (the run
 checked nothing it could decide on). Only 0 is safe.
@@ -41,6 +44,8 @@ export interface AnalyzeArgs {
   policy: Policy;
   windowMs: number;
   maxLeaderSkew: number;
+  /** Read a history whose last gzip member is cut off up to its last whole line. */
+  allowTornTail: boolean;
   /** Publish the report's metrics for this cluster (--cloudwatch --cluster NAME), or null. */
   cloudwatchCluster: string | null;
 }
@@ -57,6 +62,7 @@ export function parseAnalyzeArgs(args: string[]): AnalyzeArgs | 'help' {
         policy: { type: 'string', default: 'strict' },
         'window-ms': { type: 'string', default: String(DEFAULT_WINDOW_MS) },
         'max-leader-skew': { type: 'string', default: String(DEFAULT_MAX_LEADER_SKEW) },
+        'allow-torn-tail': { type: 'boolean', default: false },
         cloudwatch: { type: 'boolean', default: false },
         cluster: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -98,7 +104,16 @@ export function parseAnalyzeArgs(args: string[]): AnalyzeArgs | 'help' {
     policy,
     windowMs: Number(windowText),
     maxLeaderSkew: Number(skewText),
+    allowTornTail: values['allow-torn-tail'],
     cloudwatchCluster: cloudwatchCluster('analyze', values),
+  };
+}
+
+/** openHistory's options for a command's --allow-torn-tail: the note goes to standard error. */
+export function tornTailOptions(parsed: AnalyzeArgs): OpenOptions {
+  return {
+    allowTornTail: parsed.allowTornTail,
+    note: (line) => process.stderr.write(`kafka-upgrade-verifier: ${line}\n`),
   };
 }
 
@@ -110,7 +125,7 @@ export const analyzeCommand: Command = {
       process.stdout.write(HELP);
       return 0;
     }
-    const chunks = await openHistory(parsed.file);
+    const chunks = await openHistory(parsed.file, tornTailOptions(parsed));
     const analysis = await readHistory(chunks, { source: sourceName(parsed.file) });
     const report = analysis.report({
       policy: parsed.policy,

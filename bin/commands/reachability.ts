@@ -3,7 +3,6 @@
  * probes and leaders snapshots, written as history records, and the analyzer's report
  * of them (docs/reachability.md).
  */
-import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 import { InputError, UsageError } from '../../functions/core/errors.js';
@@ -23,6 +22,7 @@ import { reachabilityCheck } from '../../functions/core/probe/check.js';
 import { parseEndpointList } from '../../functions/core/probe/endpoint.js';
 import type { WatchedTopics } from '../../functions/core/probe/metadata.js';
 import type { HistoryRecordOut } from '../../functions/core/probe/monitor.js';
+import { checkOutputPath, writeFileAtomically } from '../output.js';
 import { SECURITY_HELP, takeSecurityFlags } from '../security-flags.js';
 import type { Command } from './index.js';
 
@@ -39,7 +39,8 @@ records (history JSON Lines) to FILE and prints the analyzer's report of them.
   --phase baseline|after  baseline: before an upgrade (default); after: once it is over
   --topics A,B            snapshot leadership of these topics
   --all-topics            snapshot every topic but Kafka's internal ones (the default)
-  --out FILE              write the records here (overwritten); compare two runs with
+  --out FILE              write the records here (replaced as a whole, checked before
+                          any probe; never a link, FIFO or device); compare two runs with
                           cat before.jsonl after.jsonl | kafka-upgrade-verifier analyze -
   --format text|json      text: probe table and summary (default); json: the full report
   --cert-warn-days N      warn when a broker certificate expires within N days (default ${DEFAULT_CERT_WARN_DAYS})
@@ -178,6 +179,7 @@ export const reachabilityCommand: Command = {
       process.stdout.write(HELP);
       return 0;
     }
+    if (parsed.out !== undefined) await checkOutputPath('reachability', '--out', parsed.out);
     for (const warning of parsed.security.securityWarnings) {
       process.stderr.write(`reachability: WARNING: ${warning}\n`);
     }
@@ -188,7 +190,12 @@ export const reachabilityCommand: Command = {
     for (const problem of problems) process.stderr.write(`reachability: note: ${problem}\n`);
     const lines = records.map((r) => JSON.stringify(r));
     if (parsed.out !== undefined) {
-      writeFileSync(parsed.out, lines.map((l) => `${l}\n`).join(''));
+      await writeFileAtomically(
+        'reachability',
+        '--out',
+        parsed.out,
+        lines.map((l) => `${l}\n`).join(''),
+      );
     } else {
       process.stderr.write(
         'reachability: note: the records were not kept; pass --out FILE to compare with a later check\n',

@@ -3,18 +3,18 @@
  * opens (docs/report.md). Written next to the run's files, atomically: bad
  * input never leaves a half-written page.
  */
-import { randomBytes } from 'node:crypto';
-import { rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { UsageError } from '../../functions/core/errors.js';
 import { exitStatusFor } from '../../functions/core/history/index.js';
 import { readReportData, renderHtmlReport } from '../../functions/core/report/index.js';
 import { openHistory, sourceName } from '../history-input.js';
-import { parseAnalyzeArgs } from './analyze.js';
+import { checkOutputPath, writeFileAtomically } from '../output.js';
+import { parseAnalyzeArgs, tornTailOptions } from './analyze.js';
 import type { Command } from './index.js';
 
 const HELP = `usage: kafka-upgrade-verifier report RUN_DIR_OR_HISTORY [--out FILE] [--policy strict|tolerant]
-                                     [--window-ms N] [--max-leader-skew X]
+                                     [--window-ms N] [--max-leader-skew X] [--allow-torn-tail]
 
 Writes one self-contained HTML page (no network needed to open it): the verdict
 and why, a timeline of the run with broker restarts and anomalies, reachability,
@@ -24,7 +24,7 @@ balance before and after, the worst partitions, the anomalies and what to do nex
                        (.jsonl, .gz), or - for standard input
   --out FILE           where to write (default RUN_DIR/report.html, <history>.html,
                        or report.html for standard input)
-  --policy, --window-ms, --max-leader-skew   as for analyze
+  --policy, --window-ms, --max-leader-skew, --allow-torn-tail   as for analyze
 
 exit status: as analyze's (0 pass or warn, 1 fail, 2 bad input or usage, 3
 inconclusive), once the page is written; on bad input no page is written.
@@ -46,24 +46,6 @@ export async function resolveInput(input: string): Promise<{ history: string; ou
     return { history, out: join(input, 'report.html') };
   }
   return { history: input, out: `${input}.html` };
-}
-
-/** Writes `text` to `path` through a temporary file in the same folder and a rename. */
-export async function writeAtomically(path: string, text: string): Promise<void> {
-  const temporary = join(
-    dirname(path),
-    `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
-  );
-  try {
-    await writeFile(temporary, text, { flag: 'wx' });
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw new UsageError(
-      `report: cannot write '${path}': ${(error as Error).message}. Check that its folder exists and is writable, or choose another with --out.`,
-      { cause: error },
-    );
-  }
 }
 
 export const reportCommand: Command = {
@@ -99,7 +81,8 @@ export const reportCommand: Command = {
     }
     const input = await resolveInput(parsed.file);
     const target = out ?? input.out;
-    const chunks = await openHistory(input.history);
+    await checkOutputPath('report', '--out', target);
+    const chunks = await openHistory(input.history, tornTailOptions(parsed));
     const data = await readReportData(chunks, { source: sourceName(input.history) });
     const options = {
       policy: parsed.policy,
@@ -107,7 +90,7 @@ export const reportCommand: Command = {
       maxLeaderSkew: parsed.maxLeaderSkew,
     };
     const html = await renderHtmlReport(data, { ...options, generatedAt: Date.now() });
-    await writeAtomically(target, html);
+    await writeFileAtomically('report', '--out', target, html);
     const verdict = data.analysis.report(options).verdict;
     process.stderr.write(
       `report: ${target} (${(Buffer.byteLength(html) / 1024).toFixed(0)} KiB), verdict ${verdict}\n`,

@@ -21,6 +21,7 @@ import { silentLog, stderrLog } from '../../rehearsal/log.js';
 import { readState } from '../../rehearsal/state.js';
 import { readHistory, startCli, waitForOutput } from './canary/cli.js';
 import { randomTopic, testCluster } from './helpers.js';
+import { missingUnless, skipWithout } from './requirements.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kuv-fault-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -58,9 +59,12 @@ function exchange(host: string, port: number, text: string, waitMs: number): Pro
   });
 }
 
-const toxiproxyAvailable = existsSync(toxiproxyPath());
+const toxiproxyMissing = missingUnless(
+  existsSync(toxiproxyPath()),
+  `toxiproxy (${toxiproxyPath()}) is missing`,
+);
 
-describe.skipIf(!toxiproxyAvailable)(
+describe.skipIf(skipWithout(toxiproxyMissing))(
   'fault proxy (toxiproxy; scripts/install-test-tools.sh builds it)',
   () => {
     let echo: net.Server;
@@ -186,7 +190,7 @@ function kcatDuplicates(bootstrap: string, topic: string, runId: string): number
   return duplicates;
 }
 
-describe.skipIf(!toxiproxyAvailable || cluster.statePath === null)(
+describe.skipIf(skipWithout(toxiproxyMissing) || cluster.statePath === null)(
   'the canary through a real fault between it and broker 2 (shared cluster)',
   () => {
     let proxy: FaultProxy;

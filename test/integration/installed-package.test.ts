@@ -25,6 +25,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { kafkaCacheRoot, stop } from '../../rehearsal/index.js';
 import { TEST_CLUSTER_PORTS } from './helpers.js';
+import { missingUnless, skipWithout } from './requirements.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BUILT = existsSync(join(ROOT, 'dist/rehearsal/index.js'));
@@ -54,7 +55,9 @@ function changedSince(dir: string, since: number): string[] {
   return changed;
 }
 
-describe.skipIf(!BUILT || !NPM)(
+const missing = missingUnless(BUILT && NPM, BUILT ? 'npm is missing' : 'the build is missing');
+
+describe.skipIf(skipWithout(missing))(
   'installed from npm pack (needs npm and the build: npm run build)',
   () => {
     it('local-cluster start and stop work from the installed package, keeping state in the user cache folder and nothing in node_modules', async () => {

@@ -16,6 +16,7 @@ import { start, stop } from '../../rehearsal/index.js';
 import { isRunning, tcpPortFree, udpPortFree } from '../../rehearsal/process.js';
 import { brokerMarker, dnsMarker, readState } from '../../rehearsal/state.js';
 import { processesUnder, TEST_CLUSTER_PORTS, waitFor } from './helpers.js';
+import { missingUnless, skipWithout } from './requirements.js';
 
 const CLI = fileURLToPath(new URL('../../dist/bin/kafka-upgrade-verifier.js', import.meta.url));
 const { portBase, dnsPort } = TEST_CLUSTER_PORTS.errors;
@@ -27,7 +28,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe.skipIf(!existsSync(CLI))(
+describe.skipIf(skipWithout(missingUnless(existsSync(CLI), `${CLI} is not built`)))(
   'a start killed half-way (needs the built CLI: npm run build)',
   () => {
     it('leaves every process it started in the state file; stop ends them all and frees every port', async () => {

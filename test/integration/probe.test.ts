@@ -22,6 +22,7 @@ import { createHostResolver } from '../../functions/core/probe/resolve.js';
 import { ClusterWatcher } from '../../functions/core/probe/watcher.js';
 import { createTopic, kafkaFor, randomTopic, testCluster, trackClients } from './helpers.js';
 import { closedTcpPort, silentDnsServer, silentTcpServer, tcpServer } from './probe/servers.js';
+import { missingUnless, skipWithout } from './requirements.js';
 
 const cluster = testCluster();
 const dnsServer = cluster.dnsServer ?? undefined;
@@ -174,7 +175,7 @@ describe('the kafka stage against servers that are not Kafka brokers', () => {
   });
 });
 
-describe.skipIf(!existsSync(cli))(
+describe.skipIf(skipWithout(missingUnless(existsSync(cli), `${cli} is not built`)))(
   'the reachability command on the shared cluster (needs npm run build)',
   () => {
     let topic = '';

@@ -15,6 +15,7 @@ import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANOMALY_KINDS } from '../../functions/core/history/index.js';
 import { renderHtmlReportFrom } from '../../functions/core/report/index.js';
+import { missingUnless, skipWithout } from './requirements.js';
 
 const CHROMIUM = process.env.KUV_CHROMIUM ?? '/usr/bin/chromium';
 const root = join(import.meta.dirname, '../..');
@@ -177,7 +178,9 @@ function drawnPixels(page: Page): Promise<number> {
   });
 }
 
-describe.skipIf(!existsSync(CHROMIUM))(
+const chromiumMissing = missingUnless(existsSync(CHROMIUM), `${CHROMIUM} is missing`);
+
+describe.skipIf(skipWithout(chromiumMissing))(
   `the HTML report in Chromium (${CHROMIUM}; skipped when missing: scripts/install-test-tools.sh installs it)`,
   () => {
     beforeAll(async () => {

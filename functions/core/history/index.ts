@@ -79,7 +79,7 @@ export async function readHistory(
   options: ReadOptions = {},
 ): Promise<HistoryAnalysis> {
   const feeder = new Feeder(options);
-  const splitter = new LineSplitter(feeder.add);
+  const splitter = new LineSplitter(feeder.add, feeder.at.source);
   for await (const chunk of chunks) splitter.push(chunk);
   splitter.end();
   return feeder.analyzer.finish();

@@ -6,6 +6,15 @@
  * editor shows.
  */
 import { StringDecoder } from 'node:string_decoder';
+import { HistoryFormatError } from '../errors.js';
+
+/**
+ * The longest line a history may hold, in characters (1 MiB of the ASCII JSON a
+ * history is): a real record is well under 4 KiB, so only a broken or hostile
+ * file (a gzip bomb of zeros, `/dev/zero` on standard input) comes near it, and
+ * it is refused before its text exhausts memory or V8's string length limit.
+ */
+export const MAX_LINE_CHARS = 1 << 20;
 
 /** A piece of a history: UTF-8 bytes or text. */
 export type HistoryChunk = string | Uint8Array;
@@ -40,7 +49,22 @@ export class LineSplitter {
   /** Lines seen so far, blank ones included. */
   lineNumber = 0;
 
-  constructor(private readonly onLine: LineHandler) {}
+  /** `source` names the history in the error for a line longer than MAX_LINE_CHARS. */
+  constructor(
+    private readonly onLine: LineHandler,
+    private readonly source = 'history',
+  ) {}
+
+  /** Refuses the next line once it holds `length` characters, more than MAX_LINE_CHARS. */
+  private checkLength(length: number): void {
+    if (length <= MAX_LINE_CHARS) return;
+    throw new HistoryFormatError(
+      this.source,
+      this.lineNumber + 1,
+      null,
+      `is longer than ${MAX_LINE_CHARS} characters (1 MiB) without a line break: not a history record (one is under 4 KiB). Is this the right file, or a file of zeros or binary data?`,
+    );
+  }
 
   private emit(line: string): void {
     this.lineNumber += 1;
@@ -52,16 +76,20 @@ export class LineSplitter {
     const text = typeof chunk === 'string' ? this.decoder.end() + chunk : this.decoder.write(chunk);
     let newline = text.indexOf('\n');
     if (newline === -1) {
+      this.checkLength(this.carry.length + text.length);
       this.carry += text;
       return;
     }
+    this.checkLength(this.carry.length + newline);
     this.emit(this.carry + text.slice(0, newline));
     this.carry = '';
     let start = newline + 1;
     while ((newline = text.indexOf('\n', start)) !== -1) {
+      this.checkLength(newline - start);
       this.emit(text.slice(start, newline));
       start = newline + 1;
     }
+    this.checkLength(text.length - start);
     this.carry = text.slice(start);
   }
 

@@ -70,7 +70,7 @@ export async function readReportData(
     const record = parseLine(content, at);
     analyzer.add(record, at); // checks the record: the timeline sees good records only
     timeline.add(record);
-  });
+  }, at.source);
   for await (const chunk of chunks) splitter.push(chunk);
   splitter.end();
   const data: ReportData = { analysis: analyzer.finish(), timeline: timeline.finish() };

@@ -19,6 +19,7 @@ import {
   startMotoServer,
   type MotoServer,
 } from './moto-server.js';
+import { skipWithout } from '../requirements.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const CLI = join(ROOT, 'dist/bin/kafka-upgrade-verifier.js');
@@ -34,7 +35,7 @@ function analyze(args: string[], env: NodeJS.ProcessEnv) {
   });
 }
 
-describe.skipIf(missing !== null)(`analyze --cloudwatch (${missing ?? 'moto server'})`, () => {
+describe.skipIf(skipWithout(missing))(`analyze --cloudwatch (${missing ?? 'moto server'})`, () => {
   let moto: MotoServer;
   let env: NodeJS.ProcessEnv;
 

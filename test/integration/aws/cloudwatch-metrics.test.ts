@@ -30,6 +30,7 @@ import {
   startMotoServer,
   type MotoServer,
 } from './moto-server.js';
+import { skipWithout } from '../requirements.js';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures/history');
 
@@ -72,7 +73,7 @@ async function listAll(client: CloudWatchClient, namespace: string): Promise<Met
   return metrics;
 }
 
-describe.skipIf(motoServerMissing !== null)(
+describe.skipIf(skipWithout(motoServerMissing))(
   `CloudWatch metrics through moto server (${motoServerMissing ?? 'installed'})`,
   () => {
     let moto: MotoServer;

@@ -43,6 +43,7 @@ import {
   startMotoServer,
   type MotoServer,
 } from './moto-server.js';
+import { skipWithout } from '../requirements.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/kuv-test';
 const BUCKET = 'kuv-run-store-test';
@@ -79,7 +80,7 @@ function resolve(definition: Definition, runArn: string): string {
     .join('');
 }
 
-describe.skipIf(motoServerMissing !== null)(
+describe.skipIf(skipWithout(motoServerMissing))(
   `start-run and finish-upgrade in moto's Step Functions (${motoServerMissing ?? 'installed'})`,
   () => {
     let moto: MotoServer;

@@ -48,6 +48,7 @@ import {
   startMotoServer,
   type MotoServer,
 } from './moto-server.js';
+import { skipWithout } from '../requirements.js';
 
 const config = loadVerifierConfig('verifier.config.json');
 const payments = config.clusters.find((c) => c.mskClusterArn !== undefined)!;
@@ -155,7 +156,7 @@ function upgradeEvent(detailType: string, detail: Record<string, unknown>): PutE
   return { Source: EVENT_SOURCE, DetailType: detailType, Detail: JSON.stringify(detail) };
 }
 
-describe.skipIf(motoServerMissing !== null)(
+describe.skipIf(skipWithout(motoServerMissing))(
   `trigger rules in EventBridge through moto server (${motoServerMissing ?? 'installed'})`,
   () => {
     let moto: MotoServer;

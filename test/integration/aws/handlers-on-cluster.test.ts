@@ -58,6 +58,7 @@ import {
   startMotoServer,
   type MotoServer,
 } from './moto-server.js';
+import { skipWithout } from '../requirements.js';
 
 const BUCKET = 'kuv-run-store-it';
 const STATE_MACHINE_ARN = `arn:aws:states:${MOTO_CLIENT_CONFIG.region}:123456789012:stateMachine:KafkaUpgradeVerifier-Run`;
@@ -66,7 +67,7 @@ const SLICE_MS = 3000;
 const kafkaMissing =
   process.env.KUV_BOOTSTRAP === 'none' ? 'KUV_BOOTSTRAP=none: no Kafka cluster' : null;
 
-describe.skipIf(motoServerMissing !== null || kafkaMissing !== null)(
+describe.skipIf(skipWithout(motoServerMissing) || kafkaMissing !== null)(
   `the handlers on the local cluster with moto (${motoServerMissing ?? kafkaMissing ?? 'ready'})`,
   () => {
     let moto: MotoServer;

@@ -37,6 +37,7 @@ import {
   startMotoServer,
   type MotoServer,
 } from './moto-server.js';
+import { skipWithout } from '../requirements.js';
 
 const ACCOUNT = '123456789012';
 const REGION = MOTO_CLIENT_CONFIG.region;
@@ -125,7 +126,7 @@ const HANDLER_ERROR = 'x'.repeat(6_000_001);
 const verdict = (cluster: string) =>
   JSON.stringify({ kind: 'verdict', cluster, runId: 'r', verdict: 'pass', reasons: [] });
 
-describe.skipIf(motoServerMissing !== null)(
+describe.skipIf(skipWithout(motoServerMissing))(
   `the verification state machine in moto's Step Functions (${motoServerMissing ?? 'installed'})`,
   () => {
     let moto: MotoServer;

@@ -3,25 +3,16 @@
  * from the current sources (into a temporary folder, never a stale dist/) and
  * run under `node`; its exit status, standard output and standard error.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POLICIES } from '../../../functions/core/history/index.js';
+import { compileCli, removeTemporaries, root, tempDir } from './compiled-cli.js';
 
-const root = join(import.meta.dirname, '../../..');
 const fixtures = join(root, 'test/fixtures/history');
-const temporary: string[] = [];
 let cli = '';
-
-/** A temporary folder removed after the tests. */
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'kuv-cli-'));
-  temporary.push(dir);
-  return dir;
-}
 
 function run(args: string[], input?: Buffer | string) {
   const r = spawnSync(process.execPath, [cli, ...args], { input, encoding: 'utf8', cwd: root });
@@ -29,26 +20,10 @@ function run(args: string[], input?: Buffer | string) {
 }
 
 beforeAll(() => {
-  // Under the work tree (in the ignored .cache/) so that node finds node_modules.
-  mkdirSync(join(root, '.cache'), { recursive: true });
-  const out = mkdtempSync(join(root, '.cache/cli-test-'));
-  temporary.push(out);
-  execFileSync(
-    process.execPath,
-    [
-      join(root, 'node_modules/typescript/bin/tsc'),
-      ...['--outDir', out, '--rootDir', root, '--module', 'NodeNext'],
-      ...['--moduleResolution', 'NodeNext', '--target', 'ES2022', '--types', 'node'],
-      ...['--skipLibCheck', '--noCheck', join(root, 'bin/kafka-upgrade-verifier.ts')],
-    ],
-    { cwd: root, stdio: 'pipe' },
-  );
-  cli = join(out, 'bin/kafka-upgrade-verifier.js');
+  cli = compileCli();
 }, 120_000);
 
-afterAll(() => {
-  for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(removeTemporaries);
 
 const vectors = readdirSync(fixtures)
   .filter((f) => f.endsWith('.jsonl'))
@@ -132,7 +107,7 @@ describe('analyze', () => {
     const viaFile = run(['analyze', gz, '--format', 'json']);
     expect(viaFile.status).toBe(1);
     expect(viaFile.stdout).toBe(expected);
-  });
+  }, 60_000); // four CLI runs: seconds on a loaded machine
 
   it('accepts CRLF line ends, blank lines and a byte-order mark', () => {
     const crlf =
