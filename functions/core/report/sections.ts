@@ -56,6 +56,34 @@ ${items.length > 0 ? `<ul class="reasons">${items.join('')}</ul>` : '<p>No check
 </section>`;
 }
 
+/** How much of a run record's extra field the page shows. */
+const FACT_CHARS = 400;
+/** Deeper than this, a value is shown as `…`: the format does not bound a field's nesting. */
+const FACT_DEPTH = 8;
+
+/**
+ * JSON of a value from a history line, cut at `maxChars` and FACT_DEPTH levels, built
+ * without recursion into what it will not show. JSON.stringify of a line of 100,000
+ * nested arrays (which JSON.parse reads) overflows the stack and lost the whole page.
+ */
+export function boundedJson(value: unknown, maxChars: number, depth = 0): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (depth >= FACT_DEPTH) return '…';
+  const open = Array.isArray(value) ? '[' : '{';
+  const close = Array.isArray(value) ? ']' : '}';
+  let out = open;
+  const entries: [string | null, unknown][] = Array.isArray(value)
+    ? value.map((v) => [null, v])
+    : Object.entries(value);
+  for (const [i, [key, v]] of entries.entries()) {
+    if (out.length > maxChars) return `${out}…${close}`;
+    if (i > 0) out += ',';
+    if (key !== null) out += `${JSON.stringify(key)}:`;
+    out += boundedJson(v, maxChars - out.length, depth + 1);
+  }
+  return out + close;
+}
+
 export function facts(
   report: Report,
   collected: CollectedTimeline,
@@ -90,10 +118,10 @@ export function facts(
   // The run record's other fields: the run's settings, as the run wrote them.
   for (const [key, value] of Object.entries(raw ?? {})) {
     if (['type', 'runId', 'cluster', 'startedAt', 'endedAt'].includes(key)) continue;
-    const shown = typeof value === 'string' ? value : JSON.stringify(value);
+    const shown = typeof value === 'string' ? value : boundedJson(value, FACT_CHARS);
     rows.push([
       e(key),
-      `<code>${e(shown.length > 400 ? `${shown.slice(0, 400)}…` : shown)}</code>`,
+      `<code>${e(shown.length > FACT_CHARS ? `${shown.slice(0, FACT_CHARS)}…` : shown)}</code>`,
     ]);
   }
   return `<section id="facts"><h2>The run</h2><dl class="facts">${rows
