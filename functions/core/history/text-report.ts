@@ -239,7 +239,13 @@ export function formatText(report: Report, options: TextOptions = {}): string {
   out.push(`  skipped              ${count(t.skipped)}`);
   out.push(`  redelivered          ${t.redelivered}`);
   out.push(`  unacked but written  ${t.unackedWritten}  (not an anomaly: a retried send may land)`);
-  out.push(`  longest unavailable  ${t.maxUnavailableMs} ms`);
+  out.push(`  longest unavailable  ${t.maxUnavailableMs} ms  (failed sends only)`);
+  const stalls = report.partitions.flatMap((p) =>
+    p.scheduledLatencyMs === null ? [] : [p.scheduledLatencyMs.max],
+  );
+  if (stalls.length > 0) {
+    out.push(`  longest stall        ${Math.max(...stalls)} ms  (a message's tick to its ack)`);
+  }
   const latencies = latencyLine(report.partitions);
   if (latencies !== null) out.push(latencies);
   if (report.reachability !== null) out.push('', ...reachabilityBlock(report.reachability));

@@ -11,6 +11,7 @@ import {
   clean,
   failedStage,
   leaders,
+  log,
   offsets,
   probe,
   run,
@@ -21,6 +22,18 @@ import {
 const clock = (ms: number): string => new Date(t(ms)).toISOString().slice(11, 23);
 
 describe('formatText', () => {
+  it('shows the longest stall, tick to ack, which "longest unavailable" (failed sends only) misses', () => {
+    // seq 1 waited 12.5 s in the queue behind a killed leader and was acked: no send failed.
+    const stalled = acked(1, 1, 12_600, { scheduledAt: t(100) });
+    const text = formatText(
+      analyze([run(), acked(0, 0, 0, { scheduledAt: t(0) }), stalled, log(0, 0), log(1, 1)]),
+    );
+    expect(text).toContain('longest unavailable  0 ms  (failed sends only)');
+    expect(text).toContain("longest stall        12505 ms  (a message's tick to its ack)");
+    // Without scheduledAt (format v2) there is no stall to tell.
+    expect(formatText(analyze([run(), ...clean(0, 2)]))).not.toContain('longest stall');
+  });
+
   it('says plainly that inconclusive is not a pass, and what to do', () => {
     const text = formatText(analyze([run(), acked(0, 0)]));
     expect(text).toMatch(/^VERDICT: INCONCLUSIVE/);
