@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 
 import type { Context } from 'aws-lambda';
 
-import { CanarySession } from '../core/canary/slice.js';
+import { CanarySession } from '../core/canary/session.js';
 import type { SliceState } from '../core/canary/state.js';
 import type { RunInput } from '../core/config/events.js';
 import type { ClusterConfig } from '../core/config/verifier-config.js';

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { runCanary } from '../../functions/core/canary/run.js';
 import { GzipFileSink, MemorySink } from '../../functions/core/canary/sink.js';
-import { CanarySession } from '../../functions/core/canary/slice.js';
+import { CanarySession } from '../../functions/core/canary/session.js';
 import { parseState, serializeState } from '../../functions/core/canary/state.js';
 import { ensureCanaryTopic } from '../../functions/core/canary/topic.js';
 import { analyzeRun } from '../../bin/commands/run.js';

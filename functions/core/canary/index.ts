@@ -18,7 +18,7 @@ export { defaultGroup } from './consumer.js';
 export { readBack } from './reader.js';
 export { newRunId, runCanary, type RunCanaryOptions } from './run.js';
 export { GzipFileSink, MemorySink, type HistorySink } from './sink.js';
-export { CanarySession, type BeginOptions, type CanarySessionOptions } from './slice.js';
+export { CanarySession, type BeginOptions, type CanarySessionOptions } from './session.js';
 export {
   PRODUCER_MODES,
   parseState,
