@@ -36,8 +36,7 @@ import { exitStatusFor, type Policy, type Report } from '../history/index.js';
 import { createKafka, RUN_CLIENT_SETTINGS, type KafkaConnection } from '../kafka/client.js';
 import type { SecurityOptions } from '../kafka/security.js';
 import type { RunMonitor } from '../probe/monitor.js';
-import { ReachabilityProber } from '../probe/reachability.js';
-import { ClusterWatcher } from '../probe/watcher.js';
+import { clusterMonitors } from '../probe/monitors.js';
 import { openGzipHistory } from './history-file.js';
 import { judgeHistoryFile, runFiles, writeRunFiles } from './judge.js';
 import { publishReportMetrics } from './publish.js';
@@ -154,24 +153,17 @@ export function runConnection(
 }
 
 /**
- * The run's monitors: the cluster watcher (`broker` down/up events, which give the
- * analyzer its restart windows, and `leaders` snapshots of the canary topic) and the
- * reachability prober (`probe` records of the bootstrap and every broker it learns of
- * from the watcher). The watcher comes first: the prober asks it for the brokers.
+ * The run's monitors (functions/core/probe/monitors.ts): the cluster watcher (`broker`
+ * down/up events, which give the analyzer its restart windows, and `leaders` snapshots
+ * of the canary topic) and the reachability prober (`probe` records of the bootstrap
+ * and every broker it learns of from the watcher).
  */
 export function runMonitors(
   connection: KafkaConnection,
   topic: string,
   note: (message: string) => void,
 ): RunMonitor[] {
-  const watcher = new ClusterWatcher({ connection, topics: [topic], log: note });
-  const prober = new ReachabilityProber({
-    bootstrap: connection.bootstrap,
-    dnsServer: connection.dnsServer,
-    security: connection.security,
-    brokers: watcher,
-  });
-  return [watcher, prober];
+  return clusterMonitors({ connection, topics: [topic], log: note }).monitors;
 }
 
 function kafkaMessage(error: unknown): string {
