@@ -14,6 +14,7 @@
 import { createRequire } from 'node:module';
 import { StringDecoder } from 'node:string_decoder';
 
+import { formatSeconds } from '../functions/core/duration.js';
 import { LineSplitter } from './protocol.js';
 
 /** `kafkajs 2.2.4`: the canary's own consumer, the library of a group no `client` record names. */
@@ -253,11 +254,6 @@ export async function clientTableOfHistory(
   return b.rows();
 }
 
-function seconds(ms: number | null): string {
-  if (ms === null) return '—';
-  return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
-}
-
 /** The table as text for the run's summary: one line per group, then the not-measured reasons. */
 export function formatClientTable(rows: readonly ClientRow[]): string {
   if (rows.length === 0) return '';
@@ -283,7 +279,7 @@ export function formatClientTable(rows: readonly ClientRow[]): string {
           `${r.redelivered}`,
           `${r.skipped}`,
           `${r.missing}/${r.logged}`,
-          seconds(r.longestGapMs),
+          formatSeconds(r.longestGapMs),
           r.rebalances === null ? '—' : `${r.rebalances}`,
         ],
   );

@@ -22,6 +22,7 @@ import {
   type CanaryRunOutcome,
   type During,
 } from '../functions/core/run/pipeline.js';
+import { pause } from '../functions/core/wait.js';
 import type { ClientName } from '../clients/index.js';
 import {
   closeCluster,
@@ -44,20 +45,6 @@ export type DisturbanceOutcome =
 
 /** The canary's upper bound: the roll ends it long before (each roll step has its own timeout). */
 const CANARY_BOUND_MS = 60 * 60_000;
-
-/** Resolves after `ms`, or at once when `signal` is aborted. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done);
-  });
-}
 
 /**
  * The `during` hook of a rehearsal: waits out the warmup (a Ctrl-C ends it: not

@@ -8,6 +8,7 @@
 import type { Admin, Kafka } from 'kafkajs';
 
 import { destroyOpenSockets } from '../kafka/client.js';
+import { sleep } from '../wait.js';
 import type { Emit, RunMonitor } from '../probe/monitor.js';
 import { CanaryConsumer, checkGroupIdle } from './consumer.js';
 import { CanaryProducer } from './producer.js';
@@ -83,8 +84,6 @@ export interface BeginOptions {
 export function sliceBudgetMs(sliceMs: number, remainingMs: number, marginMs: number): number {
   return Math.max(0, Math.min(sliceMs, remainingMs - marginMs));
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export class CanarySession {
   private admin: Admin | null = null;

@@ -11,6 +11,7 @@
  * since synth errors end up in CI logs.
  */
 import { canaryTopicNameProblem } from '../canary/topic.js';
+import { formatExactDuration, readDuration } from '../duration.js';
 import { InputError } from '../errors.js';
 import { METRICS, metricDefinition } from '../metrics/catalogue.js';
 
@@ -121,27 +122,10 @@ const SECURITY_GROUP_ID = /^sg-[0-9a-f]{8,17}$/;
 const PRODUCER = /^[A-Za-z0-9._-]{1,64}$/;
 const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
 const HOST = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)$/;
-const DURATION_PART = /(\d+)(ms|s|m|h|d)/g;
-const UNIT_MS: Readonly<Record<string, number>> = {
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-};
 const SCHEDULE = /^(\d+) (minute|minutes|hour|hours)$/;
 
-/**
- * `90s`, `5m`, `1h30m`, `250ms`, `2d` in milliseconds; null when `text` is not one.
- * A bare number is refused: `10` could mean seconds or minutes.
- */
-export function parseDuration(text: string): number | null {
-  const parts = [...text.matchAll(DURATION_PART)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) return null;
-  let ms = 0;
-  for (const [, amount, unit] of parts) ms += Number(amount) * (UNIT_MS[unit ?? ''] ?? NaN);
-  return Number.isSafeInteger(ms) ? ms : null;
-}
+/** `90s`, `5m`, `1h30m`, `250ms`, `2d` in milliseconds; null when `text` is not one (functions/core/duration.ts). */
+export const parseDuration = (text: string): number | null => readDuration(text);
 
 /** `1 minute`, `5 minutes`, `1 hour` in minutes; `off` is null; undefined when neither. */
 export function parseSchedule(text: string): number | null | undefined {
@@ -281,7 +265,7 @@ class Reader {
     if (ms === null || ms < minMs || ms > maxMs) {
       this.problem(
         key,
-        `must be a duration from ${formatMs(minMs)} to ${formatMs(maxMs)} written like 90s, 5m, 1h30m, got ${show(value)}`,
+        `must be a duration from ${formatExactDuration(minMs)} to ${formatExactDuration(maxMs)} written like 90s, 5m, 1h30m, got ${show(value)}`,
       );
       return parseDuration(fallback) ?? minMs;
     }
@@ -306,18 +290,6 @@ class Reader {
     });
     return value.filter((item): item is string => typeof item === 'string');
   }
-}
-
-function formatMs(ms: number): string {
-  for (const [unit, size] of [
-    ['d', 86_400_000],
-    ['h', 3_600_000],
-    ['m', 60_000],
-    ['s', 1000],
-  ] as const) {
-    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
-  }
-  return `${ms}ms`;
 }
 
 const CLUSTER_FIELDS = [
@@ -416,7 +388,7 @@ function readCanary(r: Reader): CanaryConfig {
   if (maxDurationMs <= settleMs) {
     c.problem(
       'maxDuration',
-      `(${formatMs(maxDurationMs)}) must be longer than canary.settle (${formatMs(settleMs)}): a run is the upgrade and then the settle period`,
+      `(${formatExactDuration(maxDurationMs)}) must be longer than canary.settle (${formatExactDuration(settleMs)}): a run is the upgrade and then the settle period`,
     );
   }
   return {

@@ -24,7 +24,7 @@ import {
   formatClientTable,
   type ClientName,
 } from '../../../clients/index.js';
-import { formatDuration, parseDuration } from '../canary/duration.js';
+import { formatDuration, parseDuration } from '../duration.js';
 import { CanaryAbortedError, CanaryRunError } from '../canary/errors.js';
 import { preflight } from '../canary/preflight.js';
 import { runCanary } from '../canary/run.js';
