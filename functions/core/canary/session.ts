@@ -354,6 +354,7 @@ export class CanarySession {
       this.emit,
       readTimeoutMs,
       this.options.abort,
+      (message) => this.note(`verify: ${message}`),
     );
     for (const monitor of this.monitors) {
       await monitor

@@ -5,7 +5,7 @@
  */
 import type { Admin } from 'kafkajs';
 
-import { VerifierError } from '../errors.js';
+import { MetadataUnavailableError } from '../errors.js';
 import { type KafkaConnection, createKafka, destroyOpenSockets } from '../kafka/client.js';
 import { parseEndpointList } from './endpoint.js';
 import { TIMEOUT_CODE, withTimeout } from './resolve.js';
@@ -20,16 +20,7 @@ export interface MetadataSource {
   close(): Promise<void>;
 }
 
-/** No metadata answer within the bound, or an error from every broker tried. */
-export class MetadataUnavailableError extends VerifierError {
-  constructor(bootstrap: string, reason: string, cause?: unknown) {
-    super(
-      `cluster metadata from ${bootstrap} unavailable (${reason}). ` +
-        'Check the bootstrap list, the DNS server, and that the brokers run.',
-      { cause, retriable: true },
-    );
-  }
-}
+export { MetadataUnavailableError };
 
 export interface KafkajsMetadataOptions {
   connection: KafkaConnection;
