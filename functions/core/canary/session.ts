@@ -78,8 +78,7 @@ export interface BeginOptions {
  * How long a slice may run when the process that runs it ends in `remainingMs` (a
  * Lambda's getRemainingTimeInMillis): `sliceMs`, cut to leave `marginMs` for what
  * comes after the loop (draining sends, leaving the group, the last flush, closing).
- * Never below zero: a slice with no time left still records itself and hands on its
- * state.
+ * Never below zero: a slice with no time left still records itself, hands on its state.
  */
 export function sliceBudgetMs(sliceMs: number, remainingMs: number, marginMs: number): number {
   return Math.max(0, Math.min(sliceMs, remainingMs - marginMs));
