@@ -10,6 +10,7 @@ export default defineConfig({
           // The CLI tests start the built binary as a child process: on a loaded machine
           // (CI, or several builds on two cores) that alone has taken over 5 s.
           testTimeout: 30_000,
+          globalSetup: ['test/unit/global-setup.ts'],
         },
       },
       {

@@ -26,7 +26,7 @@ export {
   type ClientDriver,
   type ClientLaunch,
 } from './monitor.js';
-export { parseClientLine, LineSplitter, type ClientLine } from './protocol.js';
+export { parseClientLine, TextLines, type ClientLine } from './protocol.js';
 export {
   ClientTableBuilder,
   clientTable,

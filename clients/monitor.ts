@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 
 import type { Emit, HistoryRecordOut, RunMonitor } from '../functions/core/probe/monitor.js';
 import { payloadOfRun } from '../functions/core/canary/payload.js';
-import { LineSplitter, parseClientLine, type ClientLine } from './protocol.js';
+import { TextLines, parseClientLine, type ClientLine } from './protocol.js';
 
 /** How a client library is started; `launch` throws NotMeasuredError when it cannot be. */
 export interface ClientLaunch {
@@ -149,8 +149,8 @@ export class ClientMonitor implements RunMonitor {
     });
     this.child = child;
     track(child);
-    const out = new LineSplitter();
-    const err = new LineSplitter();
+    const out = new TextLines();
+    const err = new TextLines();
     child.stdout.setEncoding('utf8');
     child.stderr.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {

@@ -38,8 +38,12 @@ export function parseClientLine(raw: string): ClientLine {
   return { kind: 'record', partition: p, offset: o, value: line.slice(second + 1) };
 }
 
-/** Splits a byte stream into lines; keeps a partial last line until its newline comes. */
-export class LineSplitter {
+/**
+ * Splits decoded text (a client process's stdout, a history's text) into lines; keeps a
+ * partial last line until its newline comes. Not the history reader's LineSplitter
+ * (functions/core/history/lines.ts), which takes raw chunks and numbers the lines.
+ */
+export class TextLines {
   private rest = '';
 
   push(chunk: string): string[] {

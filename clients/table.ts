@@ -14,7 +14,9 @@
 import { createRequire } from 'node:module';
 import { StringDecoder } from 'node:string_decoder';
 
-import { LineSplitter } from './protocol.js';
+import { formatSeconds } from '../functions/core/duration.js';
+import { InputError } from '../functions/core/errors.js';
+import { TextLines } from './protocol.js';
 
 /** `kafkajs 2.2.4`: the canary's own consumer, the library of a group no `client` record names. */
 export const KAFKAJS_LIBRARY = `kafkajs ${(createRequire(import.meta.url)('kafkajs/package.json') as { version: string }).version}`;
@@ -221,8 +223,9 @@ export function clientTable(
 
 /**
  * The table of a history given as bytes (a file stream, gunzipped first, or what
- * bin/history-input.ts `openHistory` gives); lines that are not JSON objects are skipped
- * (the analyzer reports them).
+ * bin/history-input.ts `openHistory` gives), read after the analyzer accepted it: a
+ * consume, log or client line that is not a JSON object is an InputError naming the line,
+ * never skipped (a table short of lines would understate what a library missed).
  */
 export async function clientTableOfHistory(
   chunks: AsyncIterable<Buffer | string>,
@@ -230,19 +233,21 @@ export async function clientTableOfHistory(
 ): Promise<ClientRow[]> {
   const b = new ClientTableBuilder(defaultLibrary);
   const decoder = new StringDecoder('utf8');
-  const lines = new LineSplitter();
+  const lines = new TextLines();
+  let lineNumber = 0;
   const take = (line: string) => {
+    lineNumber += 1;
     // Only three record types matter: skip the parse of the others.
     if (!line.includes('"consume"') && !line.includes('"log"') && !line.includes('"client"'))
       return;
+    let o: unknown;
     try {
-      const o: unknown = JSON.parse(line);
-      if (typeof o === 'object' && o !== null && !Array.isArray(o)) {
-        b.add(o as Record<string, unknown>);
-      }
-    } catch {
-      // not a JSON line
+      o = JSON.parse(line);
+    } catch (error) {
+      throw notAnObject(lineNumber, error);
     }
+    if (typeof o !== 'object' || o === null || Array.isArray(o)) throw notAnObject(lineNumber);
+    b.add(o as Record<string, unknown>);
   };
   for await (const chunk of chunks) {
     for (const line of lines.push(typeof chunk === 'string' ? chunk : decoder.write(chunk)))
@@ -253,9 +258,11 @@ export async function clientTableOfHistory(
   return b.rows();
 }
 
-function seconds(ms: number | null): string {
-  if (ms === null) return '—';
-  return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
+function notAnObject(line: number, cause?: unknown): InputError {
+  return new InputError(
+    `client table: history line ${line} is not a JSON object; the table reads only a history the analyzer accepts (run analyze on it to see what is wrong).`,
+    { cause },
+  );
 }
 
 /** The table as text for the run's summary: one line per group, then the not-measured reasons. */
@@ -283,7 +290,7 @@ export function formatClientTable(rows: readonly ClientRow[]): string {
           `${r.redelivered}`,
           `${r.skipped}`,
           `${r.missing}/${r.logged}`,
-          seconds(r.longestGapMs),
+          formatSeconds(r.longestGapMs),
           r.rebalances === null ? '—' : `${r.rebalances}`,
         ],
   );

@@ -72,7 +72,7 @@ export interface LockOptions {
 
 /**
  * Takes the lock of `statePath` for `operation`; resolves to its release function.
- * Throws ClusterError (retriable) naming the holder when it is still held after `waitMs`.
+ * Throws ClusterError naming the holder when it is still held after `waitMs`.
  */
 export async function acquireLock(
   statePath: string,
@@ -117,7 +117,6 @@ export async function acquireLock(
         `another operation holds the local cluster of ${statePath}: ${describeHolder(holder)}. ` +
           `Nothing was done. Wait for it to finish and retry${waitMs > 0 ? ` (waited ${Math.round(waitMs / 1000)} s)` : ''}; ` +
           `if that process is stuck, end it (kill ${holder.pid}) and retry.`,
-        { retriable: true },
       );
     }
     if (!said) {

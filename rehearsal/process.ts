@@ -4,7 +4,9 @@ import dgram from 'node:dgram';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+import { sleep } from '../functions/core/wait.js';
+
+export { sleep };
 
 /**
  * True when `pid` is a live (not zombie) process whose command line contains `marker`

@@ -4,7 +4,8 @@
  * file), the disturbance an upgrade brings (a rolling restart, an upgrade onto other
  * jars, brokers moving address — or a broker crash), timed against the canary, and the
  * cluster stopped at the end when this rehearsal started it. The canary itself is the
- * caller's (bin/commands/run.ts); this module knows nothing of it.
+ * caller's (rehearsal/rehearsal-run.ts, through functions/core/run); this module knows
+ * nothing of it.
  */
 import { join } from 'node:path';
 

@@ -1,53 +1,30 @@
 /**
  * `kafka-upgrade-verifier rehearse`: an upgrade rehearsed end to end on a local cluster —
  * start it, run the canary `run` runs, roll (or upgrade, or re-address, or crash a
- * broker) while it runs, settle, verify, print the verdict, stop the cluster. A thin
- * driver over rehearsal/rehearse.ts and run's own canary function.
+ * broker) while it runs, settle, verify, print the verdict, stop the cluster. Flags,
+ * help and printing over rehearsal/rehearsal-run.ts (the run pipeline with the
+ * disturbance as its `during` hook).
  */
 import { parseArgs } from 'node:util';
 
-import {
-  DEFAULT_CANARY_TOPIC,
-  defaultGroup,
-  formatDuration,
-  newRunId,
-  StatusView,
-  type ProducerMode,
-} from '../../functions/core/canary/index.js';
+import { formatDuration, newRunId, StatusView } from '../../functions/core/canary/index.js';
 import { UsageError } from '../../functions/core/errors.js';
-import { DEFAULT_WINDOW_MS, type Policy } from '../../functions/core/history/index.js';
+import { runFolder } from '../../functions/core/run/pipeline.js';
 import { DEFAULT_KAFKA_VERSION } from '../../rehearsal/jars.js';
-import {
-  clientSecurityOf,
-  LOCAL_SECURITY_MODES,
-  type LocalSecurity,
-} from '../../rehearsal/security.js';
-import { DEFAULT_CLIENTS, parseClients, type ClientName } from '../../clients/index.js';
+import { rehearse, type RehearsalPlan } from '../../rehearsal/rehearsal-run.js';
+import { LOCAL_SECURITY_MODES, type LocalSecurity } from '../../rehearsal/security.js';
+import { DEFAULT_CLIENTS, parseClients } from '../../clients/index.js';
+import { parseTopicList } from '../../functions/core/probe/metadata.js';
+import { listenForInterrupts } from '../interrupts.js';
 import { parseSecurityProtocol } from '../security-flags.js';
 import {
   checkRehearsalTools,
-  closeCluster,
-  describeDisturbance,
-  disturb,
-  openCluster,
   REHEARSAL_DEFAULTS,
   rehearsalStatePath,
   type Disturbance,
-  type DisturbanceResult,
-  type RehearsalCluster,
 } from '../../rehearsal/rehearse.js';
-import { parseTopicList } from '../../functions/core/probe/metadata.js';
 import type { Command } from './index.js';
-import {
-  canaryChoices,
-  duration,
-  listenForInterrupts,
-  runCanaryToFolder,
-  runConnection,
-  runFolder,
-  wholeNumber,
-  type RunDeps,
-} from './run.js';
+import { canaryChoices, duration, printOutcome, wholeNumber, type RunDeps } from './run.js';
 
 const HELP = `usage: kafka-upgrade-verifier rehearse [options]
 
@@ -92,24 +69,10 @@ exit status: as run's — 0 pass or warn, 1 fail, 2 usage or a cluster the run c
 missing, the cluster did not start, the roll failed), 130 aborted
 `;
 
-export interface RehearseArgs {
-  version: string;
-  disturbance: Disturbance;
-  warmupMs: number;
-  settleMs: number;
-  producer: ProducerMode;
-  intervalMs: number;
+export interface RehearseArgs extends Omit<RehearsalPlan, 'runId' | 'outDir'> {
   out: string | undefined;
   format: 'text' | 'json';
-  policy: Policy;
-  keepCluster: boolean;
-  statePath: string;
-  portBase: number | undefined;
-  dnsPort: number | undefined;
   quiet: boolean;
-  security: LocalSecurity;
-  clients: ClientName[];
-  watchTopics: string[];
 }
 
 function usage(message: string): UsageError {
@@ -200,23 +163,6 @@ export function parseRehearseArgs(
   };
 }
 
-/** Resolves after `ms`, or at once when `signal` is aborted. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done);
-  });
-}
-
-/** The canary's upper bound: the roll ends it long before (each roll step has its own timeout). */
-const CANARY_BOUND_MS = 60 * 60_000;
-
 export async function runRehearse(args: string[], deps: RunDeps = {}): Promise<number> {
   const stdout = deps.stdout ?? process.stdout;
   const stderr = deps.stderr ?? process.stderr;
@@ -231,117 +177,30 @@ export async function runRehearse(args: string[], deps: RunDeps = {}): Promise<n
   const runId = newRunId();
   const outDir = runFolder('rehearse', parsed.out, runId);
   const view = new StatusView(stderr, { quiet: parsed.quiet });
-  const log = (message: string) => view.note(`rehearse: ${message}`);
   const interrupts = listenForInterrupts(
     view,
     'Ctrl-C: producing stops now (a roll under way finishes first); settling, verifying, then stopping the cluster (Ctrl-C again to abort)',
   );
-  const stopCanary = interrupts.stopCanary;
-  const began = Date.now();
-  let cluster: RehearsalCluster | null = null;
-  let disturbing: Promise<DisturbanceResult | null> | null = null;
-  let disturbError: unknown = null;
-  let disturbed: DisturbanceResult | null = null;
-  const disturbAfterWarmup = async (): Promise<DisturbanceResult | null> => {
-    await pause(parsed.warmupMs, stopCanary.signal);
-    if (stopCanary.signal.aborted) return null;
-    log(`warmup over; ${describeDisturbance(disturbance)}`);
-    try {
-      const result = await disturb(parsed.statePath, disturbance, log);
-      log(
-        `${result.what}: done in ${formatDuration(result.endedAt - result.startedAt)}${result.note === null ? '' : ` (${result.note})`}; producing stops in ${formatDuration(REHEARSAL_DEFAULTS.tailMs)}`,
-      );
-      disturbed = result;
-      await pause(REHEARSAL_DEFAULTS.tailMs, stopCanary.signal);
-      return result;
-    } catch (error) {
-      disturbError = error;
-      log(`${describeDisturbance(disturbance)} failed: ${(error as Error).message}`);
-      return null;
-    } finally {
-      stopCanary.abort();
-    }
-  };
   try {
-    cluster = await openCluster({
-      statePath: parsed.statePath,
-      version: parsed.version,
-      ...(toVersion === undefined ? {} : { toVersion }),
-      portBase: parsed.portBase,
-      dnsPort: parsed.dnsPort,
-      security: parsed.security,
-      log,
-    });
-    if (stopCanary.signal.aborted) {
-      stderr.write('kafka-upgrade-verifier: rehearse interrupted before the canary started.\n');
-      return 130;
-    }
-    const { bootstrap, dnsServer } = cluster.status;
-    const topic = DEFAULT_CANARY_TOPIC;
-    const outcome = await runCanaryToFolder(
+    const outcome = await rehearse(
+      { ...parsed, runId, outDir },
       {
-        runId,
-        outDir,
-        connection: runConnection(bootstrap, dnsServer, runId, clientSecurityOf(cluster.status)),
-        clients: parsed.clients,
-        watchTopics: parsed.watchTopics,
-        cluster: 'local-rehearsal',
-        topic,
-        group: defaultGroup(topic),
-        producer: parsed.producer,
-        intervalMs: parsed.intervalMs,
-        durationMs: CANARY_BOUND_MS,
-        settleMs: parsed.settleMs,
-        sliceMs: 30_000,
-        policy: parsed.policy,
-        windowMs: DEFAULT_WINDOW_MS,
-        format: parsed.format,
-        quiet: parsed.quiet,
-        tool: 'kafka-upgrade-verifier rehearse',
-      },
-      {
-        ...deps,
+        ...(deps.monitors === undefined ? {} : { monitors: deps.monitors }),
         view,
-        stopCanary: stopCanary.signal,
+        stopCanary: interrupts.stopCanary,
         abort: interrupts.abort.signal,
-        onCanaryStarted: () => {
-          disturbing = disturbAfterWarmup();
+        log: (line) => stderr.write(`${line}\n`),
+        onClosed: (closed, tookMs) => {
+          if (!parsed.quiet) {
+            stderr.write(`rehearse: ${closed}; ${formatDuration(tookMs)} from start to end\n`);
+          }
         },
-        headerLines: () => rehearsalLines(cluster!, disturbance, disturbed, began),
       },
     );
-    await disturbing;
-    if (disturbError !== null) throw disturbError;
-    return outcome.status;
+    return printOutcome(outcome, { ...parsed, outDir }, stdout, stderr);
   } finally {
-    // Never stop the cluster under a roll still going (an abort, an error in the run).
-    await (disturbing as Promise<unknown> | null)?.catch(() => {});
-    if (cluster !== null) {
-      const closed = await closeCluster(cluster, parsed.keepCluster, log);
-      if (!parsed.quiet) {
-        stderr.write(
-          `rehearse: ${closed}; ${formatDuration(Date.now() - began)} from start to end\n`,
-        );
-      }
-    }
     interrupts.dispose();
   }
-}
-
-function rehearsalLines(
-  cluster: RehearsalCluster,
-  disturbance: Disturbance,
-  disturbed: DisturbanceResult | null,
-  began: number,
-): string[] {
-  const versions = [...new Set(cluster.status.brokers.map((b) => b.version))].join(', ');
-  const what =
-    disturbed === null
-      ? `${describeDisturbance(disturbance)}: not done (the canary ended before it began, or it failed)`
-      : `${disturbed.what} in ${formatDuration(disturbed.endedAt - disturbed.startedAt)}`;
-  return [
-    `rehearsal: local cluster of ${cluster.status.brokers.length} brokers, Kafka ${versions}${cluster.started ? '' : ' (already running)'}; ${what}; ${formatDuration(Date.now() - began)} so far`,
-  ];
 }
 
 export const rehearseCommand: Command = {

@@ -1,67 +1,40 @@
 /**
  * `kafka-upgrade-verifier run`: runs the canary against a cluster (while its brokers
  * restart, e.g. during an upgrade), reads it back, analyses the history and prints
- * the verdict. A thin driver over functions/core/canary (docs/canary.md).
+ * the verdict. Flags, help and printing over the run pipeline (functions/core/run).
  */
-import { existsSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import {
   canaryTopicNameProblem,
-  CanaryAbortedError,
-  CanaryRunError,
   DEFAULT_CANARY_TOPIC,
   defaultGroup,
-  formatDuration,
-  GzipFileSink,
-  MAX_QUEUED_PER_PARTITION,
   newRunId,
   parseDuration,
-  preflight,
   PRODUCER_MODES,
-  runCanary,
   StatusView,
   type ProducerMode,
-  type SliceState,
 } from '../../functions/core/canary/index.js';
-import { InputError, UsageError } from '../../functions/core/errors.js';
-import {
-  DEFAULT_WINDOW_MS,
-  exitStatusFor,
-  formatText,
-  POLICIES,
-  type Policy,
-  type Report,
-} from '../../functions/core/history/index.js';
-import { createKafka, type KafkaConnection } from '../../functions/core/kafka/client.js';
+import { UsageError } from '../../functions/core/errors.js';
+import { DEFAULT_WINDOW_MS, POLICIES, type Policy } from '../../functions/core/history/index.js';
+import type { KafkaConnection } from '../../functions/core/kafka/client.js';
 import type { SecurityOptions } from '../../functions/core/kafka/security.js';
 import type { RunMonitor } from '../../functions/core/probe/monitor.js';
 import { parseTopicList } from '../../functions/core/probe/metadata.js';
-import { ReachabilityProber } from '../../functions/core/probe/reachability.js';
-import { ClusterWatcher } from '../../functions/core/probe/watcher.js';
-import { readReportData, renderHtmlReport } from '../../functions/core/report/index.js';
 import {
-  clientMonitors,
-  clientTableOfHistory,
-  DEFAULT_CLIENTS,
-  formatClientTable,
-  parseClients,
-  type ClientName,
-} from '../../clients/index.js';
-import { CLOUDWATCH_HELP, cloudwatchCluster, publishReportMetrics } from '../cloudwatch.js';
-import { openHistory, sourceName } from '../history-input.js';
+  RUN_DEFAULTS,
+  runCanaryToFolder,
+  runConnection,
+  runFolder,
+  type CanaryRunOutcome,
+} from '../../functions/core/run/pipeline.js';
+import { DEFAULT_CLIENTS, parseClients, type ClientName } from '../../clients/index.js';
+import { CLOUDWATCH_HELP, cloudwatchCluster } from '../cloudwatch.js';
+import { listenForInterrupts } from '../interrupts.js';
 import { SECURITY_HELP, takeSecurityFlags } from '../security-flags.js';
 import type { Command } from './index.js';
 
-const DEFAULTS = {
-  duration: '10m',
-  settle: '1m',
-  intervalMs: 100,
-  slice: '30s',
-  readTimeout: '2m',
-};
+const DEFAULTS = RUN_DEFAULTS;
 
 const HELP = `usage: kafka-upgrade-verifier run --bootstrap HOSTS [options]
 
@@ -238,313 +211,30 @@ export function parseRunArgs(args: string[]): RunArgs | 'help' {
   };
 }
 
-/** `20261126T071500Z`: sorts by time, safe in a file name. */
-function utcStamp(at: number): string {
-  return new Date(at)
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z');
-}
-
-/**
- * The one place `run` calls the analyzer: reads the run's gzip history once and gives
- * the report under the run's policy and window, and the HTML page of it.
- */
-export async function analyzeRun(
-  historyPath: string,
-  options: { policy: Policy; windowMs: number },
-): Promise<{ report: Report; html: string }> {
-  const data = await readReportData(await openHistory(historyPath), {
-    source: sourceName(historyPath),
-  });
-  const judged = { policy: options.policy, windowMs: options.windowMs };
-  return { report: data.analysis.report(judged), html: await renderHtmlReport(data, judged) };
-}
-
-function kafkaMessage(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  return `${error.name}: ${error.message}. Check the cluster's health (every partition led, every broker up) and run again.`;
-}
-
-/** Writes a file whole or not at all: a temporary file renamed into place. */
-async function writeAtomically(path: string, content: string): Promise<void> {
-  const temp = `${path}.tmp-${process.pid}`;
-  await writeFile(temp, content);
-  await rename(temp, path);
-}
-
-function runHeader(state: SliceState, historyPath: string): string {
-  const canaryMs = state.canaryEndsAt - state.canaryStartedAt;
-  const c = state.counters;
-  const rate = canaryMs > 0 ? (c.sent / (canaryMs / 1000)).toFixed(1) : '0';
-  const configured = ((state.partitions * 1000) / state.intervalMs).toFixed(1);
-  return [
-    `run ${state.runId}: ${formatDuration(canaryMs)} canary + ${formatDuration(state.settleMs)} settle on ${state.topic} (${state.partitions} partitions, ${state.mode} producer, group ${state.group})`,
-    `sent ${c.sent} (${rate}/s of ${configured}/s configured), acked ${c.acked}, failed ${c.failed}, consumed ${c.consumed}, read back ${c.logged}, longest stall ${c.longestStallMs} ms (tick to ack)${c.queueFull > 0 ? `, ${c.queueFull} failed at once on a full send queue (a partition stalled ${Math.round((MAX_QUEUED_PER_PARTITION * state.intervalMs) / 1000)} s or more)` : ''}`,
-    `history: ${historyPath}`,
-    '',
-  ].join('\n');
-}
-
-/**
- * The run's monitors: the cluster watcher (`broker` down/up events, which give the
- * analyzer its restart windows, and `leaders` snapshots of the canary topic) and the
- * reachability prober (`probe` records of the bootstrap and every broker it learns of
- * from the watcher). The watcher comes first: the prober asks it for the brokers.
- */
-export function defaultMonitors(
-  connection: KafkaConnection,
-  topics: readonly string[],
-  note: (message: string) => void,
-): RunMonitor[] {
-  const watcher = new ClusterWatcher({ connection, topics, offsets: true, log: note });
-  const prober = new ReachabilityProber({
-    bootstrap: connection.bootstrap,
-    dnsServer: connection.dnsServer,
-    security: connection.security,
-    brokers: watcher,
-  });
-  return [watcher, prober];
-}
-
 export interface RunDeps {
-  /** Monitors to run; default the cluster watcher and the reachability prober. */
+  /** Monitors to run; default the cluster watcher and the reachability prober (runMonitors). */
   monitors?: (connection: KafkaConnection) => RunMonitor[];
   stdout?: NodeJS.WritableStream;
   stderr?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 }
 
-/** What one canary run needs once its flags are checked: `run` and `rehearse` build it. */
-export interface CanaryRunPlan {
-  runId: string;
-  outDir: string;
-  connection: KafkaConnection;
-  cluster: string | null;
-  topic: string;
-  group: string;
-  producer: ProducerMode;
-  intervalMs: number;
-  durationMs: number;
-  settleMs: number;
-  sliceMs: number;
-  policy: Policy;
-  windowMs: number;
-  format: 'text' | 'json';
-  quiet: boolean;
-  /** The `tool` field of the run record, e.g. `kafka-upgrade-verifier run`. */
-  tool: string;
-  /** Client libraries consuming beside the canary (docs/clients.md); default kafkajs alone. */
-  clients?: readonly ClientName[];
-  /** The user's topics the watcher also watches, read-only (`--topics`); default none. */
-  watchTopics?: readonly string[];
-  /** Publish the report's metrics for this cluster name, or null/absent. */
-  cloudwatchCluster?: string | null;
-}
-
-export interface CanaryRunControls extends RunDeps {
-  view: StatusView;
-  /** Aborted: the canary phase ends now; the run settles and verifies (first Ctrl-C). */
-  stopCanary: AbortSignal;
-  /** Aborted: the run stops at once, history kept, no report (second Ctrl-C). */
-  abort: AbortSignal;
-  /** Called once, when the first canary message is about to be sent. */
-  onCanaryStarted?: () => void;
-  /** Lines for the summary's header, asked for once the run is verified. */
-  headerLines?: () => string[];
-}
-
-export interface CanaryRunOutcome {
-  /** The exit status: the verdict's, 3 when the run could not be verified, 130 when aborted. */
-  status: number;
-  report: Report | null;
-}
-
-/** A new run's folder: the given one, else `runs/<UTC time>-<runId>/`; refused when it holds a run. */
-export function runFolder(commandName: string, out: string | undefined, runId: string): string {
-  const outDir = out ?? join('runs', `${utcStamp(Date.now())}-${runId}`);
-  if (existsSync(join(outDir, 'history.jsonl.gz')) || existsSync(join(outDir, 'report.json'))) {
-    throw new UsageError(
-      `${commandName}: ${outDir} already holds a run (history.jsonl.gz or report.json); give another --out DIR.`,
-    );
+/** Prints a finished run's outcome: the summary or report, the run folder; or why not. */
+export function printOutcome(
+  outcome: CanaryRunOutcome<unknown>,
+  options: { format: 'text' | 'json'; quiet: boolean; outDir: string },
+  stdout: NodeJS.WritableStream,
+  stderr: NodeJS.WritableStream,
+): number {
+  if (outcome.report === null || outcome.summary === null) {
+    stderr.write(`kafka-upgrade-verifier: ${outcome.problem ?? 'the run was not verified.'}\n`);
+    return outcome.status;
   }
-  return outDir;
-}
-
-/** The kafkajs settings of a run's clients: a dead broker shows within seconds. */
-export function runConnection(
-  bootstrap: string,
-  dnsServer: string | undefined,
-  runId: string,
-  security?: SecurityOptions,
-): KafkaConnection {
-  return {
-    bootstrap,
-    dnsServer,
-    ...(security === undefined ? {} : { security }),
-    clientId: `kuv-run-${runId}`,
-    config: {
-      connectionTimeout: 2000,
-      requestTimeout: 10_000,
-      retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 1000 },
-    },
-  };
-}
-
-/**
- * Ctrl-C as `run` reads it: the first SIGINT aborts `stopCanary` (and says `firstNote`),
- * a second one or SIGTERM aborts both. Call `dispose` when the run is over.
- */
-export function listenForInterrupts(
-  view: StatusView,
-  firstNote = 'Ctrl-C: producing stops now; settling and verifying (Ctrl-C again to abort)',
-): { stopCanary: AbortController; abort: AbortController; dispose: () => void } {
-  const stopCanary = new AbortController();
-  const abort = new AbortController();
-  let interrupts = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    interrupts += 1;
-    if (signal === 'SIGINT' && interrupts === 1) {
-      view.note(firstNote);
-      stopCanary.abort();
-    } else {
-      view.note(`${signal}: aborting; the history so far is kept`);
-      stopCanary.abort();
-      abort.abort();
-    }
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return {
-    stopCanary,
-    abort,
-    dispose: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    },
-  };
-}
-
-/**
- * One canary run with its monitors, start to end, as `run` and `rehearse` do it: the
- * preflight (a cluster the run cannot use throws InputError before anything is
- * written), the canary through its slices into `<outDir>/history.jsonl.gz`, the
- * read-back, the analysis, then `summary.txt` and `report.json` and the summary (or
- * report) on stdout. Never writes a report for a run that failed or was aborted.
- */
-export async function runCanaryToFolder(
-  plan: CanaryRunPlan,
-  controls: CanaryRunControls,
-): Promise<CanaryRunOutcome> {
-  const stdout = controls.stdout ?? process.stdout;
-  const stderr = controls.stderr ?? process.stderr;
-  const { view } = controls;
-  const { connection, runId } = plan;
-  const historyPath = join(plan.outDir, 'history.jsonl.gz');
-  view.note(
-    `checking ${connection.bootstrap}${connection.dnsServer === undefined ? '' : ` (DNS ${connection.dnsServer})`}`,
+  stdout.write(
+    options.format === 'json' ? `${JSON.stringify(outcome.report, null, 2)}\n` : outcome.summary,
   );
-  const cluster = await preflight(connection);
-  view.note(
-    `cluster ${cluster.clusterId}: brokers ${cluster.brokers.map((b) => `${b.nodeId} ${b.host}:${b.port}`).join(', ')}`,
-  );
-  if (controls.stopCanary.aborted) {
-    stderr.write(
-      'kafka-upgrade-verifier: interrupted before the canary started; nothing was written.\n',
-    );
-    return { status: 130, report: null };
-  }
-  let started = false;
-  const sink = new GzipFileSink(historyPath);
-  let state: SliceState;
-  try {
-    state = await runCanary(
-      {
-        kafka: createKafka(connection),
-        sink,
-        monitors: [
-          ...(controls.monitors?.(connection) ??
-            defaultMonitors(connection, [plan.topic, ...(plan.watchTopics ?? [])], (message) =>
-              view.note(`watcher: ${message}`),
-            )),
-          ...clientMonitors(plan.clients ?? DEFAULT_CLIENTS, connection, {
-            topic: plan.topic,
-            runId,
-            canaryGroup: plan.group,
-          }),
-        ],
-        clientId: `kuv-run-${runId}`,
-        keepClients: true,
-        stopCanary: controls.stopCanary,
-        abort: controls.abort,
-        onProgress: (s, now) => {
-          if (!started && s.phase === 'canary') {
-            started = true;
-            controls.onCanaryStarted?.();
-          }
-          view.update(s, now);
-        },
-        onNote: (message) => view.note(message),
-      },
-      {
-        runId,
-        cluster: plan.cluster,
-        topic: plan.topic,
-        group: plan.group,
-        mode: plan.producer,
-        intervalMs: plan.intervalMs,
-        durationMs: plan.durationMs,
-        settleMs: plan.settleMs,
-        brokers: cluster.brokers.map((b) => b.nodeId),
-        sliceMs: plan.sliceMs,
-        readTimeoutMs: parseDuration(DEFAULTS.readTimeout, 'read timeout'),
-        runInfo: { bootstrap: connection.bootstrap, tool: plan.tool },
-      },
-    );
-  } catch (error) {
-    view.finish();
-    const kept = existsSync(historyPath)
-      ? `the history so far is in ${historyPath} (no report written)`
-      : 'nothing was written';
-    if (error instanceof InputError) {
-      throw new InputError(`${error.message}\n  ${kept}.`, { cause: error });
-    }
-    if (error instanceof CanaryAbortedError) {
-      stderr.write(`kafka-upgrade-verifier: ${error.message}\n  ${kept}.\n`);
-      return { status: 130, report: null };
-    }
-    // Anything else (a read-back that could not finish, a client that gave up): the
-    // run cannot be verified. Exit 3, like an inconclusive verdict.
-    const detail = error instanceof CanaryRunError ? error.message : kafkaMessage(error);
-    stderr.write(
-      `kafka-upgrade-verifier: run ${runId} could not be verified: ${detail}\n  ${kept}.\n`,
-    );
-    return { status: 3, report: null };
-  }
-  view.finish();
-
-  const { report, html } = await analyzeRun(historyPath, {
-    policy: plan.policy,
-    windowMs: plan.windowMs,
-  });
-  const extra = [
-    ...(connection.security?.securityWarnings ?? []).map((w) => `WARNING: ${w}`),
-    ...(controls.headerLines?.() ?? []),
-  ];
-  const clients = plan.clients ?? DEFAULT_CLIENTS;
-  const clientTable =
-    clients.length === 1 && clients[0] === 'kafkajs'
-      ? ''
-      : `\n${formatClientTable(await clientTableOfHistory(await openHistory(historyPath)))}`;
-  const summary = `${runHeader(state, historyPath)}${extra.map((l) => `${l}\n`).join('')}${extra.length > 0 ? '\n' : ''}${formatText(report)}${clientTable}`;
-  await writeAtomically(join(plan.outDir, 'report.html'), html);
-  await writeAtomically(join(plan.outDir, 'summary.txt'), summary);
-  await writeAtomically(join(plan.outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-  stdout.write(plan.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : summary);
-  if (!plan.quiet) stderr.write(`run folder: ${plan.outDir} (open report.html in a browser)\n`);
-  if (plan.cloudwatchCluster != null) {
-    await publishReportMetrics(report, plan.cloudwatchCluster, (line) => stderr.write(`${line}\n`));
-  }
-  return { status: exitStatusFor(report.verdict), report };
+  if (!options.quiet)
+    stderr.write(`run folder: ${options.outDir} (open report.html in a browser)\n`);
+  return outcome.status;
 }
 
 export async function runRun(args: string[], deps: RunDeps = {}): Promise<number> {
@@ -560,7 +250,7 @@ export async function runRun(args: string[], deps: RunDeps = {}): Promise<number
   const view = new StatusView(stderr, { quiet: parsed.quiet });
   const interrupts = listenForInterrupts(view);
   try {
-    const { status } = await runCanaryToFolder(
+    const outcome = await runCanaryToFolder(
       {
         ...parsed,
         runId,
@@ -569,13 +259,14 @@ export async function runRun(args: string[], deps: RunDeps = {}): Promise<number
         tool: 'kafka-upgrade-verifier run',
       },
       {
-        ...deps,
+        ...(deps.monitors === undefined ? {} : { monitors: deps.monitors }),
         view,
-        stopCanary: interrupts.stopCanary.signal,
+        stopCanary: interrupts.stopCanary,
         abort: interrupts.abort.signal,
+        log: (line: string) => stderr.write(`${line}\n`),
       },
     );
-    return status;
+    return printOutcome(outcome, { ...parsed, outDir }, stdout, stderr);
   } finally {
     interrupts.dispose();
   }

@@ -17,7 +17,7 @@ import type { Context } from 'aws-lambda';
 import type { SliceState } from '../core/canary/state.js';
 import { objectExists } from '../core/store/s3-history.js';
 import { s3Client } from '../commons/aws-clients/s3.js';
-import { sliceBudgetMs } from '../core/canary/slice.js';
+import { sliceBudgetMs } from '../core/canary/session.js';
 import { lambdaSession, type SessionDeps } from '../commons/canary.js';
 import { requiredEnv, RUN_BUCKET_ENV, sliceMsFromEnv } from '../commons/environment.js';
 import { readCanaryStepFor, readRunFor, type CanaryStep } from '../commons/events.js';

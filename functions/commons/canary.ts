@@ -8,14 +8,12 @@ import { randomBytes } from 'node:crypto';
 
 import type { Context } from 'aws-lambda';
 
-import { CanarySession } from '../core/canary/slice.js';
+import { CanarySession } from '../core/canary/session.js';
 import type { SliceState } from '../core/canary/state.js';
 import type { RunInput } from '../core/config/events.js';
 import type { ClusterConfig } from '../core/config/verifier-config.js';
 import { createKafka } from '../core/kafka/client.js';
-import type { RunMonitor } from '../core/probe/monitor.js';
-import { ReachabilityProber } from '../core/probe/reachability.js';
-import { ClusterWatcher } from '../core/probe/watcher.js';
+import { clusterMonitors } from '../core/probe/monitors.js';
 import { S3HistorySink, type S3Like } from '../core/store/s3-history.js';
 import { onCleanup } from './cleanup.js';
 import { connectionFor, type SecretReader } from './kafka.js';
@@ -83,25 +81,16 @@ export async function lambdaSession(
     firstPart,
     attempt,
   );
-  const monitors: RunMonitor[] = [];
-  if (options.monitors !== false) {
-    const watcher = new ClusterWatcher({
-      connection,
-      topics: [cluster.canary.topic],
-      state: options.state?.monitors['cluster-watcher'],
-      log: (message) => logger.warn(`cluster watcher: ${message}`),
-    });
-    monitors.push(
-      watcher,
-      new ReachabilityProber({
-        bootstrap: connection.bootstrap,
-        dnsServer: connection.dnsServer,
-        security: connection.security,
-        brokers: watcher,
-        state: options.state?.monitors['reachability-prober'],
-      }),
-    );
-  }
+  const monitors =
+    options.monitors === false
+      ? []
+      : clusterMonitors({
+          connection,
+          topics: [cluster.canary.topic],
+          offsets: true,
+          ...(options.state === undefined ? {} : { state: options.state.monitors }),
+          log: (message) => logger.warn(`cluster watcher: ${message}`),
+        }).monitors;
   const session = new CanarySession({
     kafka: createKafka(connection),
     sink,

@@ -1,7 +1,7 @@
 /**
  * What a handler reads from its environment: the one cluster it serves (its checked
  * configuration, without secrets: only their ARNs), the run store, the alert topic.
- * The CDK stack sets them (lib/functions/verifier-function.ts); a missing or bad one
+ * The CDK stack sets them (lib/run/verifier-function.ts); a missing or bad one
  * fails the invocation with the variable's name.
  */
 import type { ClusterConfig } from '../core/config/verifier-config.js';

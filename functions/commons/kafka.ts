@@ -8,7 +8,7 @@ import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 
 import type { ClusterConfig } from '../core/config/verifier-config.js';
 import { InputError } from '../core/errors.js';
-import type { KafkaConnection } from '../core/kafka/client.js';
+import { RUN_CLIENT_SETTINGS, type KafkaConnection } from '../core/kafka/client.js';
 import { checkSecurityOptions, Secret, type SecurityOptions } from '../core/kafka/security.js';
 import { secretsClient } from './aws-clients/secrets.js';
 import { DNS_SERVER_ENV } from './environment.js';
@@ -98,9 +98,7 @@ export async function connectionFor(
     ...(security === undefined ? {} : { security }),
     clientId,
     config: {
-      connectionTimeout: 2000,
-      requestTimeout: 10_000,
-      retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 1000 },
+      ...RUN_CLIENT_SETTINGS,
       // kafkajs' warnings and errors reach the function's log, as JSON lines of the Logger.
       logLevel: KAFKA_LOG_LEVEL,
       logCreator: kafkaLogCreator,

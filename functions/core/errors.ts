@@ -2,21 +2,25 @@
  * The project's error classes. Every error that can reach a person says what was
  * wrong, with which input, and what to do next; each sets `name` and may carry a
  * `cause`, like kafkajs' and Powertools' errors.
+ *
+ * Every error class of functions/ is defined here, the one list of what a caller can
+ * catch; the modules that throw them re-export theirs (clients/ has its own
+ * NotMeasuredError, a measurement outcome, not an error that reaches a person).
  */
 
 export interface VerifierErrorOptions {
   cause?: unknown;
-  /** True when trying the same thing again may succeed (a timeout, a restarting broker). */
-  retriable?: boolean;
 }
 
+/**
+ * The base of every error class here. Whether to try again is decided where the
+ * retry is (the Step Functions Retry on a task's error name, the publisher's
+ * isRetriable), not carried on the error.
+ */
 export class VerifierError extends Error {
-  readonly retriable: boolean;
-
   constructor(message: string, options: VerifierErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
-    this.retriable = options.retriable ?? false;
   }
 }
 
@@ -45,9 +49,71 @@ export class UsageError extends InputError {}
 /**
  * The local test cluster (local-cluster command) could not do what was asked: a tool
  * is missing, a port is busy, a broker did not come back in time. The message says
- * which input or process, and what to do next. Exit status 1.
+ * which input or process, and what to do next. Exit status 4 (EXIT_NOT_CARRIED_OUT in
+ * bin/output.ts), as for any VerifierError that is not an InputError.
  */
 export class ClusterError extends VerifierError {}
+
+/**
+ * The cluster cannot be used for a run, found before anything was written to it:
+ * nothing listens at the bootstrap address, a name does not resolve, the DNS server
+ * does not answer, the canary topic has settings that would make the verdict
+ * meaningless. Exit status 2, like other bad input.
+ */
+export class CanaryPreflightError extends InputError {}
+
+/**
+ * The run could not finish what it started (the read-back could not reach the end
+ * of a partition, a client crashed): the history so far is kept, no verdict is given.
+ */
+export class CanaryRunError extends VerifierError {}
+
+/** The run was aborted (a second Ctrl-C, SIGTERM): the history so far is kept, no verdict. */
+export class CanaryAbortedError extends VerifierError {}
+
+/** A name the bound DNS server did not answer, or answered with no address. */
+export class DnsLookupError extends VerifierError {
+  constructor(
+    readonly hostname: string,
+    readonly server: string,
+    readonly code: string,
+    cause?: unknown,
+  ) {
+    super(
+      `DNS lookup of ${hostname} through ${server} failed (${code}). ` +
+        'Check that the DNS server is running and serves this name (local cluster: ' +
+        "'kafka-upgrade-verifier local-cluster status').",
+      { cause },
+    );
+  }
+}
+
+/** No metadata answer within the bound, or an error from every broker tried. */
+export class MetadataUnavailableError extends VerifierError {
+  constructor(bootstrap: string, reason: string, cause?: unknown) {
+    super(
+      `cluster metadata from ${bootstrap} unavailable (${reason}). ` +
+        'Check the bootstrap list, the DNS server, and that the brokers run.',
+      { cause },
+    );
+  }
+}
+
+/** A failed resolution: `code` names the cause (ENOTFOUND, ETIMEOUT, ECONNREFUSED, …). */
+export class ResolveFailure extends VerifierError {
+  constructor(
+    readonly code: string,
+    readonly host: string,
+  ) {
+    super(`DNS lookup of ${host} failed (${code}); check the name and the DNS server clients use.`);
+  }
+}
+
+/** Signing failed: no credentials found, or the signer refused them. */
+export class MskIamTokenError extends VerifierError {}
+
+/** S3 failed where the run store was expected to answer. */
+export class RunStoreError extends VerifierError {}
 
 /**
  * An AWS API endpoint did not answer: no connection, no DNS answer, or no response in

@@ -196,7 +196,6 @@ export async function mskWatch(
   if (failed.length === outcomes.length && failed.length > 0) {
     throw new VerifierError(
       `msk-watch: no cluster could be read: ${failed.map((o) => `${o.cluster}: ${o.error}`).join('; ')}`,
-      { retriable: true },
     );
   }
   for (const o of outcomes) {

@@ -11,15 +11,13 @@
 import type { Context } from 'aws-lambda';
 
 import { InputError } from '../core/errors.js';
-import { formatText } from '../core/history/index.js';
-import { metricsFromReport } from '../core/metrics/catalogue.js';
-import { publishMetrics, type PutMetricDataClient } from '../core/metrics/publisher.js';
-import { readReportData, renderHtmlReport } from '../core/report/index.js';
+import type { PutMetricDataClient } from '../core/metrics/publisher.js';
+import { judgeHistory, putRunFiles, runFiles } from '../core/run/judge.js';
+import { publishReport } from '../core/run/publish.js';
 import {
   historyChunks,
   historyPrefix,
   listHistoryParts,
-  putText,
   runPrefix,
   s3Url,
   type S3Like,
@@ -53,37 +51,24 @@ export async function verify(
       `verify: run ${run.runId} has no history in ${s3Url(deps.bucket, historyPrefix(where))}: nothing to verify (did the baseline task run?).`,
     );
   }
-  // One pass feeds both the analyzer and the HTML page's timeline.
-  const data = await readReportData(historyChunks(deps.s3, deps.bucket, parts), {
-    source: s3Url(deps.bucket, historyPrefix(where)),
+  const source = s3Url(deps.bucket, historyPrefix(where));
+  const judged = await judgeHistory(historyChunks(deps.s3, deps.bucket, parts), {
+    source,
+    policy: cluster.policy,
+    windowMs: cluster.windowMs,
   });
-  const options = { policy: cluster.policy, windowMs: cluster.windowMs };
-  const report = data.analysis.report(options);
+  const { report } = judged;
   logger.info(`verify: verdict ${report.verdict}`, {
     verdict: report.verdict,
     reasons: report.reasons,
     parts: parts.length,
     policy: cluster.policy,
   });
-  const reportKey = `${runPrefix(where)}report.json`;
-  const summaryKey = `${runPrefix(where)}summary.txt`;
-  const htmlKey = `${runPrefix(where)}report.html`;
-  const summary = `run ${run.runId} on ${cluster.name} (${parts.length} history parts, ${s3Url(deps.bucket, historyPrefix(where))})\n${formatText(report)}`;
-  await putText(
-    deps.s3,
-    deps.bucket,
-    reportKey,
-    `${JSON.stringify(report, null, 2)}\n`,
-    'application/json',
-  );
-  await putText(deps.s3, deps.bucket, summaryKey, summary, 'text/plain; charset=utf-8');
-  // text/html, so a presigned link opens as a page.
-  const html = await renderHtmlReport(data, options);
-  await putText(deps.s3, deps.bucket, htmlKey, html, 'text/html; charset=utf-8');
-  const { datums } = metricsFromReport(report, { cluster: cluster.name });
-  const published = await publishMetrics(deps.cloudWatch, datums);
+  const header = `run ${run.runId} on ${cluster.name} (${parts.length} history parts, ${source})\n`;
+  const keys = await putRunFiles(deps.s3, deps.bucket, runPrefix(where), runFiles(judged, header));
+  const published = await publishReport(deps.cloudWatch, report, cluster.name);
   logger.info('verify: report written, metrics published', {
-    report: s3Url(deps.bucket, htmlKey),
+    report: s3Url(deps.bucket, keys.html),
     metrics: published.published,
   });
   for (const f of published.failed) {
@@ -91,7 +76,7 @@ export async function verify(
   }
   return summarizeReport(
     report,
-    { ...where, reportKey, summaryKey, htmlKey },
+    { ...where, reportKey: keys.report, summaryKey: keys.summary, htmlKey: keys.html },
     {
       published: published.published,
       failed: published.failed.map((f) => `${f.metric}: ${f.reason}`),

@@ -11,10 +11,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { runCanary } from '../../functions/core/canary/run.js';
 import { GzipFileSink, MemorySink } from '../../functions/core/canary/sink.js';
-import { CanarySession } from '../../functions/core/canary/slice.js';
+import { CanarySession } from '../../functions/core/canary/session.js';
 import { parseState, serializeState } from '../../functions/core/canary/state.js';
 import { ensureCanaryTopic } from '../../functions/core/canary/topic.js';
-import { analyzeRun } from '../../bin/commands/run.js';
+import { judgeHistoryFile } from '../../functions/core/run/judge.js';
 import { analyzeLines } from '../../functions/core/history/index.js';
 import type { Emit, RunMonitor } from '../../functions/core/probe/monitor.js';
 import { brokersLeadingNothing } from '../../functions/core/canary/placement.js';
@@ -414,7 +414,7 @@ describe('slices as a Lambda runs them: a new session per slice, the state throu
     }
     expect(state.phase).toBe('done');
     expect(state.slices).toBeGreaterThanOrEqual(3);
-    const { report } = await analyzeRun(path, { policy: 'strict', windowMs: 300_000 });
+    const { report } = await judgeHistoryFile(path, { policy: 'strict', windowMs: 300_000 });
     process.stderr.write(
       `lambda-style slices: ${state.slices} slices, ${report.totals.produced} produced, redelivered ${report.totals.redelivered}, verdict ${report.verdict}\n`,
     );
@@ -462,7 +462,7 @@ describe('a run killed mid-slice', () => {
       (last.acked as number) + (last.failed as number),
     );
     // The analyzer reads what is there: nothing was read back, so nothing is called lost.
-    const { report } = await analyzeRun(join(out, 'history.jsonl.gz'), {
+    const { report } = await judgeHistoryFile(join(out, 'history.jsonl.gz'), {
       policy: 'strict',
       windowMs: 300_000,
     });

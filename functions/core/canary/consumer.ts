@@ -6,6 +6,7 @@
  */
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 
+import { sleep } from '../wait.js';
 import type { Emit } from '../probe/monitor.js';
 import { CanaryPreflightError, CanaryRunError } from './errors.js';
 import { kafkaErrorName } from './kafka-errors.js';
@@ -163,7 +164,7 @@ export class CanaryConsumer {
           `consumer group ${state.group} did not fetch within ${timeoutMs} ms after joining; check the brokers' health.`,
         );
       }
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
     }
     state.groupPositioned = true;
   }

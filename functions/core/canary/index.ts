@@ -3,7 +3,7 @@
  * group that measure what applications feel while brokers restart, a verifying reader,
  * all written as a history (docs/history-format.md) through a sink, slice by slice.
  */
-export { parseDuration, formatDuration } from './duration.js';
+export { parseDuration, formatDuration } from '../duration.js';
 export { CanaryAbortedError, CanaryPreflightError, CanaryRunError } from './errors.js';
 export { encodePayload, decodePayload, payloadOfRun, type CanaryPayload } from './payload.js';
 export {
@@ -23,7 +23,7 @@ export { defaultGroup } from './consumer.js';
 export { readBack } from './reader.js';
 export { newRunId, runCanary, type RunCanaryOptions } from './run.js';
 export { GzipFileSink, MemorySink, type HistorySink } from './sink.js';
-export { CanarySession, type BeginOptions, type CanarySessionOptions } from './slice.js';
+export { CanarySession, type BeginOptions, type CanarySessionOptions } from './session.js';
 export {
   PRODUCER_MODES,
   parseState,

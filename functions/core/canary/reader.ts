@@ -28,6 +28,8 @@ export async function readBack(
   emit: Emit,
   timeoutMs = 60_000,
   signal?: AbortSignal,
+  /** Where what went wrong after the read (a group left behind) is said; default nowhere. */
+  note: (message: string) => void = () => undefined,
 ): Promise<ReadBackResult> {
   const ends = await endOffsets(admin, state.topic, state.partitions);
   const reached = [...state.firstOffsets];
@@ -110,8 +112,16 @@ export async function readBack(
     });
   } finally {
     clearTimeout(timer);
-    await consumer.disconnect().catch(() => {});
-    await admin.deleteGroups([groupId]).catch(() => {});
+    // The read is over (or failed, and that error is the one thrown): a consumer that
+    // does not disconnect cleanly only leaves its socket, which the session's close
+    // destroys.
+    await consumer.disconnect().catch(() => undefined);
+    await admin.deleteGroups([groupId]).catch((error: unknown) => {
+      note(
+        `the read-back group ${groupId} was not deleted (${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}); ` +
+          `read-back groups pile up on the cluster, one per run: delete it with kafka-consumer-groups.sh --bootstrap-server … --delete --group ${groupId}`,
+      );
+    });
   }
   state.counters.logged += logged;
   return { logged, endOffsets: ends };

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 
 import { CanaryAbortedError } from './errors.js';
-import { CanarySession, type BeginOptions, type CanarySessionOptions } from './slice.js';
+import { CanarySession, type BeginOptions, type CanarySessionOptions } from './session.js';
 import type { SliceState } from './state.js';
 
 /** A short random run id, e.g. `r-3f9a1c07`. */

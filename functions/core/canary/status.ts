@@ -4,7 +4,7 @@
  * phase change, with no escape codes. The view writes to the stream it is given
  * (the CLI passes stderr); the core itself prints nothing.
  */
-import { formatDuration } from './duration.js';
+import { formatDuration } from '../duration.js';
 import type { SliceState } from './state.js';
 
 /** What the view needs of a stream: `write`, and `isTTY`/`columns` when it is a terminal. */

@@ -5,6 +5,7 @@
  */
 import type { Admin } from 'kafkajs';
 
+import { sleep } from '../wait.js';
 import { CanaryPreflightError, CanaryRunError } from './errors.js';
 import {
   brokersLeadingNothing,
@@ -55,8 +56,6 @@ export function canaryTopicNameProblem(topic: string): string | null {
   }
   return null;
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 async function pollUntil(
   timeoutMs: number,

@@ -11,314 +11,39 @@
  * since synth errors end up in CI logs.
  */
 import { canaryTopicNameProblem } from '../canary/topic.js';
+import { formatExactDuration } from '../duration.js';
 import { InputError } from '../errors.js';
 import { METRICS, metricDefinition } from '../metrics/catalogue.js';
 
-export type SecurityProtocol = 'plaintext' | 'tls' | 'sasl-scram' | 'msk-iam';
-export const SECURITY_PROTOCOLS: readonly SecurityProtocol[] = [
-  'plaintext',
-  'tls',
-  'sasl-scram',
-  'msk-iam',
-];
+import {
+  SECURITY_PROTOCOLS,
+  type AlarmOverride,
+  type CanaryConfig,
+  type ClusterConfig,
+  type SecurityConfig,
+  type VerifierConfig,
+  type VpcConfig,
+} from './types.js';
+import { DEFAULTS } from './defaults.js';
+import {
+  MAX_CLUSTER_NAME_LENGTH,
+  CLUSTER_NAME,
+  SECRET_ARN,
+  MSK_CLUSTER_ARN,
+  VPC_ID,
+  SUBNET_ID,
+  SECURITY_GROUP_ID,
+  PRODUCER,
+  EMAIL,
+  HOST,
+  parseSchedule,
+} from './patterns.js';
+import { isObject, show, Reader } from './reader.js';
 
-export interface SecurityConfig {
-  readonly protocol: SecurityProtocol;
-  /** A Secrets Manager secret holding the PEM CA bundle that signs the brokers' certificates. */
-  readonly caSecretArn?: string;
-  /** A Secrets Manager secret holding `{"username", "password"}` for SASL/SCRAM-SHA-512. */
-  readonly saslSecretArn?: string;
-}
-
-export interface VpcConfig {
-  readonly vpcId: string;
-  readonly subnetIds: readonly string[];
-  readonly securityGroupIds: readonly string[];
-}
-
-export interface CanaryConfig {
-  readonly topic: string;
-  /** One canary message per partition every `intervalMs`. */
-  readonly intervalMs: number;
-  /** The `producer` of every canary record (docs/history-format.md). */
-  readonly producer: string;
-  /** How long the canary keeps running after the upgrade is over. */
-  readonly settleMs: number;
-  /** The longest a run lasts (upgrade and settle): it stops then even if no end was seen. */
-  readonly maxDurationMs: number;
-  /**
-   * The canary topic's partition count the functions are sized for (two per broker for
-   * a topic the run creates): the canary-slice function's memory follows it.
-   */
-  readonly partitions: number;
-}
-
-export type Policy = 'strict' | 'tolerant';
-
-/** A catalogue metric's alarm as this cluster wants it. */
-export interface AlarmOverride {
-  /** Replaces the catalogue's threshold. */
-  readonly threshold?: number;
-  /** true alarms on a metric the catalogue only graphs; false drops a default alarm. */
-  readonly enabled?: boolean;
-}
-
-export interface ClusterConfig {
-  /** The `Cluster` dimension of every metric; part of every alarm, dashboard and run name. */
-  readonly name: string;
-  /** `host:port,host:port`, as the cluster's clients are configured. */
-  readonly bootstrap: string;
-  readonly security: SecurityConfig;
-  readonly vpc: VpcConfig;
-  /** The Amazon MSK cluster: its upgrades start runs by themselves. Absent: self-managed. */
-  readonly mskClusterArn?: string;
-  readonly canary: CanaryConfig;
-  readonly policy: Policy;
-  /** How long after a broker comes back its restart window lasts. */
-  readonly windowMs: number;
-  /** Per-metric alarm overrides by catalogue metric name. */
-  readonly alarms: Readonly<Record<string, AlarmOverride>>;
-  /** Addresses that get this cluster's alarms and verdicts. */
-  readonly emails: readonly string[];
-}
-
-export interface VerifierConfig {
-  /** Days a run's history and report are kept. */
-  readonly runRetentionDays: number;
-  /** The msk-watch poll rate in minutes; null: no poller. */
-  readonly scheduleMinutes: number | null;
-  readonly clusters: readonly ClusterConfig[];
-}
-
-export const DEFAULTS = {
-  runRetentionDays: 90,
-  schedule: '1 minute',
-  canary: {
-    topic: 'kuv-canary',
-    intervalMs: 100,
-    producer: 'canary',
-    settle: '5m',
-    maxDuration: '6h',
-    partitions: 6,
-  },
-  policy: 'strict' as Policy,
-  windowMs: 300_000,
-} as const;
-
-/**
- * A cluster name's longest length: a run's execution name is the name, a dash and a
- * 32-character hash of the upgrade, and Step Functions allows 80 characters.
- */
-export const MAX_CLUSTER_NAME_LENGTH = 40;
-const CLUSTER_NAME = new RegExp(`^[A-Za-z][A-Za-z0-9-]{0,${MAX_CLUSTER_NAME_LENGTH - 1}}$`);
-
-const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
-const MSK_CLUSTER_ARN =
-  /^arn:aws[a-z-]*:kafka:[a-z0-9-]+:\d{12}:cluster\/[A-Za-z0-9-]+\/[A-Za-z0-9-]+$/;
-const VPC_ID = /^vpc-[0-9a-f]{8,17}$/;
-const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
-const SECURITY_GROUP_ID = /^sg-[0-9a-f]{8,17}$/;
-const PRODUCER = /^[A-Za-z0-9._-]{1,64}$/;
-const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
-const HOST = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)$/;
-const DURATION_PART = /(\d+)(ms|s|m|h|d)/g;
-const UNIT_MS: Readonly<Record<string, number>> = {
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-};
-const SCHEDULE = /^(\d+) (minute|minutes|hour|hours)$/;
-
-/**
- * `90s`, `5m`, `1h30m`, `250ms`, `2d` in milliseconds; null when `text` is not one.
- * A bare number is refused: `10` could mean seconds or minutes.
- */
-export function parseDuration(text: string): number | null {
-  const parts = [...text.matchAll(DURATION_PART)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) return null;
-  let ms = 0;
-  for (const [, amount, unit] of parts) ms += Number(amount) * (UNIT_MS[unit ?? ''] ?? NaN);
-  return Number.isSafeInteger(ms) ? ms : null;
-}
-
-/** `1 minute`, `5 minutes`, `1 hour` in minutes; `off` is null; undefined when neither. */
-export function parseSchedule(text: string): number | null | undefined {
-  if (text === 'off') return null;
-  const match = SCHEDULE.exec(text);
-  if (match === null) return undefined;
-  const n = Number(match[1]);
-  const minutes = match[2]?.startsWith('hour') ? n * 60 : n;
-  const singular = n === 1;
-  if (n < 1 || singular !== !match[2]?.endsWith('s')) return undefined;
-  return minutes;
-}
-
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** What a value is, without its content: for secret fields, objects and lists. */
-function kindOf(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return v.length === 0 ? 'an empty list' : `a list of ${v.length} item(s)`;
-  if (typeof v === 'object') return 'an object';
-  if (typeof v === 'string') return v === '' ? 'an empty string' : 'a string';
-  return `a ${typeof v}`;
-}
-
-/**
- * A value for a message: a scalar as JSON, an object or a list by its kind only (it may
- * hold a secret put in the wrong place). Secret fields use `kindOf` alone.
- */
-const show = (v: unknown): string =>
-  v === undefined || (typeof v === 'object' && v !== null) ? kindOf(v) : JSON.stringify(v);
-
-/** The shape every secret field expects; its value is never printed. */
-export const SECRET_ARN_SHAPE =
-  'a Secrets Manager secret ARN (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME): the ARN of the secret, never its value';
-
-/** Collects problems at one place in the file (`clusters[1] ("orders"): `) and reads fields. */
-class Reader {
-  constructor(
-    private readonly problems: string[],
-    private readonly where: string,
-    private readonly object: Json,
-    private readonly prefix = '',
-  ) {}
-
-  /** A nested object, e.g. `security`; its problems name `security.field`. */
-  nested(key: string, known: readonly string[], required: boolean): Reader | null {
-    const value = this.object[key];
-    if (value === undefined && !required) return null;
-    if (!isObject(value)) {
-      // Its kind only: `security` given as a string may be the secret itself.
-      this.problem(key, `must be an object, got ${kindOf(value)}`);
-      return null;
-    }
-    const reader = new Reader(this.problems, this.where, value, `${this.prefix}${key}.`);
-    reader.onlyKnown(known);
-    return reader;
-  }
-
-  onlyKnown(known: readonly string[]): void {
-    for (const key of Object.keys(this.object)) {
-      if (!known.includes(key)) {
-        this.problem(key, `is not a known field (known: ${known.join(', ')})`);
-      }
-    }
-  }
-
-  problem(key: string, what: string): void {
-    this.problems.push(`${this.where}${this.prefix}${key} ${what}`);
-  }
-
-  raw(key: string): unknown {
-    return this.object[key];
-  }
-
-  /** A string matching `pattern`; `fallback` when absent (undefined: required). */
-  string(key: string, pattern: RegExp, expected: string, fallback?: string): string {
-    const value = this.object[key] ?? fallback;
-    if (typeof value !== 'string' || !pattern.test(value)) {
-      this.problem(key, `must be ${expected}, got ${show(value)}`);
-      return fallback ?? '';
-    }
-    return value;
-  }
-
-  optionalString(key: string, pattern: RegExp, expected: string): string | undefined {
-    return this.object[key] === undefined ? undefined : this.string(key, pattern, expected);
-  }
-
-  /**
-   * A field that points to a secret: an ARN matching `pattern`. Its value is never
-   * echoed (it may be the secret itself, pasted where its ARN belongs): a problem names
-   * the field, the expected shape and only the kind of value given. Undefined when
-   * absent and not required.
-   */
-  secretArn(key: string, pattern: RegExp, required: boolean): string | undefined {
-    const value = this.object[key];
-    if (value === undefined && !required) return undefined;
-    if (typeof value !== 'string' || !pattern.test(value)) {
-      const got =
-        typeof value === 'string' && value.startsWith('arn:')
-          ? 'an ARN that is not a Secrets Manager secret'
-          : kindOf(value);
-      this.problem(key, `must be ${SECRET_ARN_SHAPE}, got ${got} (value not shown)`);
-      return undefined;
-    }
-    return value;
-  }
-
-  oneOf<T extends string>(key: string, values: readonly T[], fallback?: T): T {
-    const value = this.object[key] ?? fallback;
-    if (typeof value !== 'string' || !(values as readonly string[]).includes(value)) {
-      this.problem(
-        key,
-        `must be one of ${values.map((v) => `"${v}"`).join(', ')}, got ${show(value)}`,
-      );
-      return fallback ?? (values[0] as T);
-    }
-    return value as T;
-  }
-
-  integer(key: string, min: number, max: number, fallback?: number): number {
-    const value = this.object[key] ?? fallback;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      this.problem(key, `must be a whole number from ${min} to ${max}, got ${show(value)}`);
-      return fallback ?? min;
-    }
-    return value;
-  }
-
-  /** A duration string (`5m`) in milliseconds, from `minMs` to `maxMs`. */
-  duration(key: string, minMs: number, maxMs: number, fallback: string): number {
-    const value = this.object[key] ?? fallback;
-    const ms = typeof value === 'string' ? parseDuration(value) : null;
-    if (ms === null || ms < minMs || ms > maxMs) {
-      this.problem(
-        key,
-        `must be a duration from ${formatMs(minMs)} to ${formatMs(maxMs)} written like 90s, 5m, 1h30m, got ${show(value)}`,
-      );
-      return parseDuration(fallback) ?? minMs;
-    }
-    return ms;
-  }
-
-  /** A list of strings each matching `pattern`; `[]` when absent and not required. */
-  strings(key: string, pattern: RegExp, expected: string, required: boolean): string[] {
-    const value = this.object[key];
-    if (value === undefined && !required) return [];
-    if (!Array.isArray(value) || (required && value.length === 0)) {
-      this.problem(
-        key,
-        `must be a ${required ? 'non-empty ' : ''}list of ${expected}, got ${show(value)}`,
-      );
-      return [];
-    }
-    value.forEach((item, i) => {
-      if (typeof item !== 'string' || !pattern.test(item)) {
-        this.problem(`${key}[${i}]`, `must be ${expected}, got ${show(item)}`);
-      }
-    });
-    return value.filter((item): item is string => typeof item === 'string');
-  }
-}
-
-function formatMs(ms: number): string {
-  for (const [unit, size] of [
-    ['d', 86_400_000],
-    ['h', 3_600_000],
-    ['m', 60_000],
-    ['s', 1000],
-  ] as const) {
-    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
-  }
-  return `${ms}ms`;
-}
+export * from './types.js';
+export { DEFAULTS } from './defaults.js';
+export { MAX_CLUSTER_NAME_LENGTH, parseDuration, parseSchedule } from './patterns.js';
+export { SECRET_ARN_SHAPE } from './reader.js';
 
 const CLUSTER_FIELDS = [
   'name',
@@ -416,7 +141,7 @@ function readCanary(r: Reader): CanaryConfig {
   if (maxDurationMs <= settleMs) {
     c.problem(
       'maxDuration',
-      `(${formatMs(maxDurationMs)}) must be longer than canary.settle (${formatMs(settleMs)}): a run is the upgrade and then the settle period`,
+      `(${formatExactDuration(maxDurationMs)}) must be longer than canary.settle (${formatExactDuration(settleMs)}): a run is the upgrade and then the settle period`,
     );
   }
   return {

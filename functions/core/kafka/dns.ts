@@ -7,7 +7,7 @@
 import { promises as dnsPromises } from 'node:dns';
 import { isIP } from 'node:net';
 
-import { InputError, VerifierError } from '../errors.js';
+import { DnsLookupError, InputError } from '../errors.js';
 import { formatEndpoint, parseEndpoint } from './endpoints.js';
 
 export interface ResolvedAddress {
@@ -22,22 +22,7 @@ export interface BoundResolver {
   resolve(name: string): Promise<ResolvedAddress[]>;
 }
 
-/** A name the bound DNS server did not answer, or answered with no address. */
-export class DnsLookupError extends VerifierError {
-  constructor(
-    readonly hostname: string,
-    readonly server: string,
-    readonly code: string,
-    cause?: unknown,
-  ) {
-    super(
-      `DNS lookup of ${hostname} through ${server} failed (${code}). ` +
-        'Check that the DNS server is running and serves this name (local cluster: ' +
-        "'kafka-upgrade-verifier local-cluster status').",
-      { cause, retriable: code !== 'ENOTFOUND' },
-    );
-  }
-}
+export { DnsLookupError };
 
 export interface ResolverOptions {
   /** Milliseconds per try; default 1000. */

@@ -1,6 +1,6 @@
 /**
- * `host:port` endpoints as the history format writes them (shared/spec/history.md,
- * docs/history-format.md): a DNS name or an IPv4 literal before the colon, an IPv6
+ * `host:port` endpoints as the history format writes them (docs/history-format.md):
+ * a DNS name or an IPv4 literal before the colon, an IPv6
  * literal in brackets (`[::1]:9092`). Pure parsing, no lookups.
  */
 import { isIP } from 'node:net';

@@ -15,7 +15,7 @@
  */
 import type { generateAuthToken as GenerateAuthToken } from 'aws-msk-iam-sasl-signer-js';
 
-import { VerifierError } from '../errors.js';
+import { MskIamTokenError } from '../errors.js';
 
 /** AWS credentials as the SDK's providers give them. */
 export interface AwsCredentials {
@@ -46,8 +46,7 @@ export interface MskIamTokenProviderOptions {
   clock?: () => number;
 }
 
-/** Signing failed: no credentials found, or the signer refused them. */
-export class MskIamTokenError extends VerifierError {}
+export { MskIamTokenError };
 
 interface Token {
   token: string;
@@ -83,7 +82,7 @@ export function mskIamTokenProvider(
         `could not sign an MSK IAM token for ${options.region}: ${(error as Error).message}. ` +
           'The AWS SDK looks for credentials in AWS_PROFILE/~/.aws, the environment, or the role of the ' +
           'Lambda, container or instance; check that one is there and allowed kafka-cluster:Connect.',
-        { cause: error, retriable: true },
+        { cause: error },
       );
     }
   };

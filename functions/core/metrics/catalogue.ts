@@ -1,6 +1,6 @@
 /**
  * Every metric kafka-upgrade-verifier publishes, in one place: its name, unit, meaning,
- * the report field it is read from (shared/spec/history.md, "Report") and its default
+ * the report field it is read from (docs/history-format.md, "Report") and its default
  * alarm. The publisher, the alarms and the dashboard (lib/) all read this catalogue,
  * in the manner of cdk-monitoring-constructs' metric factories: definitions apart
  * from what is built on them.
@@ -11,7 +11,7 @@ import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
 
 import { InputError } from '../errors.js';
 
-/** The CloudWatch namespace of every metric (DESIGN.md, "Names"). */
+/** The CloudWatch namespace of every metric (README.md, "Metrics"). */
 export const NAMESPACE = 'KafkaUpgradeVerifier';
 
 /** The one dimension on every metric: the name of the verified cluster. */
@@ -91,7 +91,7 @@ export interface ReportInput {
 export type Reading = { readonly value: number } | { readonly missing: string };
 
 export interface MetricDefinition {
-  /** The CloudWatch metric name (DESIGN.md, "Names"). */
+  /** The CloudWatch metric name (README.md, "Metrics"). */
   readonly name: string;
   readonly unit: MetricUnit;
   /** What the metric means, in one line (for the dashboard and alarm descriptions). */

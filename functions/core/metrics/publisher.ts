@@ -9,6 +9,7 @@
  */
 import { PutMetricDataCommand, type MetricDatum } from '@aws-sdk/client-cloudwatch';
 
+import { sleep } from '../wait.js';
 import { NAMESPACE } from './catalogue.js';
 
 /**
@@ -227,8 +228,6 @@ export function planRequests(datums: readonly MetricDatum[]): MetricDatum[][] {
   return requests;
 }
 
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /**
  * Publishes `datums` under `options.namespace`. Resolves, never rejects: datums that
  * CloudWatch refused or that could not be sent after the retries are in `failed`.
@@ -240,7 +239,7 @@ export async function publishMetrics(
 ): Promise<PublishResult> {
   const namespace = options.namespace ?? NAMESPACE;
   const now = options.now ?? (() => new Date());
-  const sleep = options.sleep ?? realSleep;
+  const wait = options.sleep ?? sleep;
   const random = options.random ?? Math.random;
   const maxAttempts = Math.max(1, options.maxAttempts ?? 4);
   const baseDelayMs = options.baseDelayMs ?? 250;
@@ -278,7 +277,7 @@ export async function publishMetrics(
           return { error, attempts: attempt };
         }
         const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
-        await sleep(Math.floor(random() * ceiling));
+        await wait(Math.floor(random() * ceiling));
       }
     }
   };

@@ -9,9 +9,8 @@ import { parseEndpointList } from './endpoint.js';
 import type { WatchedTopics } from './metadata.js';
 import type { HistoryRecordOut } from './monitor.js';
 import type { StageTimeouts } from './probe.js';
-import { ReachabilityProber } from './reachability.js';
+import { clusterMonitors } from './monitors.js';
 import { explainSecurityFailure } from './tls.js';
-import { ClusterWatcher } from './watcher.js';
 
 export interface ReachabilityCheckOptions {
   bootstrap: string;
@@ -76,7 +75,7 @@ export async function reachabilityCheck(
 ): Promise<ReachabilityCheckResult> {
   parseEndpointList(options.bootstrap);
   const problems: string[] = [];
-  const watcher = new ClusterWatcher({
+  const { watcher, prober } = clusterMonitors({
     connection: {
       bootstrap: options.bootstrap,
       dnsServer: options.dnsServer,
@@ -84,17 +83,10 @@ export async function reachabilityCheck(
       ...(options.config === undefined ? {} : { config: options.config }),
     },
     topics: options.topics,
+    log: (message) => problems.push(message),
     ...(options.metadataTimeoutMs === undefined
       ? {}
       : { metadataTimeoutMs: options.metadataTimeoutMs }),
-    log: (message) => problems.push(message),
-    ...(options.clock === undefined ? {} : { clock: options.clock }),
-  });
-  const prober = new ReachabilityProber({
-    bootstrap: options.bootstrap,
-    dnsServer: options.dnsServer,
-    brokers: watcher,
-    security: options.security,
     ...(options.timeouts === undefined ? {} : { timeouts: options.timeouts }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
   });

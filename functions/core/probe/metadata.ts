@@ -6,7 +6,7 @@
  */
 import type { Admin } from 'kafkajs';
 
-import { UsageError, VerifierError } from '../errors.js';
+import { MetadataUnavailableError, UsageError } from '../errors.js';
 import { type KafkaConnection, createKafka, destroyOpenSockets } from '../kafka/client.js';
 import { parseEndpointList } from './endpoint.js';
 import { TIMEOUT_CODE, withTimeout } from './resolve.js';
@@ -26,16 +26,7 @@ export interface MetadataSource {
   close(): Promise<void>;
 }
 
-/** No metadata answer within the bound, or an error from every broker tried. */
-export class MetadataUnavailableError extends VerifierError {
-  constructor(bootstrap: string, reason: string, cause?: unknown) {
-    super(
-      `cluster metadata from ${bootstrap} unavailable (${reason}). ` +
-        'Check the bootstrap list, the DNS server, and that the brokers run.',
-      { cause, retriable: true },
-    );
-  }
-}
+export { MetadataUnavailableError };
 
 export interface KafkajsMetadataOptions {
   connection: KafkaConnection;

@@ -7,24 +7,13 @@
 import { promises as dns } from 'node:dns';
 import { isIP } from 'node:net';
 
-import { VerifierError } from '../errors.js';
+import { ResolveFailure } from '../errors.js';
 import { createBoundResolver } from '../kafka/dns.js';
 
 /** Resolves a host to its addresses (IP literals to themselves); rejects with ResolveFailure. */
 export type HostResolver = (host: string) => Promise<string[]>;
 
-/** A failed resolution: `code` names the cause (ENOTFOUND, ETIMEOUT, ECONNREFUSED, …). */
-export class ResolveFailure extends VerifierError {
-  constructor(
-    readonly code: string,
-    readonly host: string,
-  ) {
-    super(
-      `DNS lookup of ${host} failed (${code}); check the name and the DNS server clients use.`,
-      { retriable: code !== 'ENOTFOUND' },
-    );
-  }
-}
+export { ResolveFailure };
 
 export const TIMEOUT_CODE = 'ETIMEOUT';
 

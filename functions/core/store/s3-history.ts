@@ -21,7 +21,7 @@ import {
 } from '@aws-sdk/client-s3';
 
 import { GzipMemberSink } from '../canary/sink.js';
-import { VerifierError } from '../errors.js';
+import { RunStoreError, VerifierError } from '../errors.js';
 
 /** What the store needs of an S3Client: an S3Client is one. */
 export type S3Like = Pick<S3Client, 'send'>;
@@ -57,8 +57,7 @@ export function s3Url(bucket: string, key: string): string {
   return `s3://${bucket}/${key}`;
 }
 
-/** S3 failed where the run store was expected to answer. */
-export class RunStoreError extends VerifierError {}
+export { RunStoreError };
 
 /**
  * A HistorySink that puts each flush as one gzip part. `write` keeps records in memory;
@@ -115,7 +114,7 @@ export class S3HistorySink extends GzipMemberSink {
       } catch (error) {
         throw new RunStoreError(
           `could not write history part ${s3Url(this.run.bucket, key)} (${(error as Error).name}: ${(error as Error).message}); the run cannot keep its history without it.`,
-          { cause: error, retriable: true },
+          { cause: error },
         );
       }
       this.written.push(key);
@@ -198,7 +197,7 @@ export async function objectExists(s3: S3Like, bucket: string, key: string): Pro
     const e = error as { name?: string };
     throw new RunStoreError(
       `could not check ${s3Url(bucket, key)} (${e.name ?? 'error'}: ${(error as Error).message})`,
-      { cause: error, retriable: true },
+      { cause: error },
     );
   }
 }

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 
-import { formatDuration, parseDuration } from '../../../functions/core/canary/duration.js';
+import {
+  formatDuration,
+  formatExactDuration,
+  formatSeconds,
+  parseDuration,
+  readDuration,
+} from '../../../functions/core/duration.js';
 import { InputError } from '../../../functions/core/errors.js';
 
 describe('parseDuration', () => {
@@ -44,5 +50,39 @@ describe('formatDuration', () => {
     [0, '0ms'],
   ])('writes %i ms as %s', (ms, text) => {
     expect(formatDuration(ms)).toBe(text);
+  });
+});
+
+describe('readDuration', () => {
+  it('reads days where they are allowed (the config), and refuses them where not (the CLI)', () => {
+    expect(readDuration('2d')).toBe(172_800_000);
+    expect(readDuration('2d', { days: false })).toBeNull();
+    expect(readDuration('1h30m', { days: false })).toBe(5_400_000);
+    expect(readDuration('10')).toBeNull();
+  });
+
+  it('says a duration too long to be exact is too long, not that it is no duration', () => {
+    expect(() => parseDuration('9999999999999999h', '--duration')).toThrow(
+      "--duration '9999999999999999h' is too long.",
+    );
+  });
+});
+
+describe('formatExactDuration and formatSeconds', () => {
+  it.each([
+    [172_800_000, '2d'],
+    [5_400_000, '90m'],
+    [1500, '1500ms'],
+    [60_000, '1m'],
+  ])('writes %i ms exactly as %s', (ms, text) => {
+    expect(formatExactDuration(ms)).toBe(text);
+  });
+
+  it('writes table seconds with a tenth under ten seconds', () => {
+    expect([formatSeconds(1500), formatSeconds(42_400), formatSeconds(null)]).toEqual([
+      '1.5 s',
+      '42 s',
+      '—',
+    ]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { LineSplitter, parseClientLine } from '../../../clients/protocol.js';
+import { TextLines, parseClientLine } from '../../../clients/protocol.js';
 
 describe('parseClientLine', () => {
   it('reads a record line: partition, offset, the value with everything after the second tab', () => {
@@ -37,9 +37,9 @@ describe('parseClientLine', () => {
   });
 });
 
-describe('LineSplitter', () => {
+describe('TextLines', () => {
   it('keeps a partial line until its newline arrives, and gives it at the end', () => {
-    const s = new LineSplitter();
+    const s = new TextLines();
     expect(s.push('0\t1\ta\n0\t2')).toEqual(['0\t1\ta']);
     expect(s.push('\tb\n')).toEqual(['0\t2\tb']);
     expect(s.push('tail')).toEqual([]);

@@ -7,6 +7,7 @@ import {
   formatClientTable,
   KAFKAJS_LIBRARY,
 } from '../../../clients/table.js';
+import { InputError } from '../../../functions/core/errors.js';
 
 const log = (partition: number, offset: number) => ({
   type: 'log',
@@ -139,8 +140,8 @@ describe('clientTable', () => {
     });
   });
 
-  it('is the same from a stream of lines, bad lines skipped', async () => {
-    const text = `${history.map((h) => JSON.stringify(h)).join('\n')}\nnot json "consume"\n`;
+  it('is the same from a stream of lines', async () => {
+    const text = `${history.map((h) => JSON.stringify(h)).join('\n')}\n`;
     expect(await clientTableOfHistory(Readable.from([text]))).toEqual(rows);
     // chunks cut anywhere, even inside a character
     const bytes = Buffer.from(text.replaceAll('canary-g', 'canary-é'));
@@ -149,6 +150,17 @@ describe('clientTable', () => {
     const split = await clientTableOfHistory(Readable.from(cut));
     expect(split.map((r) => [r.group, r.received])).toEqual(
       rows.map((r) => [r.group.replace('canary-g', 'canary-é'), r.received]),
+    );
+  });
+
+  it('refuses a line it cannot read, naming it, rather than skip it', async () => {
+    const text = `${history.map((h) => JSON.stringify(h)).join('\n')}\nnot json "consume"\n["log"]\n`;
+    await expect(clientTableOfHistory(Readable.from([text]))).rejects.toThrow(
+      new RegExp(`history line ${history.length + 1} is not a JSON object`),
+    );
+    const arrayLine = `${JSON.stringify(history[0])}\n["log"]\n`;
+    await expect(clientTableOfHistory(Readable.from([arrayLine]))).rejects.toBeInstanceOf(
+      InputError,
     );
   });
 

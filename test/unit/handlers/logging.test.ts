@@ -11,7 +11,7 @@ import { gunzipSync } from 'node:zlib';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
-import type { CanarySessionOptions } from '../../../functions/core/canary/slice.js';
+import type { CanarySessionOptions } from '../../../functions/core/canary/session.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { OWN_CLOSE_REASON } from '../../../functions/core/kafka/client.js';

@@ -8,6 +8,7 @@
 import type { Admin, Kafka } from 'kafkajs';
 
 import { destroyOpenSockets } from '../kafka/client.js';
+import { sleep } from '../wait.js';
 import type { Emit, RunMonitor } from '../probe/monitor.js';
 import { CanaryConsumer, checkGroupIdle } from './consumer.js';
 import { CanaryProducer } from './producer.js';
@@ -77,14 +78,11 @@ export interface BeginOptions {
  * How long a slice may run when the process that runs it ends in `remainingMs` (a
  * Lambda's getRemainingTimeInMillis): `sliceMs`, cut to leave `marginMs` for what
  * comes after the loop (draining sends, leaving the group, the last flush, closing).
- * Never below zero: a slice with no time left still records itself and hands on its
- * state.
+ * Never below zero: a slice with no time left still records itself, hands on its state.
  */
 export function sliceBudgetMs(sliceMs: number, remainingMs: number, marginMs: number): number {
   return Math.max(0, Math.min(sliceMs, remainingMs - marginMs));
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export class CanarySession {
   private admin: Admin | null = null;
@@ -355,6 +353,7 @@ export class CanarySession {
       this.emit,
       readTimeoutMs,
       this.options.abort,
+      (message) => this.note(`verify: ${message}`),
     );
     for (const monitor of this.monitors) {
       await monitor

@@ -14,7 +14,7 @@ import {
   CanarySession,
   HISTORY_FLUSH_MS,
   sliceBudgetMs,
-} from '../../../functions/core/canary/slice.js';
+} from '../../../functions/core/canary/session.js';
 import { MemorySink } from '../../../functions/core/canary/sink.js';
 import type { SliceState } from '../../../functions/core/canary/state.js';
 import { S3HistorySink } from '../../../functions/core/store/s3-history.js';

@@ -1,0 +1,134 @@
+/**
+ * Judge-and-write: a finished history judged under the run's policy and restart window,
+ * and the three files a verified run gets — report.json, summary.txt, report.html —
+ * rendered in memory first, so a history the analyzer refuses (or a page that cannot be
+ * rendered) leaves none of them. `run`, `rehearse` (into the run folder) and the verify
+ * Lambda (into the run store) all go through here; only the summary's header differs.
+ */
+import { rename, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { formatText, type HistoryChunk, type Policy, type Report } from '../history/index.js';
+import { readReportData, renderHtmlReport } from '../report/index.js';
+import { putText, type S3Like } from '../store/s3-history.js';
+import { openGzipHistory } from './history-file.js';
+
+export interface JudgeOptions {
+  policy: Policy;
+  windowMs: number;
+  /** How the history is named in messages and on the page (a path, an s3:// URL). */
+  source: string;
+}
+
+/** A judged history: the report and its page, nothing written yet. */
+export interface Judged {
+  report: Report;
+  html: string;
+}
+
+/** Reads a finished history once and judges it: the report and the HTML page of it. */
+export async function judgeHistory(
+  chunks: AsyncIterable<HistoryChunk> | Iterable<HistoryChunk>,
+  options: JudgeOptions,
+): Promise<Judged> {
+  const data = await readReportData(chunks, { source: options.source });
+  const judged = { policy: options.policy, windowMs: options.windowMs };
+  return { report: data.analysis.report(judged), html: await renderHtmlReport(data, judged) };
+}
+
+/** A run folder's history file (`history.jsonl.gz`) judged: its path is the source. */
+export function judgeHistoryFile(
+  path: string,
+  options: Omit<JudgeOptions, 'source'>,
+): Promise<Judged> {
+  return judgeHistory(openGzipHistory(path), { ...options, source: path });
+}
+
+/** The names of a verified run's three files, in the run folder or next to the history in S3. */
+export const RUN_FILES = {
+  report: 'report.json',
+  summary: 'summary.txt',
+  html: 'report.html',
+} as const;
+
+/** A verified run's three files, rendered: what gets written, all or none. */
+export interface RunFiles {
+  readonly report: string;
+  readonly summary: string;
+  readonly html: string;
+}
+
+/**
+ * The three files of a judged history. `header` goes above the verdict's text in
+ * summary.txt (the run's figures, warnings), `tail` below it (the client-library table).
+ */
+export function runFiles(judged: Judged, header = '', tail = ''): RunFiles {
+  return {
+    report: reportJson(judged.report),
+    summary: `${header}${formatText(judged.report)}${tail}`,
+    html: judged.html,
+  };
+}
+
+/** report.json's text: the report, two-space indented, one trailing newline. */
+export function reportJson(report: Report): string {
+  return `${JSON.stringify(report, null, 2)}\n`;
+}
+
+const KEYS = Object.keys(RUN_FILES) as (keyof RunFiles)[];
+
+/**
+ * Writes the three files into `folder` so that all or none of them appear: each under
+ * a temporary name first, then renamed into place. A failed write removes what it
+ * wrote and rethrows.
+ */
+export async function writeRunFiles(folder: string, files: RunFiles): Promise<void> {
+  const temp = (key: keyof RunFiles) => join(folder, `${RUN_FILES[key]}.tmp-${process.pid}`);
+  const placed: string[] = [];
+  try {
+    for (const key of KEYS) await writeFile(temp(key), files[key]);
+    for (const key of KEYS) {
+      await rename(temp(key), join(folder, RUN_FILES[key]));
+      placed.push(join(folder, RUN_FILES[key]));
+    }
+  } catch (error) {
+    const leftovers = [...KEYS.map(temp), ...placed];
+    // Removing what this write made; a file that is not there (never written, or
+    // already renamed) is what we want, so unlink's own failure is not worth more.
+    await Promise.all(leftovers.map((path) => unlink(path).catch(() => undefined)));
+    throw error;
+  }
+}
+
+/** Where a run's files go in the run store: `<prefix>report.json` and the rest. */
+export function runFileKeys(prefix: string): Record<keyof RunFiles, string> {
+  return {
+    report: `${prefix}${RUN_FILES.report}`,
+    summary: `${prefix}${RUN_FILES.summary}`,
+    html: `${prefix}${RUN_FILES.html}`,
+  };
+}
+
+const CONTENT_TYPES: Record<keyof RunFiles, string> = {
+  report: 'application/json',
+  summary: 'text/plain; charset=utf-8',
+  // text/html, so a presigned link opens as a page.
+  html: 'text/html; charset=utf-8',
+};
+
+/**
+ * Puts the three (already rendered) files under `prefix` in the run store. report.json
+ * goes last: it is what says a run was verified, so it exists only when the other two do.
+ */
+export async function putRunFiles(
+  s3: S3Like,
+  bucket: string,
+  prefix: string,
+  files: RunFiles,
+): Promise<Record<keyof RunFiles, string>> {
+  const keys = runFileKeys(prefix);
+  for (const key of ['summary', 'html', 'report'] as const) {
+    await putText(s3, bucket, keys[key], files[key], CONTENT_TYPES[key]);
+  }
+  return keys;
+}

@@ -1,0 +1,127 @@
+/**
+ * Judge-and-write (functions/core/run/judge.ts): one judged history, three files, all
+ * or none — on disk (temporary names renamed into place) and in the run store (every
+ * file rendered before the first put).
+ */
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { HistoryFormatError } from '../../../functions/core/errors.js';
+import {
+  judgeHistory,
+  judgeHistoryFile,
+  putRunFiles,
+  runFiles,
+  writeRunFiles,
+} from '../../../functions/core/run/judge.js';
+import { FakeS3 } from '../handlers/fakes.js';
+
+const fixture = join(import.meta.dirname, '../../fixtures/history/delivery.jsonl');
+const judging = { policy: 'strict', windowMs: 300_000 } as const;
+
+let folders: string[] = [];
+async function folder(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'kuv-judge-'));
+  folders.push(dir);
+  return dir;
+}
+afterEach(async () => {
+  await Promise.all(folders.map((d) => rm(d, { recursive: true, force: true })));
+  folders = [];
+});
+
+describe('judgeHistory', () => {
+  it('gives the report and a page that shows it, from one read', async () => {
+    const judged = await judgeHistory([await readFile(fixture)], { ...judging, source: 'x' });
+    expect(judged.report.verdict).toMatch(/^(pass|warn|fail|inconclusive)$/);
+    expect(judged.html).toContain('<html');
+    const files = runFiles(judged, 'HEADER\n', '\nTAIL');
+    expect(JSON.parse(files.report)).toEqual(judged.report);
+    expect(files.summary.startsWith('HEADER\n')).toBe(true);
+    expect(files.summary.endsWith('\nTAIL')).toBe(true);
+  });
+
+  it('judges a run folder gzip history as the same history uncompressed', async () => {
+    const dir = await folder();
+    const path = join(dir, 'history.jsonl.gz');
+    const text = await readFile(fixture, 'utf8');
+    const half = text.indexOf('\n', text.length / 2) + 1;
+    // Two gzip members, as GzipFileSink writes one per slice.
+    await writeFile(
+      path,
+      Buffer.concat([gzipSync(text.slice(0, half)), gzipSync(text.slice(half))]),
+    );
+    const fromFile = await judgeHistoryFile(path, judging);
+    const fromText = await judgeHistory([text], { ...judging, source: path });
+    expect(fromFile.report).toEqual(fromText.report);
+  });
+});
+
+describe('writeRunFiles', () => {
+  it('writes the three files and leaves no temporary file', async () => {
+    const dir = await folder();
+    await writeRunFiles(dir, { report: '{}\n', summary: 'S', html: '<p>' });
+    expect((await readdir(dir)).sort()).toEqual(['report.html', 'report.json', 'summary.txt']);
+    expect(await readFile(join(dir, 'summary.txt'), 'utf8')).toBe('S');
+  });
+
+  it('leaves none of the three when one cannot be placed', async () => {
+    expect.assertions(2);
+    const dir = await folder();
+    // report.html is a folder: its rename fails after report.json and summary.txt are placed.
+    await mkdir(join(dir, 'report.html', 'inside'), { recursive: true });
+    try {
+      await writeRunFiles(dir, { report: '{}\n', summary: 'S', html: '<p>' });
+    } catch (error) {
+      expect((error as NodeJS.ErrnoException).code).toMatch(/^E/);
+    }
+    expect((await readdir(dir)).sort()).toEqual(['report.html']);
+  });
+});
+
+describe('putRunFiles', () => {
+  it('puts the three files under the prefix, report.json last', async () => {
+    const s3 = new FakeS3();
+    const order: string[] = [];
+    const send = s3.send.bind(s3);
+    s3.send = async (command: { input: { Key?: string } }) => {
+      order.push(command.input.Key ?? '');
+      return send(command);
+    };
+    const keys = await putRunFiles(s3, 'b', 'runs/c/r-1/', {
+      report: '{}\n',
+      summary: 'S',
+      html: '<p>',
+    });
+    expect(keys).toEqual({
+      report: 'runs/c/r-1/report.json',
+      summary: 'runs/c/r-1/summary.txt',
+      html: 'runs/c/r-1/report.html',
+    });
+    expect(order).toEqual([
+      'runs/c/r-1/summary.txt',
+      'runs/c/r-1/report.html',
+      'runs/c/r-1/report.json',
+    ]);
+    expect(s3.objects.get('b/runs/c/r-1/report.json')?.toString()).toBe('{}\n');
+  });
+
+  it('a history the analyzer refuses leaves the store without any of the three', async () => {
+    expect.assertions(2);
+    const s3 = new FakeS3();
+    try {
+      const judged = await judgeHistory(['{not json\n'], {
+        ...judging,
+        source: 's3://b',
+      });
+      await putRunFiles(s3, 'b', 'runs/c/r-1/', runFiles(judged));
+    } catch (error) {
+      expect(error).toBeInstanceOf(HistoryFormatError);
+    }
+    expect(s3.objects.size).toBe(0);
+  });
+});
