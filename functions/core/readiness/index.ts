@@ -1,0 +1,24 @@
+/**
+ * The readiness check before an upgrade (issue 18): gatherReadiness reads a cluster,
+ * readiness judges the snapshot, readinessReport and formatReadinessText present it.
+ */
+export {
+  gatherReadiness,
+  ReadinessUnavailableError,
+  type GatherReadinessOptions,
+} from './gather.js';
+export {
+  describeSubject,
+  formatReadinessText,
+  readinessReport,
+  type ReadinessReport,
+} from './format.js';
+export {
+  readiness,
+  verdictOf,
+  type Finding,
+  type FindingSubject,
+  type ReadinessVerdict,
+  type Severity,
+} from './rules.js';
+export type * from './snapshot.js';
