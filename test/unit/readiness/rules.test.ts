@@ -244,6 +244,13 @@ describe('readiness: addresses', () => {
     ]);
   });
 
+  it('warns on an IPv6-literal bootstrap entry, written in brackets', () => {
+    const found = actionable(snapshot({ bootstrap: '[::1]:9092,broker-2.kafka.test:9092' }));
+    expect(found.map((f) => [f.rule, f.subject.endpoint])).toEqual([
+      ['bootstrap-ip-literal', '[::1]:9092'],
+    ]);
+  });
+
   it('does not warn on a bootstrap of several names', () => {
     expect(rules(actionable(snapshot()))).toEqual([]);
   });
