@@ -5,7 +5,7 @@
  * (functions/core/probe/probe.ts), and, with a DNS server, every name through it and
  * through the system resolver (functions/core/probe/resolve.ts). Read-only.
  */
-import { type Admin, ConfigResourceTypes } from 'kafkajs';
+import kafkajs, { type Admin } from 'kafkajs';
 
 import { InputError, VerifierError } from '../errors.js';
 import { type KafkaConnection, createKafka, destroyOpenSockets } from '../kafka/client.js';
@@ -41,6 +41,10 @@ export class ReadinessUnavailableError extends VerifierError {
     );
   }
 }
+
+// kafkajs is CommonJS: Node's ESM loader finds no named export ConfigResourceTypes in it.
+const { ConfigResourceTypes } = kafkajs;
+type ConfigResourceTypes = kafkajs.ConfigResourceTypes;
 
 const TOPIC_CONFIGS = ['min.insync.replicas', 'unclean.leader.election.enable'];
 const BROKER_CONFIGS = ['auto.leader.rebalance.enable', 'leader.imbalance.check.interval.seconds'];

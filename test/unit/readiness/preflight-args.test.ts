@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 
 import { parsePreflightArgs } from '../../../bin/commands/preflight.js';
@@ -48,6 +52,30 @@ describe('parsePreflightArgs', () => {
     expect(() => parsePreflightArgs(args)).toThrow(UsageError);
     expect(() => parsePreflightArgs(args)).toThrow(message);
   });
+});
+
+const cli = join(import.meta.dirname, '../../../dist/bin/kafka-upgrade-verifier.js');
+
+describe('preflight command (built CLI)', () => {
+  // The built CLI loads kafkajs through Node's ESM loader, which vitest does not: a named
+  // import kafkajs does not export there breaks every command at start.
+  it.skipIf(!existsSync(cli))(
+    'exits 2 with the message on stderr for a bad flag (needs npm run build)',
+    () => {
+      const r = spawnSync(
+        process.execPath,
+        [cli, 'preflight', '--bootstrap', 'b1:9092', '--format', 'x'],
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect(r.stderr).toMatch(
+        /^kafka-upgrade-verifier: preflight: --format must be text or json, not 'x'/,
+      );
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe('');
+    },
+  );
 });
 
 describe('apiKeysOf', () => {
