@@ -1,6 +1,7 @@
 /** The CLI's sub-commands, each in its own module. */
 import { analyzeCommand } from './analyze.js';
 import { localClusterCommand } from './local-cluster.js';
+import { preflightCommand } from './preflight.js';
 import { reachabilityCommand } from './reachability.js';
 import { reportCommand } from './report.js';
 import { rehearseCommand } from './rehearse.js';
@@ -16,6 +17,7 @@ export interface Command {
 export const commands: Record<string, Command> = {
   analyze: analyzeCommand,
   'local-cluster': localClusterCommand,
+  preflight: preflightCommand,
   reachability: reachabilityCommand,
   report: reportCommand,
   rehearse: rehearseCommand,

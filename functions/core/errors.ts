@@ -121,3 +121,15 @@ export class RunStoreError extends VerifierError {}
  * is almost always a missing route: a NAT gateway or a VPC endpoint.
  */
 export class AwsUnreachableError extends VerifierError {}
+
+/** The cluster could not be read: no metadata, configs or groups within the bound. */
+export class ReadinessUnavailableError extends VerifierError {
+  constructor(bootstrap: string, step: string, reason: string, cause?: unknown) {
+    super(
+      `readiness check of ${bootstrap}: ${step} failed (${reason}). Nothing was judged. ` +
+        'Check the bootstrap list, the DNS server, the security flags, and that the brokers run; ' +
+        "'kafka-upgrade-verifier reachability' shows which broker does not answer.",
+      { cause },
+    );
+  }
+}

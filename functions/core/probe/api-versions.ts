@@ -67,6 +67,15 @@ export function parseApiVersionsResponse(
   return { ok: true, apiKeys: count };
 }
 
+/** ConsumerGroupHeartbeat: listed by brokers that serve the KIP-848 consumer group protocol. */
+export const CONSUMER_GROUP_HEARTBEAT_KEY = 68;
+
+/** The api keys a payload that parseApiVersionsResponse accepted lists, in its order. */
+export function apiKeysOf(payload: Buffer): number[] {
+  const count = payload.readInt32BE(6);
+  return Array.from({ length: count }, (_, i) => payload.readInt16BE(10 + i * 6));
+}
+
 /**
  * Collects socket data into one size-prefixed frame. `push` returns the payload once
  * it is complete, an error string when the size is impossible, else null.

@@ -10,7 +10,12 @@ import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 
 import type { TlsSettings } from '../kafka/security.js';
-import { FrameReader, encodeApiVersionsRequest, parseApiVersionsResponse } from './api-versions.js';
+import {
+  FrameReader,
+  apiKeysOf,
+  encodeApiVersionsRequest,
+  parseApiVersionsResponse,
+} from './api-versions.js';
 import type { Endpoint } from './endpoint.js';
 import type { RunPhase } from './monitor.js';
 import { type HostResolver, ResolveFailure, TIMEOUT_CODE } from './resolve.js';
@@ -80,6 +85,8 @@ export interface ProbeOptions {
   tls?: TlsSettings | null;
   /** Wall clock for `at`; default Date.now. */
   clock?: () => number;
+  /** Told the api keys of an accepted ApiVersions answer (the readiness check's KIP-848 test). */
+  onApiKeys?: (keys: number[]) => void;
 }
 
 function elapsed(since: number): number {
@@ -160,6 +167,7 @@ function kafkaStage(socket: net.Socket, options: ProbeOptions): Promise<KafkaSta
         return;
       }
       const answer = parseApiVersionsResponse(frame, correlationId);
+      if (answer.ok) options.onApiKeys?.(apiKeysOf(frame));
       finish(answer.ok ? null : answer.error);
     });
     socket.on('error', (error) => finish(errorCode(error)));

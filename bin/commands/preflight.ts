@@ -1,0 +1,136 @@
+/**
+ * `kafka-upgrade-verifier preflight --bootstrap HOSTS`: before an upgrade, what a
+ * rolling restart of the brokers will break in this cluster's topics, groups and
+ * addresses (functions/core/readiness, docs/preflight.md). Read-only.
+ */
+import { parseArgs } from 'node:util';
+
+import { InputError, UsageError } from '../../functions/core/errors.js';
+import { parseDnsServer } from '../../functions/core/kafka/dns.js';
+import { describeSecurity, type SecurityOptions } from '../../functions/core/kafka/security.js';
+import { parseEndpointList } from '../../functions/core/probe/endpoint.js';
+import type { WatchedTopics } from '../../functions/core/probe/metadata.js';
+import {
+  formatReadinessText,
+  gatherReadiness,
+  readiness,
+  readinessReport,
+} from '../../functions/core/readiness/index.js';
+import { SECURITY_HELP, takeSecurityFlags } from '../security-flags.js';
+import type { Command } from './index.js';
+
+const HELP = `usage: kafka-upgrade-verifier preflight --bootstrap HOSTS [--dns-server HOST:PORT]
+         [--topics A,B | --all-topics] [--format text|json] [--security MODE …]
+
+Before a rolling broker upgrade: reads topic metadata and configs, broker configs,
+consumer groups and each broker's ApiVersions, and says what one broker down will
+break. Each finding has a severity (block: writes or reads will fail or lose data
+while one broker is down; warn: likely to hurt; info: measured), the topic,
+partition, group, broker or endpoint, the measured value, and what to change.
+Changes nothing in the cluster.
+
+  --bootstrap HOSTS       host:port[,host:port…] as clients use it
+  --dns-server HOST:PORT  resolve names through this DNS server, and report names
+                          whose answers differ from the system resolver's
+  --topics A,B            judge these topics
+  --all-topics            judge every topic but Kafka's internal ones (the default)
+  --format text|json      text: findings a person acts on (default); json: the report
+
+${SECURITY_HELP}
+exit status: 0 ready (info and warn only), 1 a block finding, 2 bad input or usage,
+4 could not check (the cluster did not answer)
+`;
+
+export interface PreflightArgs {
+  bootstrap: string;
+  dnsServer: string | undefined;
+  topics: WatchedTopics;
+  format: 'text' | 'json';
+  security: SecurityOptions;
+}
+
+function usage(message: string): UsageError {
+  return new UsageError(`preflight: ${message}\n\n${HELP}`);
+}
+
+/** Parses and checks preflight's flags; throws UsageError naming the bad one. */
+export function parsePreflightArgs(args: string[]): PreflightArgs | 'help' {
+  if (args.includes('--help') || args.includes('-h')) return 'help';
+  let values;
+  let security: SecurityOptions;
+  try {
+    const taken = takeSecurityFlags(args, 'preflight');
+    security = taken.security;
+    values = parseArgs({
+      args: taken.rest,
+      allowPositionals: false,
+      options: {
+        bootstrap: { type: 'string' },
+        'dns-server': { type: 'string' },
+        topics: { type: 'string' },
+        'all-topics': { type: 'boolean', default: false },
+        format: { type: 'string', default: 'text' },
+      },
+    }).values;
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw usage((error as Error).message);
+  }
+  const checked = (flag: string, check: () => void) => {
+    try {
+      check();
+    } catch (error) {
+      if (error instanceof InputError) throw usage(`${flag}: ${error.message}`);
+      throw error;
+    }
+  };
+  const { bootstrap, format } = values;
+  const dnsServer = values['dns-server'];
+  if (bootstrap === undefined) throw usage('--bootstrap HOSTS is required');
+  checked('--bootstrap', () => parseEndpointList(bootstrap));
+  if (dnsServer !== undefined) checked('--dns-server', () => parseDnsServer(dnsServer));
+  if (values.topics !== undefined && values['all-topics']) {
+    throw usage('give --topics A,B or --all-topics, not both');
+  }
+  let topics: WatchedTopics = 'all';
+  if (values.topics !== undefined) {
+    const list = values.topics
+      .split(',')
+      .map((t) => t.trim())
+      .filter((t) => t.length > 0);
+    if (list.length === 0) throw usage(`--topics '${values.topics}' names no topic`);
+    topics = [...new Set(list)];
+  }
+  if (format !== 'text' && format !== 'json') {
+    throw usage(`--format must be text or json, not '${format}'`);
+  }
+  return { bootstrap, dnsServer, topics, format, security };
+}
+
+export const preflightCommand: Command = {
+  summary: 'before an upgrade: what one broker down will break (topics, groups, addresses)',
+  async run(args) {
+    const parsed = parsePreflightArgs(args);
+    if (parsed === 'help') {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    for (const warning of parsed.security.securityWarnings) {
+      process.stderr.write(`preflight: WARNING: ${warning}\n`);
+    }
+    if (parsed.security.security !== 'plaintext') {
+      process.stderr.write(`preflight: connecting with ${describeSecurity(parsed.security)}\n`);
+    }
+    const snapshot = await gatherReadiness(
+      { bootstrap: parsed.bootstrap, dnsServer: parsed.dnsServer, security: parsed.security },
+      { topics: parsed.topics },
+    );
+    const report = readinessReport(snapshot, readiness(snapshot));
+    process.stdout.write(
+      parsed.format === 'json'
+        ? `${JSON.stringify(report, null, 2)}\n`
+        : formatReadinessText(report),
+    );
+    return report.verdict === 'ready' ? 0 : 1;
+  },
+};
