@@ -1,5 +1,5 @@
 /**
-^ * The readiness check before an upgrade: gatherReadiness reads a cluster,
+ * The readiness check before an upgrade: gatherReadiness reads a cluster,
  * readiness judges the snapshot, readinessReport and formatReadinessText present it.
  */
 export { gatherReadiness, type GatherReadinessOptions } from './gather.js';
