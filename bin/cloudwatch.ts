@@ -8,10 +8,13 @@
 import { UsageError } from '../functions/core/errors.js';
 import { MAX_DIMENSION_VALUE_LENGTH, NAMESPACE } from '../functions/core/metrics/catalogue.js';
 
-export const CLOUDWATCH_HELP = `  --cloudwatch         publish the report's metrics to CloudWatch (namespace ${NAMESPACE},
+/** The --cloudwatch flag's help, for a command that lists --cluster itself (run). */
+export const CLOUDWATCH_FLAG_HELP = `  --cloudwatch         publish the report's metrics to CloudWatch (namespace ${NAMESPACE},
                        dimension Cluster = --cluster); region and credentials from the
                        AWS SDK's default chain (AWS_REGION, AWS_PROFILE, …)
-  --cluster NAME       the cluster's name: the metrics' Cluster dimension
+`;
+
+export const CLOUDWATCH_HELP = `${CLOUDWATCH_FLAG_HELP}  --cluster NAME       the cluster's name: the metrics' Cluster dimension
 `;
 
 /** The cluster to publish for, or null without --cloudwatch; a UsageError naming the flag otherwise. */

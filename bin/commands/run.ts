@@ -29,7 +29,7 @@ import {
   type CanaryRunOutcome,
 } from '../../functions/core/run/pipeline.js';
 import { DEFAULT_CLIENTS, parseClients, type ClientName } from '../../clients/index.js';
-import { CLOUDWATCH_HELP, cloudwatchCluster } from '../cloudwatch.js';
+import { CLOUDWATCH_FLAG_HELP, cloudwatchCluster } from '../cloudwatch.js';
 import { listenForInterrupts } from '../interrupts.js';
 import { SECURITY_HELP, takeSecurityFlags } from '../security-flags.js';
 import type { Command } from './index.js';
@@ -69,7 +69,7 @@ a verdict.
                            own: kafkajs (default), java, librdkafka, sarama, or all
                            (docs/clients.md); the summary gets a table per library
   --quiet                  no progress on standard error
-${CLOUDWATCH_HELP}
+${CLOUDWATCH_FLAG_HELP}
 ${SECURITY_HELP}
 Durations: 250ms, 90s, 5m, 1h, 1h30m. Progress goes to standard error, the summary
 or report to standard output. The run folder gets history.jsonl.gz as the run goes,
