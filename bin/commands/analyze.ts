@@ -35,7 +35,8 @@ records, broker reachability and leadership balance, and prints a verdict.
                        without it such a history is refused (exit 2)
 ${CLOUDWATCH_HELP}
 exit status: 0 pass or warn, 1 fail, 2 bad input or usage, 3 inconclusive (the run
-checked nothing it could decide on). Only 0 is safe.
+checked nothing it could decide on), 4 not carried out (the output could not be
+written, an unexpected error). Only 0 is safe.
 `;
 
 export interface AnalyzeArgs {

@@ -49,7 +49,7 @@ ${SECURITY_HELP}
 exit status: 0 pass or warn, 1 fail (an unreachable broker or bootstrap endpoint,
 an offline partition), 2 bad input or usage, or a security setting the cluster refused
 (an untrusted certificate, a name mismatch, a wrong password: the message says which),
-3 inconclusive
+3 inconclusive, 4 not carried out (--out could not be written, an unexpected error)
 `;
 
 export interface ReachabilityArgs {

@@ -27,7 +27,8 @@ balance before and after, the worst partitions, the anomalies and what to do nex
   --policy, --window-ms, --max-leader-skew, --allow-torn-tail   as for analyze
 
 exit status: as analyze's (0 pass or warn, 1 fail, 2 bad input or usage, 3
-inconclusive), once the page is written; on bad input no page is written.
+inconclusive), once the page is written; on bad input no page is written; 4 the page
+could not be written after the checks (a full disk, an unexpected error).
 `;
 
 const RUN_DIR_HISTORY = 'history.jsonl.gz';
