@@ -9,6 +9,9 @@ step() { printf '\n== %s (%s)\n' "$1" "$(date -u +%H:%M:%S)"; }
 step "build"
 npm run build --silent
 
+step "typecheck (tests included: the build leaves them out)"
+npm run typecheck --silent
+
 step "lint (eslint, prettier)"
 npm run lint --silent
 

@@ -157,7 +157,7 @@ describe('run as a user runs it (no cluster needed)', () => {
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('usage: kafka-upgrade-verifier run --bootstrap HOSTS');
     // Each flag once (--cluster was listed twice, by run and by the CloudWatch block).
-    const flags = help.stdout.match(/^ {2}--[a-z-]+/gm) ?? [];
+    const flags: string[] = help.stdout.match(/^ {2}--[a-z-]+/gm) ?? [];
     expect(flags.length).toBeGreaterThan(15);
     expect(flags.filter((f, i) => flags.indexOf(f) !== i)).toEqual([]);
     const list = spawnSync(process.execPath, [cli, '--help'], { encoding: 'utf8' });
