@@ -40,7 +40,7 @@ export async function baseline(
     cluster: cluster.name,
     topic: cluster.canary.topic,
     group: defaultGroup(cluster.canary.topic),
-    mode: 'idempotent',
+    mode: cluster.canary.mode,
     intervalMs: cluster.canary.intervalMs,
     // The canary runs until the upgrade is over, at the latest until the run's maximum
     // less its settle time; the slices end it early once the finished marker exists.

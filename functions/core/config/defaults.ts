@@ -1,4 +1,5 @@
 /** The deployment configuration's defaults (docs/aws.md, "Configuration reference"). */
+import type { ProducerMode } from '../canary/state.js';
 import type { Policy } from './types.js';
 
 export const DEFAULTS = {
@@ -8,6 +9,7 @@ export const DEFAULTS = {
     topic: 'kuv-canary',
     intervalMs: 100,
     producer: 'canary',
+    mode: 'idempotent' as ProducerMode,
     settle: '5m',
     maxDuration: '6h',
     partitions: 6,

@@ -1,4 +1,6 @@
 /** The deployment configuration's types (verifier-config.ts reads and checks them). */
+import type { ProducerMode } from '../canary/state.js';
+
 export type SecurityProtocol = 'plaintext' | 'tls' | 'sasl-scram' | 'msk-iam';
 export const SECURITY_PROTOCOLS: readonly SecurityProtocol[] = [
   'plaintext',
@@ -25,8 +27,10 @@ export interface CanaryConfig {
   readonly topic: string;
   /** One canary message per partition every `intervalMs`. */
   readonly intervalMs: number;
-  /** The `producer` of every canary record (docs/history-format.md). */
+  /** The `producer` of every canary record (docs/history-format.md): a name, not a mode. */
   readonly producer: string;
+  /** How the canary produces, as `run --producer` chooses: idempotent (the default) or at-least-once. */
+  readonly mode: ProducerMode;
   /** How long the canary keeps running after the upgrade is over. */
   readonly settleMs: number;
   /** The longest a run lasts (upgrade and settle): it stops then even if no end was seen. */

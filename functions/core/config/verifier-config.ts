@@ -11,6 +11,7 @@
  * since synth errors end up in CI logs.
  */
 import { canaryTopicNameProblem } from '../canary/topic.js';
+import { PRODUCER_MODES } from '../canary/state.js';
 import { formatExactDuration } from '../duration.js';
 import { InputError } from '../errors.js';
 import { METRICS, metricDefinition } from '../metrics/catalogue.js';
@@ -133,7 +134,7 @@ function readCanary(r: Reader): CanaryConfig {
   const c =
     r.nested(
       'canary',
-      ['topic', 'intervalMs', 'producer', 'settle', 'maxDuration', 'partitions'],
+      ['topic', 'intervalMs', 'producer', 'mode', 'settle', 'maxDuration', 'partitions'],
       false,
     ) ?? new Reader([], '', {});
   const settleMs = c.duration('settle', 0, 86_400_000, d.settle);
@@ -148,6 +149,7 @@ function readCanary(r: Reader): CanaryConfig {
     topic: readCanaryTopic(c, d.topic),
     intervalMs: c.integer('intervalMs', 10, 60_000, d.intervalMs),
     producer: c.string('producer', PRODUCER, 'letters, digits, . _ - (1 to 64)', d.producer),
+    mode: c.oneOf('mode', PRODUCER_MODES, d.mode),
     settleMs,
     maxDurationMs,
     partitions: c.integer('partitions', 1, 10_000, d.partitions),

@@ -192,6 +192,8 @@ describe.skipIf(skipWithout(motoServerMissing) || kafkaMissing !== null)(
     it('baseline → slices → marker → settle → read-back → after-probes → verify → notify', async () => {
       let step = await call<CanaryStep>('baseline', baseline, run);
       expect(step).toMatchObject({ phase: 'canary', nextPart: 1, upgradeOver: false });
+      // The configuration's canary.mode (default idempotent) decides the producer.
+      expect(step.state.mode).toBe('idempotent');
       for (let i = 0; i < 2; i += 1) {
         step = await call<CanaryStep>('canary-slice', canarySlice, { ...run, canary: step });
         expect(step.phase).toBe('canary');
