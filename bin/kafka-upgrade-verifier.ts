@@ -31,6 +31,10 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (status) => {
     process.exitCode = stdoutFailed() ? EXIT_NOT_CARRIED_OUT : status;
+    // Ended by a signal: exit now. A client still connecting (a silent listener during
+    // the start-up check) would otherwise keep the process alive through its retries.
+    // Standard output and error are written synchronously on Linux, so nothing is lost.
+    if (status === 130 || status === 143) process.exit(status);
   },
   (error: unknown) => {
     if (error instanceof InputError) {

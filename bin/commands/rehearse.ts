@@ -66,7 +66,7 @@ way, and on any error.
 
 exit status: as run's — 0 pass or warn, 1 fail, 2 usage or a cluster the run cannot use,
 3 inconclusive or not verified, 4 the rehearsal could not be carried out (a tool
-missing, the cluster did not start, the roll failed), 130 aborted
+missing, the cluster did not start, the roll failed), 130 aborted (143 by SIGTERM)
 `;
 
 export interface RehearseArgs extends Omit<RehearsalPlan, 'runId' | 'outDir'> {

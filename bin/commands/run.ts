@@ -78,7 +78,7 @@ then summary.txt, report.json and report.html once verified (never after a faile
 exit status: 0 pass or warn, 1 fail, 2 bad input, usage, or a cluster the run cannot
 use (found before it starts), 3 inconclusive or a run that could not be verified,
 4 not carried out (the run folder or the output could not be written, an
-unexpected error), 130 aborted
+unexpected error), 130 aborted (143 by SIGTERM)
 `;
 
 export interface RunArgs {

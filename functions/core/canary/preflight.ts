@@ -12,7 +12,7 @@ import type { Kafka } from 'kafkajs';
 
 import { createKafka, parseBootstrap, type KafkaConnection } from '../kafka/client.js';
 import { createBoundResolver, DnsLookupError } from '../kafka/dns.js';
-import { CanaryPreflightError } from './errors.js';
+import { CanaryAbortedError, CanaryPreflightError } from './errors.js';
 
 export interface PreflightBroker {
   nodeId: number;
@@ -30,6 +30,39 @@ export interface PreflightOptions {
   connectTimeoutMs?: number;
   /** For the whole metadata request, retries included; default 15000 ms. */
   metadataTimeoutMs?: number;
+  /**
+   * Aborted (a signal during the start-up check): preflight stops at once with a
+   * CanaryAbortedError, its sockets and client closed, instead of waiting out a silent
+   * listener's timeouts.
+   */
+  signal?: AbortSignal;
+}
+
+/** Rejects with CanaryAbortedError as soon as `signal` is aborted, unless `promise` settles first. */
+function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  const aborted = () =>
+    new CanaryAbortedError(
+      `interrupted (${String(signal.reason ?? 'aborted')}) while checking the cluster, before the canary started`,
+    );
+  if (signal.aborted) {
+    promise.catch(() => {});
+    return Promise.reject(aborted());
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(aborted());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 /** Rejects after `ms` with `onTimeout()` unless `promise` settles first. */
@@ -103,9 +136,11 @@ function tcpConnect(
   port: number,
   timeoutMs: number,
   role: string,
+  signal?: AbortSignal,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: address, port });
+    signal?.addEventListener('abort', () => socket.destroy(), { once: true });
     const fail = (why: string, cause?: unknown) => {
       socket.destroy();
       reject(
@@ -137,9 +172,13 @@ async function reach(
   dnsServer: string | undefined,
   timeoutMs: number,
   role: string,
+  signal?: AbortSignal,
 ): Promise<void> {
-  const address = await resolveHost(endpoint.host, dnsServer, role);
-  await tcpConnect(endpoint.host, address, endpoint.port, timeoutMs, role);
+  const address = await unlessAborted(resolveHost(endpoint.host, dnsServer, role), signal);
+  await unlessAborted(
+    tcpConnect(endpoint.host, address, endpoint.port, timeoutMs, role, signal),
+    signal,
+  );
 }
 
 /**
@@ -154,11 +193,13 @@ export async function preflight(
   const connectTimeoutMs = options.connectTimeoutMs ?? 3000;
   const metadataTimeoutMs = options.metadataTimeoutMs ?? 15_000;
   const bootstrap = parseBootstrap(connection.bootstrap).map(splitHostPort);
+  const { signal } = options;
   const problems: Error[] = [];
   for (const endpoint of bootstrap) {
     try {
-      await reach(endpoint, connection.dnsServer, connectTimeoutMs, 'bootstrap');
+      await reach(endpoint, connection.dnsServer, connectTimeoutMs, 'bootstrap', signal);
     } catch (error) {
+      if (error instanceof CanaryAbortedError) throw error;
       problems.push(error as Error);
     }
   }
@@ -186,10 +227,13 @@ export async function preflight(
   let described;
   try {
     described = await withTimeout(
-      (async () => {
-        await admin.connect();
-        return admin.describeCluster();
-      })(),
+      unlessAborted(
+        (async () => {
+          await admin.connect();
+          return admin.describeCluster();
+        })(),
+        signal,
+      ),
       metadataTimeoutMs,
       () =>
         new CanaryPreflightError(
@@ -198,7 +242,7 @@ export async function preflight(
         ),
     );
   } catch (error) {
-    if (error instanceof CanaryPreflightError) throw error;
+    if (error instanceof CanaryPreflightError || error instanceof CanaryAbortedError) throw error;
     const unresolved = /ENOTFOUND (\S+)/.exec((error as Error).message)?.[1];
     if (unresolved !== undefined) {
       throw new CanaryPreflightError(
@@ -214,7 +258,10 @@ export async function preflight(
       { cause: error },
     );
   } finally {
-    await admin.disconnect().catch(() => {});
+    // After a signal, do not wait for the client's pending connect to give up (with the
+    // run's settings, its retries take over a minute): close it in the background.
+    const closing = admin.disconnect().catch(() => {});
+    if (signal?.aborted !== true) await closing;
   }
   const brokers = described.brokers
     .map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port }))
@@ -225,6 +272,7 @@ export async function preflight(
       connection.dnsServer,
       connectTimeoutMs,
       `broker ${broker.nodeId} (as advertised)`,
+      signal,
     );
   }
   return { clusterId: described.clusterId, brokers };

@@ -44,6 +44,7 @@ export class StatusView {
   private lastPlainAt = -Infinity;
   private lastPhase: string | null = null;
   private drawn = false;
+  private updated = false;
 
   constructor(
     private readonly stream: StatusStream,
@@ -56,6 +57,7 @@ export class StatusView {
 
   /** Shows the run's current state (redrawn on a TTY; every ~10 s otherwise). */
   update(state: SliceState, now: number): void {
+    this.updated = true;
     if (this.options.quiet === true) return;
     const line = formatStatusLine(state, now);
     if (this.tty) {
@@ -74,6 +76,11 @@ export class StatusView {
       this.lastPlainAt = now;
       this.lastPhase = state.phase;
     }
+  }
+
+  /** True once the canary has shown a state: it has started (before that: the start-up check). */
+  get started(): boolean {
+    return this.updated;
   }
 
   /** A message of its own line (a phase starting, a warning), above the status line. */

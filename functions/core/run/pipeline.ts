@@ -120,6 +120,11 @@ export function notVerified<T>(status: number, problem: string, during?: T): Can
   return { status, report: null, summary: null, problem, during };
 }
 
+/** A run ended by a signal exits 128 + its number: 143 for SIGTERM, else 130 (SIGINT, or no signal named). */
+export function interruptedStatus(reason: unknown): number {
+  return reason === 'SIGTERM' ? 143 : 130;
+}
+
 /** `20261126T071500Z`: sorts by time, safe in a file name. */
 function utcStamp(at: number): string {
   return new Date(at)
@@ -264,12 +269,25 @@ export async function runCanaryToFolder<T = never>(
   view.note(
     `checking ${connection.bootstrap}${connection.dnsServer === undefined ? '' : ` (DNS ${connection.dnsServer})`}`,
   );
-  const cluster = await preflight(connection);
+  const startUp = AbortSignal.any([controls.stopCanary.signal, controls.abort]);
+  let cluster;
+  try {
+    cluster = await preflight(connection, { signal: startUp });
+  } catch (error) {
+    if (!(error instanceof CanaryAbortedError)) throw error;
+    return notVerified(
+      interruptedStatus(controls.abort.reason ?? controls.stopCanary.signal.reason),
+      `${error.message}: nothing was written.`,
+    );
+  }
   view.note(
     `cluster ${cluster.clusterId}: brokers ${cluster.brokers.map((b) => `${b.nodeId} ${b.host}:${b.port}`).join(', ')}`,
   );
   if (controls.stopCanary.signal.aborted) {
-    return notVerified(130, 'interrupted before the canary started; nothing was written.');
+    return notVerified(
+      interruptedStatus(controls.stopCanary.signal.reason),
+      'interrupted before the canary started; nothing was written.',
+    );
   }
   const canary = await canaryPhase(
     plan,
@@ -285,7 +303,11 @@ export async function runCanaryToFolder<T = never>(
       throw new InputError(`${error.message}\n  ${kept}.`, { cause: error });
     }
     if (error instanceof CanaryAbortedError)
-      return notVerified(130, `${error.message}\n  ${kept}.`, canary.during);
+      return notVerified(
+        interruptedStatus(controls.abort.reason),
+        `${error.message}\n  ${kept}.`,
+        canary.during,
+      );
     // Anything else (a read-back that could not finish, a client that gave up): the
     // run cannot be verified. Exit 3, like an inconclusive verdict.
     const detail = error instanceof CanaryRunError ? error.message : kafkaMessage(error);

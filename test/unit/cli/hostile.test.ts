@@ -17,6 +17,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_LINE_CHARS } from '../../../functions/core/history/lines.js';
@@ -312,5 +313,53 @@ describe('a torn last gzip member', { timeout: SPAWNING_TEST_MS }, () => {
     expect(r.stderr).toMatch(/leaving out a cut-off line of \d+ bytes/);
     expect(r.stderr).not.toContain(': line '); // no bad-line error for the cut-off line
     expect(r.status).not.toBe(2);
+  });
+});
+
+describe('a signal during the start-up check', { timeout: SPAWNING_TEST_MS }, () => {
+  /**
+   * `run` against a listener that accepts connections and never answers (a wrong port,
+   * a proxy with nothing behind it): the start-up check waits on its timeouts; a signal
+   * must end it at once, with the signal's exit status and nothing written.
+   */
+  async function signalledRun(
+    signals: NodeJS.Signals[],
+  ): Promise<{ status: number | null; stderr: string; out: string }> {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as AddressInfo).port;
+    const out = join(tempDir(), 'run');
+    const child = spawn(
+      process.execPath,
+      [cli, 'run', '--bootstrap', `127.0.0.1:${port}`, '--out', out, '--duration', '10s'],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // The check has connected once the listener holds a socket: it now waits for an answer.
+    while (sockets.size === 0) await new Promise((r) => setTimeout(r, 50));
+    for (const signal of signals) child.kill(signal);
+    const status = await closed;
+    for (const socket of sockets) socket.destroy();
+    silent.close();
+    return { status, stderr, out };
+  }
+
+  it('SIGTERM ends it with 143, says the canary had not started, writes nothing', async () => {
+    const r = await signalledRun(['SIGTERM']);
+    expect(r.status, r.stderr).toBe(143);
+    expect(r.stderr).toContain('SIGTERM: stopping before the canary started');
+    expect(r.stderr).toContain('nothing was written');
+    expect(r.stderr).not.toContain('settling');
+    expect(existsSync(join(r.out, 'history.jsonl.gz'))).toBe(false);
+  });
+
+  it('Ctrl-C ends it with 130 (there is nothing to settle or verify)', async () => {
+    const r = await signalledRun(['SIGINT']);
+    expect(r.status, r.stderr).toBe(130);
+    expect(r.stderr).toContain('SIGINT: stopping before the canary started');
+    expect(r.stderr).not.toContain('verifying');
   });
 });
