@@ -22,6 +22,8 @@ export interface WaitForGateOptions {
   quietForMs?: number;
   /** Broker ids that must be registered from the start (the roll knows its brokers). */
   expected?: readonly number[];
+  /** A `runDir` without live.jsonl is not waited for (the roll: a run without a live checker). */
+  liveOptional?: boolean;
   /** Ends the wait early (then the result is not safe, `aborted` true). */
   signal?: AbortSignal;
   /** Told the new list each time what the gate waits for changes. */
@@ -76,7 +78,11 @@ export async function waitForGate(options: WaitForGateOptions): Promise<GateOutc
       ...(options.quietForMs === undefined ? {} : { quietForMs: options.quietForMs }),
     });
     const elapsed = clock() - began;
-    if (snapshot.runDir !== undefined && snapshot.live === undefined) {
+    if (
+      snapshot.runDir !== undefined &&
+      snapshot.live === undefined &&
+      options.liveOptional !== true
+    ) {
       const path = join(snapshot.runDir, LIVE_FILE);
       if (elapsed >= intervalMs) {
         throw new UsageError(
