@@ -220,6 +220,9 @@ export const gateCommand: Command = {
         }),
         interrupted,
       ]);
+    } catch (error) {
+      await source.close();
+      throw error;
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
