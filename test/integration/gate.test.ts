@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { loadRunning } from '../../rehearsal/cluster.js';
-import { killBroker, restartBroker, stderrLog } from '../../rehearsal/index.js';
+import { killBroker, restartBroker, roll, stderrLog } from '../../rehearsal/index.js';
 import { cli, root, runCli } from './canary/cli.js';
 import { createTopic, kafkaFor, randomTopic, testCluster, waitFor } from './helpers.js';
 
@@ -168,6 +168,25 @@ describe('gate', () => {
       expect(passed.status).toBe(0);
     },
   );
+
+  it.runIf(local)('roll --gate waits with the gate after the broker it restarts', async () => {
+    const lines: string[] = [];
+    await roll({
+      statePath: cluster.statePath!,
+      brokerIds: [DOWN],
+      gate: {},
+      log: (line) => {
+        lines.push(line);
+        stderrLog(line);
+      },
+    });
+    expect(lines).toContain(
+      `broker ${DOWN}: Kafka Server started; waiting until it is back in every ISR (the gate)`,
+    );
+    expect(lines.some((l) => /^broker 3: gate: safe after [\d.]+ s$/.test(l))).toBe(true);
+    expect(lines.some((l) => /^gate: safe after [\d.]+ s$/.test(l))).toBe(true);
+    expect((await gateHealthy()).status).toBe(0);
+  });
 
   it('the documented rolling-restart script parses and runs its gate calls', () => {
     const doc = readFileSync(join(root, 'docs/gate.md'), 'utf8');
