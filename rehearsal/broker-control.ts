@@ -6,7 +6,7 @@
 import { ClusterError, InputError } from '../functions/core/errors.js';
 import { logFile, startBrokerProcess, waitBrokerStarted, writeNodeFiles } from './brokers.js';
 import { loadRunning, lockOptions, statusOf, type ClusterStatus } from './cluster.js';
-import { electAndSettle, pollUntil, underReplicated } from './health.js';
+import { electAndSettle, gateUntilSafe } from './health.js';
 import { libsOf } from './java.js';
 import { withLock } from './lock.js';
 import { fileSize } from './log-files.js';
@@ -106,7 +106,8 @@ export async function restartBroker(
       throw error;
     }
     if (options.waitInSync !== false) {
-      const lagging = await pollUntil(timeoutMs, () => underReplicated(state));
+      // The gate (functions/core/gate): registered, reachable by name, every ISR full.
+      const lagging = await gateUntilSafe(state, timeoutMs, log, `broker ${id}: `, {});
       if (lagging !== null) {
         throw new ClusterError(
           `broker ${id} runs again but did not rejoin every ISR within ${Math.round(timeoutMs / 1000)} s (${lagging}); its log is ${logFile(broker)}.`,

@@ -4,7 +4,9 @@
  */
 import type { Admin } from 'kafkajs';
 
+import { DEFAULT_CANARY_TOPIC } from '../functions/core/canary/index.js';
 import { ClusterError } from '../functions/core/errors.js';
+import { gateSource, waitForGate } from '../functions/core/gate/index.js';
 import { createKafka } from '../functions/core/kafka/client.js';
 import { bootstrapOf, dnsServerOf, internalBootstrap } from './addresses.js';
 import { clientSecurityOf } from './security.js';
@@ -96,6 +98,59 @@ export async function underReplicated(state: ClusterState): Promise<string | nul
       ? null
       : `${lagging.length} partition(s) under-replicated, e.g. ${lagging.slice(0, 3).join('; ')}`;
   });
+}
+
+/** How the roll waits between brokers with the gate (functions/core/gate). */
+export interface RollGate {
+  /** A live run's folder: the gate also waits for no recent hard live finding and the canary acking. */
+  runDir?: string;
+}
+
+/**
+ * The gate between two broker restarts, in-process (functions/core/gate, as `gate`
+ * runs it): every broker of the state registered and reachable by its DNS name, no
+ * partition of any topic under-replicated or offline, and with `runDir` the live run's
+ * checks. Logs each change of what it waits for. Resolves to null when safe, else the
+ * reasons still open at `timeoutMs`. A `runDir` without live.jsonl is waited on for
+ * nothing: the run may not write one (no live checker in it).
+ */
+export async function gateUntilSafe(
+  state: ClusterState,
+  timeoutMs: number,
+  log: Log,
+  prefix: string,
+  gate: RollGate,
+): Promise<string | null> {
+  const source = gateSource({
+    connection: {
+      bootstrap: bootstrapOf(state),
+      dnsServer: dnsServerOf(state),
+      security: clientSecurityOf(state),
+    },
+    topics: 'all',
+    canaryTopic: DEFAULT_CANARY_TOPIC,
+    runDir: gate.runDir,
+  });
+  try {
+    const outcome = await waitForGate({
+      source,
+      timeoutMs,
+      intervalMs: 1000,
+      expected: state.brokers.map((b) => b.id),
+      minBrokers: state.brokers.length,
+      liveOptional: true,
+      onChange: (waitingFor) => {
+        if (waitingFor.length > 0) log(`${prefix}gate: waiting for ${waitingFor.join('; ')}`);
+      },
+    });
+    if (outcome.safe) {
+      log(`${prefix}gate: safe after ${(outcome.waitedMs / 1000).toFixed(1)} s`);
+      return null;
+    }
+    return outcome.waitingFor.join('; ');
+  } finally {
+    await source.close();
+  }
 }
 
 export async function leadershipUnsettled(state: ClusterState): Promise<string | null> {

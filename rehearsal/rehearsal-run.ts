@@ -56,6 +56,8 @@ export function disturbAfterWarmup(options: {
   disturbance: Disturbance;
   warmupMs: number;
   log: (message: string) => void;
+  /** The run folder, for the gate between brokers. */
+  runDir?: string;
 }): During<DisturbanceOutcome> {
   const { disturbance, log } = options;
   return async (stopCanary) => {
@@ -63,7 +65,7 @@ export function disturbAfterWarmup(options: {
     if (stopCanary.signal.aborted) return { kind: 'not-begun' };
     log(`warmup over; ${describeDisturbance(disturbance)}`);
     try {
-      const result = await disturb(options.statePath, disturbance, log);
+      const result = await disturb(options.statePath, disturbance, log, options.runDir);
       log(
         `${result.what}: done in ${formatDuration(result.endedAt - result.startedAt)}${result.note === null ? '' : ` (${result.note})`}; producing stops in ${formatDuration(REHEARSAL_DEFAULTS.tailMs)}`,
       );
@@ -189,6 +191,7 @@ export async function rehearse(
           disturbance,
           warmupMs: plan.warmupMs,
           log,
+          runDir: plan.outDir,
         }),
         header: (during) => rehearsalLines(opened, disturbance, during, began),
       },

@@ -159,6 +159,7 @@ export async function disturb(
   statePath: string,
   d: Disturbance,
   log: Log,
+  runDir?: string,
 ): Promise<DisturbanceResult> {
   const startedAt = Date.now();
   let note: string | null = null;
@@ -167,6 +168,8 @@ export async function disturb(
       statePath,
       readdress: d.readdress,
       electLeaders: d.electLeaders,
+      // Every rehearsal's roll goes through the gate, with the run's live findings.
+      gate: runDir === undefined ? {} : { runDir },
       ...(d.toVersion === undefined ? {} : { toVersion: d.toVersion }),
       log,
     });

@@ -14,7 +14,13 @@ import { logFile, startBrokerProcess, waitBrokerStarted, writeNodeFiles } from '
 import { loadRunning, lockOptions, statusOf, stopState, type ClusterStatus } from './cluster.js';
 import { publishDns } from './dns-server.js';
 import { finalizeFeatures, refuseMetadataDowngrade } from './features.js';
-import { electAndSettle, pollUntil, underReplicated } from './health.js';
+import {
+  electAndSettle,
+  gateUntilSafe,
+  pollUntil,
+  type RollGate,
+  underReplicated,
+} from './health.js';
 import { checkKafkaVersion, ensureKafkaJars } from './jars.js';
 import { withLock } from './lock.js';
 import { fileSize } from './log-files.js';
@@ -39,6 +45,12 @@ export interface RollOptions {
    * until `electLeaders`).
    */
   electLeaders?: boolean;
+  /**
+   * Wait between brokers (and before the first) with the gate (functions/core/gate):
+   * brokers registered and reachable by name, partitions in sync, and with `runDir` the
+   * live run's findings and canary. Absent: the roll's own ISR wait.
+   */
+  gate?: RollGate;
   /** How long to wait for another operation on the same state file; default 10 s. */
   lockWaitMs?: number;
   log?: Log;
@@ -114,7 +126,7 @@ async function rollLocked(options: RollOptions, log: Log): Promise<ClusterStatus
   log(
     `rolling restart of broker(s) ${ids.join(', ')}${what.length > 0 ? ` ${what.join(', ')}` : ''}`,
   );
-  const settle = await pollUntil(timeoutMs, () => underReplicated(state));
+  const settle = await healthy(state, options, timeoutMs, log, '');
   if (settle !== null) {
     throw new ClusterError(
       `the cluster is not healthy before the roll (${settle}); nothing was restarted. Wait, or check the broker logs in ${state.dataDir}.`,
@@ -166,6 +178,18 @@ async function rollLocked(options: RollOptions, log: Log): Promise<ClusterStatus
   return statusOf(state);
 }
 
+/** Null once the cluster is whole: through the gate with `options.gate`, else every ISR full. */
+function healthy(
+  state: ClusterState,
+  options: RollOptions,
+  timeoutMs: number,
+  log: Log,
+  prefix: string,
+): Promise<string | null> {
+  if (options.gate !== undefined) return gateUntilSafe(state, timeoutMs, log, prefix, options.gate);
+  return pollUntil(timeoutMs, () => underReplicated(state));
+}
+
 function refusal(cause: unknown, statePath: string, rolled: number[]): ClusterError {
   const message = cause instanceof Error ? cause.message : String(cause);
   return new ClusterError(
@@ -212,8 +236,10 @@ async function rollOne(
   writeState(statePath, state);
   log(`broker ${id}: started pid ${broker.pid} (Kafka ${broker.version} on ${broker.address})`);
   await waitBrokerStarted(broker, offset, timeoutMs);
-  log(`broker ${id}: Kafka Server started; waiting until it is back in every ISR`);
-  const lagging = await pollUntil(timeoutMs, () => underReplicated(state));
+  log(
+    `broker ${id}: Kafka Server started; waiting until it is back in every ISR${options.gate === undefined ? '' : ' (the gate)'}`,
+  );
+  const lagging = await healthy(state, options, timeoutMs, log, `broker ${id}: `);
   if (lagging !== null) {
     throw new ClusterError(
       `broker ${id} did not rejoin every ISR within ${Math.round(timeoutMs / 1000)} s (${lagging}); its log is ${logFile(broker)}.`,

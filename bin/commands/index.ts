@@ -1,5 +1,6 @@
 /** The CLI's sub-commands, each in its own module. */
 import { analyzeCommand } from './analyze.js';
+import { gateCommand } from './gate.js';
 import { localClusterCommand } from './local-cluster.js';
 import { preflightCommand } from './preflight.js';
 import { reachabilityCommand } from './reachability.js';
@@ -16,6 +17,7 @@ export interface Command {
 
 export const commands: Record<string, Command> = {
   analyze: analyzeCommand,
+  gate: gateCommand,
   'local-cluster': localClusterCommand,
   preflight: preflightCommand,
   reachability: reachabilityCommand,

@@ -59,6 +59,8 @@ Kafka version) and dnsmasq.
                               change its DNS record (127.0.0.N <-> 127.0.0.1N)
              --broker ID      only this broker (repeatable)
              --no-elect       no preferred leader election after each broker
+             --gate           wait between brokers with the gate (as 'gate' does:
+                              registered, reachable by name, every ISR full)
              --timeout S      seconds per step (default 180)
              --json           print the status object when done
   stop     stop every process, free every port, remove the data
@@ -107,7 +109,17 @@ const ACCEPTED: Record<string, string[]> = {
     'wait',
   ],
   status: ['json', 'state'],
-  roll: ['to-version', 'readdress', 'broker', 'no-elect', 'timeout', 'json', 'state', 'wait'],
+  roll: [
+    'to-version',
+    'readdress',
+    'broker',
+    'no-elect',
+    'gate',
+    'timeout',
+    'json',
+    'state',
+    'wait',
+  ],
   stop: ['keep', 'state', 'wait'],
   fetch: ['version'],
 };
@@ -152,6 +164,7 @@ export function parseLocalClusterArgs(
         readdress: { type: 'boolean', default: false },
         broker: { type: 'string', multiple: true },
         'no-elect': { type: 'boolean', default: false },
+        gate: { type: 'boolean', default: false },
         keep: { type: 'boolean', default: false },
         state: { type: 'string' },
         wait: { type: 'string' },
@@ -203,6 +216,7 @@ export function parseLocalClusterArgs(
         statePath,
         readdress: v.readdress,
         electLeaders: !v['no-elect'],
+        ...(v.gate ? { gate: {} } : {}),
         timeoutMs: secondsFlag('timeout', v.timeout, 180, 1),
         lockWaitMs,
         ...(toVersion === undefined ? {} : { toVersion }),
