@@ -122,13 +122,17 @@ export class ClusterFunctions extends Construct {
         conditions: { StringLike: { 's3:prefix': [`runs/${name}/*`] } },
       }),
     );
-    this.verify.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['cloudwatch:PutMetricData'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': NAMESPACE } },
-      }),
-    );
+    // verify publishes the report's final metrics; canary-slice the live ones, every
+    // ≤ 30 s while it runs (functions/core/live/publish.ts), so the alarms fire mid-upgrade.
+    for (const fn of [this.verify, this.canarySlice]) {
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['cloudwatch:PutMetricData'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'cloudwatch:namespace': NAMESPACE } },
+        }),
+      );
+    }
     acknowledge(this, runStore, name);
     if (cluster.security.protocol === 'msk-iam' && cluster.mskClusterArn !== undefined) {
       const [prefix, rest] = cluster.mskClusterArn.split(':cluster/') as [string, string];
