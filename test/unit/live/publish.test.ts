@@ -17,6 +17,8 @@ import {
 } from '../../../functions/core/live/publish.js';
 import { METRICS } from '../../../functions/core/metrics/catalogue.js';
 import type { PutMetricDataClient } from '../../../functions/core/metrics/publisher.js';
+import { liveRunMetrics } from '../../../functions/core/run/publish.js';
+import type { SliceState } from '../../../functions/core/canary/state.js';
 
 type Sent = NonNullable<PutMetricDataCommand['input']>;
 
@@ -177,5 +179,32 @@ describe('live sources and datums', () => {
     expect(live.map((m) => m.name).sort()).toEqual([...LIVE_METRIC_NAMES].sort());
     expect(live.length).toBeGreaterThan(0);
     for (const m of live) expect(m.alarm.statistic).toBe('Maximum');
+  });
+});
+
+describe('liveRunMetrics (the CLI’s run --cloudwatch)', () => {
+  it('publishes the latest state the canary reported at stop, then closes its client', async () => {
+    const { client, sent } = fakeClient();
+    let destroyed = 0;
+    const cloudWatch = Object.assign(client, { destroy: () => void destroyed++ });
+    const live = liveRunMetrics('orders', () => undefined, cloudWatch as never);
+    live.onState({ counters: { ...emptyCounters(), sent: 4 } } as SliceState);
+    live.onState({ counters: { ...emptyCounters(), sent: 9, failed: 1 } } as SliceState);
+    await live.stop();
+    expect(sent.map(values)).toEqual([
+      { ProducedMessages: 9, ProduceErrors: 1, MaxUnavailableMs: 0 },
+    ]);
+    expect(destroyed).toBe(1);
+  });
+
+  it('publishes nothing when the canary never reported a state', async () => {
+    const { client, sent } = fakeClient();
+    const live = liveRunMetrics(
+      'orders',
+      () => undefined,
+      Object.assign(client, { destroy() {} }) as never,
+    );
+    await live.stop();
+    expect(sent).toEqual([]);
   });
 });
