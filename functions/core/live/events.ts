@@ -12,9 +12,11 @@
 import { PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 
 import type { CanaryCounters, SliceState } from '../canary/state.js';
+import { EVENT_SOURCE } from '../config/events.js';
 import type { LiveFinding, LiveListener } from './types.js';
 
-export const EVENT_SOURCE = 'kafka-upgrade-verifier';
+/** The same source as the events that start a run (functions/core/config/events.ts). */
+export { EVENT_SOURCE };
 export const ANOMALY_DETAIL_TYPE = 'Verification Anomaly';
 export const FINISHED_DETAIL_TYPE = 'Verification Finished';
 /** The version of both details' shape (docs/events.md); a breaking change bumps it. */
