@@ -27,6 +27,7 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -80,6 +81,7 @@ describe.skipIf(skipWithout(motoServerMissing) || kafkaMissing !== null)(
     let cloudWatch: CloudWatchClient;
     let sqs: SQSClient;
     let queueUrl: string;
+    let finishedQueueUrl: string;
     const saved = { ...process.env };
     const cluster = `it-${secureRandom(3)}`;
     const upgradeKey = `it-upgrade-${secureRandom()}`;
@@ -136,6 +138,33 @@ describe.skipIf(skipWithout(motoServerMissing) || kafkaMissing !== null)(
       await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
       const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'kuv-alerts' }));
       queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'kuv-inbox' }))).QueueUrl!;
+      // A pipeline's rule on this cluster's Verification Finished (docs/events.md).
+      finishedQueueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'kuv-finished' })))
+        .QueueUrl!;
+      const finishedQueue = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: finishedQueueUrl,
+          AttributeNames: ['QueueArn'],
+        }),
+      );
+      const bus = new EventBridgeClient(aws);
+      await bus.send(
+        new PutRuleCommand({
+          Name: 'verification-finished',
+          EventPattern: JSON.stringify({
+            source: ['kafka-upgrade-verifier'],
+            'detail-type': ['Verification Finished'],
+            detail: { cluster: [cluster] },
+          }),
+        }),
+      );
+      await bus.send(
+        new PutTargetsCommand({
+          Rule: 'verification-finished',
+          Targets: [{ Id: 'q', Arn: finishedQueue.Attributes!.QueueArn! }],
+        }),
+      );
+      bus.destroy();
       const { Attributes } = await sqs.send(
         new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
       );
@@ -238,6 +267,31 @@ describe.skipIf(skipWithout(motoServerMissing) || kafkaMissing !== null)(
       expect(summary).toMatchObject({ kind: 'verdict', cluster, runId: run.runId });
       expect(['pass', 'warn']).toContain(summary.verdict);
       expect(summary.metrics.failed).toEqual([]);
+      // verify told the run's end on the default bus, as docs/events.md says.
+      const finished = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: finishedQueueUrl,
+          WaitTimeSeconds: 5,
+          MaxNumberOfMessages: 10,
+        }),
+      );
+      expect(finished.Messages).toHaveLength(1);
+      const event = JSON.parse(finished.Messages![0]!.Body!) as {
+        'detail-type': string;
+        detail: Record<string, unknown>;
+      };
+      expect(event['detail-type']).toBe('Verification Finished');
+      expect(event.detail).toMatchObject({
+        version: 1,
+        cluster,
+        runId: run.runId,
+        verdict: summary.verdict,
+        location: {
+          report: `s3://${BUCKET}/${summary.report.reportKey}`,
+          summary: `s3://${BUCKET}/${summary.report.summaryKey}`,
+          html: `s3://${BUCKET}/${summary.report.htmlKey}`,
+        },
+      });
       const report = JSON.parse(
         await (
           await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: summary.report.reportKey }))
