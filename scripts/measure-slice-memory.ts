@@ -10,17 +10,14 @@
  *     --bootstrap 127.0.0.1:19092 --dns-server 127.0.0.1:15353 \
  *     [--partitions 60] [--interval-ms 100] [--slice 120s]
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import net from 'node:net';
-import { dirname, join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import type { Context } from 'aws-lambda';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+import { lambdaContext, manualRun, startMoto } from './moto-lambda.js';
+
 const BUCKET = 'kuv-slice-memory';
 const CLUSTER = 'memory';
 
@@ -34,28 +31,8 @@ interface ChildResult {
   partitions: number;
 }
 
-function lambdaContext(name: string, remainingMs: number): Context {
-  const ends = Date.now() + remainingMs;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: name,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${name}`,
-    memoryLimitInMB: '512',
-    awsRequestId: `${name}-${process.pid}-${Date.now().toString(36)}`,
-    logGroupName: `/aws/lambda/${name}`,
-    logStreamName: 'measure',
-    getRemainingTimeInMillis: () => ends - Date.now(),
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
-}
-
 /** Child mode: the handlers in this process, as Lambda calls them; prints one JSON line. */
 async function child(): Promise<void> {
-  const { runId, upgradeHash, finishedMarkerKey } =
-    await import('../functions/core/config/events.js');
   const { handler: baseline } = await import('../functions/baseline/handler.js');
   const { handler: canarySlice } = await import('../functions/canary-slice/handler.js');
   const { clusterConfigFromEnv } = await import('../functions/commons/environment.js');
@@ -80,15 +57,7 @@ async function child(): Promise<void> {
   });
   await admin.disconnect();
   const upgradeKey = `memory-${Date.now()}`;
-  const run = {
-    cluster: CLUSTER,
-    upgradeKey,
-    trigger: { kind: 'manual', time: new Date().toISOString() },
-    upgradeHash: upgradeHash(upgradeKey),
-    attempt: 1,
-    runId: runId(CLUSTER, upgradeKey),
-    finishedMarker: { bucket: BUCKET, key: finishedMarkerKey(CLUSTER, upgradeKey) },
-  };
+  const run = manualRun(CLUSTER, BUCKET, upgradeKey);
   let heapPeak = 0;
   const sampler = setInterval(() => {
     heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
@@ -122,39 +91,6 @@ async function child(): Promise<void> {
   process.stdout.write(`${JSON.stringify(result)}\n`);
   // The handlers closed their clients; nothing else should hold the loop.
   process.exit(0);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startMoto(): Promise<{ endpoint: string; stop: () => void }> {
-  const path = process.env.KUV_MOTO_SERVER ?? join(root, '.venv/bin/moto_server');
-  if (!existsSync(path)) {
-    throw new Error(`${path} is missing: run scripts/python-tools.sh (or set KUV_MOTO_SERVER)`);
-  }
-  const port = await freePort();
-  const moto = spawn(path, ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
-  const endpoint = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i += 1) {
-    try {
-      const response = await fetch(`${endpoint}/moto-api/data.json`);
-      await response.body?.cancel();
-      if (response.ok) return { endpoint, stop: () => moto.kill('SIGTERM') };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  moto.kill('SIGKILL');
-  throw new Error(`moto_server did not serve ${endpoint} within 60 s`);
 }
 
 function durationMs(text: string): number {

@@ -17,6 +17,9 @@ import type { Context } from 'aws-lambda';
 import type { SliceState } from '../core/canary/state.js';
 import { objectExists } from '../core/store/s3-history.js';
 import { s3Client } from '../commons/aws-clients/s3.js';
+import { cloudWatchClient } from '../commons/aws-clients/cloudwatch.js';
+import { LiveMetricsPublisher, sessionMetricSource } from '../core/live/publish.js';
+import type { PutMetricDataClient } from '../core/metrics/publisher.js';
 import { sliceBudgetMs } from '../core/canary/session.js';
 import { lambdaSession, type SessionDeps } from '../commons/canary.js';
 import { requiredEnv, RUN_BUCKET_ENV, sliceMsFromEnv } from '../commons/environment.js';
@@ -37,7 +40,13 @@ export const SLICE_END_MARGIN_MS = 90_000;
 export async function canarySlice(
   event: unknown,
   context: Context,
-  deps: SessionDeps & { sliceMs: number },
+  deps: SessionDeps & {
+    sliceMs: number;
+    /** Where live metrics go (every ≤ 30 s during the slice); none: not published. */
+    cloudwatch?: PutMetricDataClient;
+    /** Between two live publications; default 30 s. */
+    liveMetricsEveryMs?: number;
+  },
 ): Promise<CanaryStep> {
   const { run, cluster } = readRunFor('canary-slice', event, deps.env);
   logRun({ runId: run.runId, cluster: cluster.name });
@@ -79,7 +88,25 @@ export async function canarySlice(
     context.getRemainingTimeInMillis(),
     SLICE_END_MARGIN_MS,
   );
-  const state = await session.slice(step.state, sliceMs);
+  // The slice state's counters are the run's so far and the session updates them as
+  // it goes: what the live metrics publish, every ≤ 30 s and once at the slice's end.
+  const live =
+    deps.cloudwatch === undefined
+      ? null
+      : new LiveMetricsPublisher({
+          source: sessionMetricSource(step.state),
+          cluster: cluster.name,
+          client: deps.cloudwatch,
+          log: (line) => logger.warn(`canary-slice: ${line}`),
+          ...(deps.liveMetricsEveryMs === undefined ? {} : { everyMs: deps.liveMetricsEveryMs }),
+        });
+  live?.start();
+  let state: SliceState;
+  try {
+    state = await session.slice(step.state, sliceMs);
+  } finally {
+    await live?.stop();
+  }
   await session.close();
   logger.info('canary-slice: slice finished', sliceFacts(state));
   return { state, phase: state.phase, nextPart: sink.nextPart, upgradeOver };
@@ -100,6 +127,7 @@ export function functionHandler(event: unknown, context: Context): Promise<Canar
     s3: s3Client(),
     bucket: requiredEnv(RUN_BUCKET_ENV),
     sliceMs: sliceMsFromEnv(),
+    cloudwatch: cloudWatchClient(),
   });
 }
 

@@ -11,6 +11,7 @@
 import type { Context } from 'aws-lambda';
 
 import { InputError } from '../core/errors.js';
+import { finishedEntry, putEvent, type PutEventsClient } from '../core/live/events.js';
 import type { PutMetricDataClient } from '../core/metrics/publisher.js';
 import { judgeHistory, putRunFiles, runFiles } from '../core/run/judge.js';
 import { publishReport } from '../core/run/publish.js';
@@ -23,6 +24,7 @@ import {
   type S3Like,
 } from '../core/store/s3-history.js';
 import { cloudWatchClient } from '../commons/aws-clients/cloudwatch.js';
+import { eventBridgeClient } from '../commons/aws-clients/eventbridge.js';
 import { s3Client } from '../commons/aws-clients/s3.js';
 import { requiredEnv, RUN_BUCKET_ENV } from '../commons/environment.js';
 import { readRunFor } from '../commons/events.js';
@@ -33,6 +35,8 @@ import { summarizeReport, type VerdictSummary } from '../commons/verdict.js';
 export interface VerifyDeps {
   readonly s3: S3Like;
   readonly cloudWatch: PutMetricDataClient;
+  /** Where `Verification Finished` goes (the default bus); none: not sent. */
+  readonly events?: PutEventsClient;
   readonly bucket: string;
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
@@ -74,6 +78,23 @@ export async function verify(
   for (const f of published.failed) {
     logger.warn(`verify: metric ${f.metric} was not published: ${f.reason}`);
   }
+  if (deps.events !== undefined) {
+    const region = deps.env?.AWS_REGION ?? process.env.AWS_REGION;
+    const folder = runPrefix(where);
+    await putEvent(
+      deps.events,
+      finishedEntry({ cluster: cluster.name, runId: run.runId }, report, {
+        report: s3Url(deps.bucket, keys.report),
+        summary: s3Url(deps.bucket, keys.summary),
+        html: s3Url(deps.bucket, keys.html),
+        consoleUrl:
+          `https://console.aws.amazon.com/s3/buckets/${encodeURIComponent(deps.bucket)}` +
+          `?prefix=${encodeURIComponent(folder.endsWith('/') ? folder : `${folder}/`)}` +
+          (region === undefined ? '' : `&region=${encodeURIComponent(region)}`),
+      }),
+      (line) => logger.warn(`verify: ${line}`),
+    );
+  }
   return summarizeReport(
     report,
     { ...where, reportKey: keys.report, summaryKey: keys.summary, htmlKey: keys.html },
@@ -88,6 +109,7 @@ export function functionHandler(event: unknown, context: Context): Promise<Verdi
   return verify(event, context, {
     s3: s3Client(),
     cloudWatch: cloudWatchClient(),
+    events: eventBridgeClient(),
     bucket: requiredEnv(RUN_BUCKET_ENV),
   });
 }

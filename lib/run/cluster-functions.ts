@@ -122,11 +122,29 @@ export class ClusterFunctions extends Construct {
         conditions: { StringLike: { 's3:prefix': [`runs/${name}/*`] } },
       }),
     );
+    // verify publishes the report's final metrics; canary-slice the live ones, every
+    // ≤ 30 s while it runs (functions/core/live/publish.ts), so the alarms fire mid-upgrade.
+    for (const fn of [this.verify, this.canarySlice]) {
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['cloudwatch:PutMetricData'],
+          resources: ['*'],
+          conditions: { StringEquals: { 'cloudwatch:namespace': NAMESPACE } },
+        }),
+      );
+    }
+    // verify tells a run's end on the default bus (`Verification Finished`,
+    // docs/events.md): PutEvents on that bus only.
     this.verify.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: ['cloudwatch:PutMetricData'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'cloudwatch:namespace': NAMESPACE } },
+        actions: ['events:PutEvents'],
+        resources: [
+          Stack.of(this).formatArn({
+            service: 'events',
+            resource: 'event-bus',
+            resourceName: 'default',
+          }),
+        ],
       }),
     );
     acknowledge(this, runStore, name);

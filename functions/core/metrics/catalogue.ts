@@ -100,6 +100,14 @@ export interface MetricDefinition {
   readonly field: string;
   /** Reads the figure from a report. */
   readonly read: (report: ReportInput) => Reading;
+  /**
+   * True when the metric is also published live, at least every 30 s while a canary
+   * runs (functions/core/live/publish.ts), as the run's count so far: the final datum
+   * equals or supersedes the live ones, and the alarms' Maximum reads either the same
+   * way. False: only the report has it (a read-back figure, a check made at the end,
+   * or one that is expected to move while brokers restart).
+   */
+  readonly live: boolean;
   readonly alarm: AlarmDefault;
 }
 
@@ -173,6 +181,7 @@ export const METRICS: readonly MetricDefinition[] = [
     unit: 'Count',
     description: 'Acknowledged canary messages not found when the log was read back.',
     ...fromTotals('lost'),
+    live: true,
     alarm: alarmAbove(0),
   },
   {
@@ -180,6 +189,7 @@ export const METRICS: readonly MetricDefinition[] = [
     unit: 'Count',
     description: 'Extra copies of canary messages written to the log at more than one offset.',
     ...fromTotals('duplicates'),
+    live: true,
     alarm: alarmAbove(0),
   },
   {
@@ -187,6 +197,7 @@ export const METRICS: readonly MetricDefinition[] = [
     unit: 'Count',
     description: 'Canary messages written to the log after a later message of the same producer.',
     ...fromTotals('outOfOrder'),
+    live: true,
     alarm: alarmAbove(0),
   },
   {
@@ -194,6 +205,7 @@ export const METRICS: readonly MetricDefinition[] = [
     unit: 'Count',
     description: 'Log offsets that two reads of the log gave different messages at.',
     ...fromTotals('inconsistentOffsets'),
+    live: false,
     alarm: alarmAbove(0),
   },
   {
@@ -201,6 +213,7 @@ export const METRICS: readonly MetricDefinition[] = [
     unit: 'Count',
     description: 'Canary records a consumer group received again (expected across a rebalance).',
     ...fromTotals('redelivered'),
+    live: true,
     alarm: noAlarm('GreaterThanThreshold', 0),
   },
   {
@@ -208,6 +221,7 @@ export const METRICS: readonly MetricDefinition[] = [
     unit: 'Count',
     description: 'Logged canary records a consumer group passed over without receiving.',
     ...fromTotals('skipped'),
+    live: true,
     alarm: alarmAbove(0),
   },
   {
@@ -215,6 +229,7 @@ export const METRICS: readonly MetricDefinition[] = [
     unit: 'Count',
     description: 'Canary messages the producer sent: the sample the other counts are out of.',
     ...fromTotals('produced'),
+    live: true,
     alarm: noAlarm('LessThanThreshold', 1),
   },
   {
@@ -222,6 +237,7 @@ export const METRICS: readonly MetricDefinition[] = [
     unit: 'Count',
     description: 'Canary sends the cluster did not acknowledge (timeouts, leader moves).',
     ...fromTotals('failed'),
+    live: true,
     alarm: noAlarm('GreaterThanThreshold', 0),
   },
   {
@@ -229,6 +245,7 @@ export const METRICS: readonly MetricDefinition[] = [
     unit: 'Milliseconds',
     description: 'Longest time a partition accepted no canary write.',
     ...fromTotals('maxUnavailableMs'),
+    live: true,
     alarm: alarmAbove(60_000),
   },
   {
@@ -237,6 +254,7 @@ export const METRICS: readonly MetricDefinition[] = [
     description: "Worst partition's p99 time from send to first delivery to a consumer group.",
     field: 'partitions[].endToEndLatencyMs.p99 (the largest)',
     read: worstEndToEndP99,
+    live: false,
     alarm: noAlarm('GreaterThanThreshold', 10_000),
   },
   {
@@ -244,6 +262,7 @@ export const METRICS: readonly MetricDefinition[] = [
     unit: 'Count',
     description: 'Brokers a client could not reach by their advertised name at the final check.',
     ...fromReachability('unreachableBrokers'),
+    live: false,
     alarm: alarmAbove(0),
   },
   {
@@ -252,6 +271,7 @@ export const METRICS: readonly MetricDefinition[] = [
     description:
       'Bootstrap endpoints, as clients are configured with them, unreachable at the end.',
     ...fromReachability('unreachableBootstrap'),
+    live: false,
     alarm: alarmAbove(0),
   },
   {
@@ -259,6 +279,7 @@ export const METRICS: readonly MetricDefinition[] = [
     unit: 'Count',
     description: 'Probes whose DNS lookup of a broker or bootstrap name failed.',
     ...fromReachability('dnsFailures'),
+    live: true,
     alarm: alarmAbove(0),
   },
   {
@@ -266,6 +287,7 @@ export const METRICS: readonly MetricDefinition[] = [
     unit: 'Count',
     description: 'Brokers whose endpoint or resolved addresses differ after the upgrade.',
     ...fromReachability('brokerAddressChanges'),
+    live: false,
     alarm: noAlarm('GreaterThanThreshold', 0),
   },
   {
@@ -273,6 +295,7 @@ export const METRICS: readonly MetricDefinition[] = [
     unit: 'Count',
     description: 'Endpoints given as IP addresses, which break when broker addresses change.',
     ...fromReachability('ipLiteralEndpoints'),
+    live: false,
     alarm: alarmAbove(0),
   },
   {
@@ -281,6 +304,7 @@ export const METRICS: readonly MetricDefinition[] = [
     description: 'Most partitions led by one broker over the even share (1 is even).',
     ...fromBalance('leaderSkew', 'leaderSkew is null: no partition has a leader'),
     // The spec's default maxLeaderSkew: above it the verdict warns.
+    live: false,
     alarm: alarmAbove(1.5),
   },
   {
@@ -288,6 +312,7 @@ export const METRICS: readonly MetricDefinition[] = [
     unit: 'None',
     description: 'Share of partitions led by their preferred replica (1 is all of them).',
     ...fromBalance('preferredLeaderRatio', 'preferredLeaderRatio is null: no partition was seen'),
+    live: false,
     alarm: noAlarm('LessThanThreshold', 1),
   },
   {
@@ -295,6 +320,7 @@ export const METRICS: readonly MetricDefinition[] = [
     unit: 'Count',
     description: 'Partitions with a leader whose in-sync replicas are fewer than their replicas.',
     ...fromBalance('underReplicated'),
+    live: false,
     alarm: alarmAbove(0),
   },
   {
@@ -302,6 +328,7 @@ export const METRICS: readonly MetricDefinition[] = [
     unit: 'Count',
     description: 'Partitions with no leader: nobody can write to or read from them.',
     ...fromBalance('offline'),
+    live: false,
     alarm: alarmAbove(0),
   },
   {
@@ -309,6 +336,7 @@ export const METRICS: readonly MetricDefinition[] = [
     unit: 'Count',
     description: 'Partitions whose leadership the balance check looked at.',
     ...fromBalance('partitions'),
+    live: false,
     alarm: noAlarm('LessThanThreshold', 1),
   },
   {
@@ -317,6 +345,7 @@ export const METRICS: readonly MetricDefinition[] = [
     description: "One when the run's verdict is fail, zero otherwise.",
     field: 'verdict',
     read: (r) => value(r.verdict === 'fail' ? 1 : 0),
+    live: false,
     alarm: alarmAbove(0),
   },
   {
@@ -325,6 +354,7 @@ export const METRICS: readonly MetricDefinition[] = [
     description: 'One when the run checked nothing it could decide on, zero otherwise.',
     field: 'verdict',
     read: (r) => value(r.verdict === 'inconclusive' ? 1 : 0),
+    live: false,
     alarm: alarmAbove(0),
   },
 ];

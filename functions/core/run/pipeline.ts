@@ -40,7 +40,7 @@ import type { RunMonitor } from '../probe/monitor.js';
 import { clusterMonitors } from '../probe/monitors.js';
 import { openGzipHistory } from './history-file.js';
 import { judgeHistoryFile, runFiles, writeRunFiles } from './judge.js';
-import { publishReportMetrics } from './publish.js';
+import { liveRunMetrics, publishReportMetrics } from './publish.js';
 
 /** The CLI's run defaults, shown in `run --help`. */
 export const RUN_DEFAULTS = {
@@ -206,6 +206,10 @@ async function canaryPhase<T>(
   const { view, stopCanary } = controls;
   const { connection, runId } = plan;
   let during: Promise<T> | undefined;
+  const live =
+    plan.cloudwatchCluster == null
+      ? null
+      : liveRunMetrics(plan.cloudwatchCluster, controls.log, controls.cloudWatch?.());
   const state = runCanary(
     {
       kafka: createKafka(connection),
@@ -229,6 +233,7 @@ async function canaryPhase<T>(
         if (during === undefined && controls.during !== undefined && s.phase === 'canary') {
           during = controls.during(stopCanary);
         }
+        live?.onState(s);
         view.update(s, now);
       },
       onNote: (message) => view.note(message),
@@ -254,6 +259,7 @@ async function canaryPhase<T>(
   } catch (error) {
     end = { ok: false, error };
   }
+  await live?.stop();
   view.finish();
   return { ...end, during: await during };
 }

@@ -5,6 +5,8 @@
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 
+import type { SliceState } from '../canary/state.js';
+import { LiveMetricsPublisher, sessionMetricSource } from '../live/publish.js';
 import {
   metricsFromReport,
   NAMESPACE,
@@ -74,4 +76,39 @@ export async function publishReportMetrics(
   } finally {
     client.destroy();
   }
+}
+
+/**
+ * The CLI's live metrics (`run`/`rehearse --cloudwatch`): a LiveMetricsPublisher over
+ * the latest state the canary reported (`onState`, from its onProgress), started at the
+ * first state; `stop()` publishes the last figures and closes the client. Never throws.
+ */
+export function liveRunMetrics(
+  cluster: string,
+  log: (line: string) => void,
+  client: CloudWatchClient = new CloudWatchClient({}),
+): { onState: (state: SliceState) => void; stop: () => Promise<void> } {
+  let latest: SliceState | null = null;
+  const publisher = new LiveMetricsPublisher({
+    source: {
+      liveMetricValues: () =>
+        latest === null ? {} : sessionMetricSource(latest).liveMetricValues(),
+    },
+    cluster,
+    client,
+    log: (line) => log(`CloudWatch: ${line}`),
+  });
+  return {
+    onState: (state) => {
+      latest = state;
+      publisher.start();
+    },
+    stop: async () => {
+      try {
+        await publisher.stop();
+      } finally {
+        client.destroy();
+      }
+    },
+  };
 }

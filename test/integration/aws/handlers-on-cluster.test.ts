@@ -7,7 +7,12 @@
  * readable verdict arriving in an SQS queue subscribed to the alert topic. Prints how
  * long each handler took (the cost model in docs/aws.md is built from these).
  */
-import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchClient,
+  GetMetricDataCommand,
+  GetMetricStatisticsCommand,
+  ListMetricsCommand,
+} from '@aws-sdk/client-cloudwatch';
 import {
   CreateBucketCommand,
   GetObjectCommand,
@@ -22,6 +27,7 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -75,6 +81,7 @@ describe.skipIf(skipWithout(motoServerMissing) || kafkaMissing !== null)(
     let cloudWatch: CloudWatchClient;
     let sqs: SQSClient;
     let queueUrl: string;
+    let finishedQueueUrl: string;
     const saved = { ...process.env };
     const cluster = `it-${secureRandom(3)}`;
     const upgradeKey = `it-upgrade-${secureRandom()}`;
@@ -131,6 +138,33 @@ describe.skipIf(skipWithout(motoServerMissing) || kafkaMissing !== null)(
       await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
       const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'kuv-alerts' }));
       queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'kuv-inbox' }))).QueueUrl!;
+      // A pipeline's rule on this cluster's Verification Finished (docs/events.md).
+      finishedQueueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'kuv-finished' })))
+        .QueueUrl!;
+      const finishedQueue = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: finishedQueueUrl,
+          AttributeNames: ['QueueArn'],
+        }),
+      );
+      const bus = new EventBridgeClient(aws);
+      await bus.send(
+        new PutRuleCommand({
+          Name: 'verification-finished',
+          EventPattern: JSON.stringify({
+            source: ['kafka-upgrade-verifier'],
+            'detail-type': ['Verification Finished'],
+            detail: { cluster: [cluster] },
+          }),
+        }),
+      );
+      await bus.send(
+        new PutTargetsCommand({
+          Rule: 'verification-finished',
+          Targets: [{ Id: 'q', Arn: finishedQueue.Attributes!.QueueArn! }],
+        }),
+      );
+      bus.destroy();
       const { Attributes } = await sqs.send(
         new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
       );
@@ -235,6 +269,31 @@ describe.skipIf(skipWithout(motoServerMissing) || kafkaMissing !== null)(
       expect(summary).toMatchObject({ kind: 'verdict', cluster, runId: run.runId });
       expect(['pass', 'warn']).toContain(summary.verdict);
       expect(summary.metrics.failed).toEqual([]);
+      // verify told the run's end on the default bus, as docs/events.md says.
+      const finished = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: finishedQueueUrl,
+          WaitTimeSeconds: 5,
+          MaxNumberOfMessages: 10,
+        }),
+      );
+      expect(finished.Messages).toHaveLength(1);
+      const event = JSON.parse(finished.Messages![0]!.Body!) as {
+        'detail-type': string;
+        detail: Record<string, unknown>;
+      };
+      expect(event['detail-type']).toBe('Verification Finished');
+      expect(event.detail).toMatchObject({
+        version: 1,
+        cluster,
+        runId: run.runId,
+        verdict: summary.verdict,
+        location: {
+          report: `s3://${BUCKET}/${summary.report.reportKey}`,
+          summary: `s3://${BUCKET}/${summary.report.summaryKey}`,
+          html: `s3://${BUCKET}/${summary.report.htmlKey}`,
+        },
+      });
       const report = JSON.parse(
         await (
           await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: summary.report.reportKey }))
@@ -268,7 +327,12 @@ describe.skipIf(skipWithout(motoServerMissing) || kafkaMissing !== null)(
             Statistics: ['Maximum'],
           }),
         );
-        return stats.Datapoints?.[0]?.Maximum;
+        // The largest of the periods' Maximum, as the alarms read it: the slices' live
+        // data points (the run's figures so far) sit beside the final one.
+        const maxima = (stats.Datapoints ?? []).flatMap((d) =>
+          d.Maximum === undefined ? [] : [d.Maximum],
+        );
+        return maxima.length === 0 ? undefined : Math.max(...maxima);
       };
       expect(await metric('ProducedMessages')).toBe(report.totals.produced);
       expect(await metric('LostMessages')).toBe(0);
@@ -390,5 +454,76 @@ describe.skipIf(skipWithout(motoServerMissing) || kafkaMissing !== null)(
       );
       expect(denied).toEqual([]);
     });
+
+    it('a ~70 s canary slice publishes its live metrics to CloudWatch at least every 30 s while it runs', async () => {
+      const key = `it-live-${secureRandom()}`;
+      const liveRun: RunInput = {
+        ...run,
+        upgradeKey: key,
+        upgradeHash: upgradeHash(key),
+        runId: runId(cluster, key),
+        finishedMarker: { bucket: BUCKET, key: finishedMarkerKey(cluster, key) },
+      };
+      const first = await call<CanaryStep>('baseline', baseline, liveRun);
+      const began = new Date();
+      /** The live ProducedMessages data points since the slice began, read back from moto. */
+      const livePoints = async () => {
+        const data = await cloudWatch.send(
+          new GetMetricDataCommand({
+            StartTime: new Date(began.getTime() - 1000),
+            EndTime: new Date(Date.now() + 60_000),
+            MetricDataQueries: [
+              {
+                Id: 'produced',
+                MetricStat: {
+                  Metric: {
+                    Namespace: 'KafkaUpgradeVerifier',
+                    MetricName: 'ProducedMessages',
+                    Dimensions: [{ Name: 'Cluster', Value: cluster }],
+                  },
+                  Period: 1,
+                  Stat: 'Maximum',
+                },
+              },
+            ],
+          }),
+        );
+        return data.MetricDataResults?.[0]?.Values ?? [];
+      };
+      process.env.KUV_SLICE_MS = '70000';
+      let sliceEnded = false;
+      let pointsBeforeEnd: number[] = [];
+      try {
+        const slice = call<CanaryStep>('canary-slice', canarySlice, {
+          ...liveRun,
+          canary: first,
+        }).finally(() => {
+          sliceEnded = true;
+        });
+        // Read while the slice runs: what an alarm could see before the slice's end.
+        while (!sliceEnded) {
+          await new Promise((resolve) => setTimeout(resolve, 2000));
+          if (!sliceEnded) pointsBeforeEnd = await livePoints();
+        }
+        const step = await slice;
+        expect(step.phase).toBe('canary');
+        expect(pointsBeforeEnd.length).toBeGreaterThanOrEqual(2);
+        expect(pointsBeforeEnd.every((v) => v > 0 && v <= step.state.counters.sent)).toBe(true);
+        // The slice's last datum is its final count so far.
+        const all = await livePoints();
+        expect(Math.max(...all)).toBe(step.state.counters.sent);
+        const listed = await cloudWatch.send(
+          new ListMetricsCommand({
+            Namespace: 'KafkaUpgradeVerifier',
+            Dimensions: [{ Name: 'Cluster', Value: cluster }],
+          }),
+        );
+        expect(listed.Metrics?.map((m) => m.MetricName)).toEqual(
+          expect.arrayContaining(['ProducedMessages', 'ProduceErrors', 'MaxUnavailableMs']),
+        );
+      } finally {
+        process.env.KUV_SLICE_MS = String(SLICE_MS);
+      }
+    }, 240_000);
   },
 );

@@ -102,6 +102,44 @@ describe('the IAM contract of the template', { timeout: SYNTH_TIMEOUT_MS }, () =
     ).toEqual([expect.stringMatching(/→ ImplicitlyDenied$/)]);
   });
 
+  it('lets canary-slice and verify put metrics to the verifier’s namespace only (live and final metrics), and no other function', async () => {
+    const put = (caller: string, namespace: string): AuthorizedCall => ({
+      caller,
+      action: 'cloudwatch:PutMetricData',
+      resource: '*',
+      context: { 'cloudwatch:namespace': namespace },
+    });
+    for (const handler of ['CanarySlice', 'Verify']) {
+      const role = p.roleOfFunction(functionId(p, 'orders', handler));
+      expect(
+        await decide(p, role, [put(handler, 'KafkaUpgradeVerifier'), put(handler, 'AWS/Lambda')]),
+      ).toEqual([
+        expect.stringMatching(/→ Allowed$/),
+        expect.stringMatching(/→ ImplicitlyDenied$/),
+      ]);
+    }
+    const baseline = p.roleOfFunction(functionId(p, 'orders', 'Baseline'));
+    expect(await decide(p, baseline, [put('baseline', 'KafkaUpgradeVerifier')])).toEqual([
+      expect.stringMatching(/→ ImplicitlyDenied$/),
+    ]);
+  });
+
+  it('lets verify put events on the default bus only (Verification Finished), and no other function', async () => {
+    const put = (caller: string, bus: string): AuthorizedCall => ({
+      caller,
+      action: 'events:PutEvents',
+      resource: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/${bus}`,
+    });
+    const verifyRole = p.roleOfFunction(functionId(p, 'orders', 'Verify'));
+    expect(await decide(p, verifyRole, [put('verify', 'default'), put('verify', 'other')])).toEqual(
+      [expect.stringMatching(/→ Allowed$/), expect.stringMatching(/→ ImplicitlyDenied$/)],
+    );
+    const baseline = p.roleOfFunction(functionId(p, 'orders', 'Baseline'));
+    expect(await decide(p, baseline, [put('baseline', 'default')])).toEqual([
+      expect.stringMatching(/→ ImplicitlyDenied$/),
+    ]);
+  });
+
   it('lets this account’s verifier alarms publish to the alert topic and use its key, and no other account’s', async () => {
     const [topicId] = p.ids('AWS::SNS::Topic');
     const [keyId] = p.ids('AWS::KMS::Key');
