@@ -3,6 +3,7 @@
  * readiness judges the snapshot, readinessReport and formatReadinessText present it.
  */
 export { gatherReadiness, type GatherReadinessOptions } from './gather.js';
+export { blockLine, readinessMonitor, readinessRecord } from './records.js';
 export { ReadinessUnavailableError } from '../errors.js';
 export {
   describeSubject,

@@ -38,6 +38,7 @@ import { createKafka, RUN_CLIENT_SETTINGS, type KafkaConnection } from '../kafka
 import type { SecurityOptions } from '../kafka/security.js';
 import type { RunMonitor } from '../probe/monitor.js';
 import { clusterMonitors } from '../probe/monitors.js';
+import { readinessMonitor } from '../readiness/records.js';
 import { openGzipHistory } from './history-file.js';
 import { judgeHistoryFile, runFiles, writeRunFiles } from './judge.js';
 import { liveRunMetrics, publishReportMetrics } from './publish.js';
@@ -215,10 +216,12 @@ async function canaryPhase<T>(
       kafka: createKafka(connection),
       sink: new GzipFileSink(join(plan.outDir, 'history.jsonl.gz')),
       monitors: [
-        ...(controls.monitors?.(connection) ??
-          runMonitors(connection, [plan.topic, ...(plan.watchTopics ?? [])], (message) =>
+        ...(controls.monitors?.(connection) ?? [
+          ...runMonitors(connection, [plan.topic, ...(plan.watchTopics ?? [])], (message) =>
             view.note(`watcher: ${message}`),
-          )),
+          ),
+          readinessMonitor(connection, plan.watchTopics ?? [], (line) => view.note(line)),
+        ]),
         ...clientMonitors(plan.clients ?? DEFAULT_CLIENTS, connection, {
           topic: plan.topic,
           runId,
