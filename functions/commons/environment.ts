@@ -4,6 +4,7 @@
  * The CDK stack sets them (lib/run/verifier-function.ts); a missing or bad one
  * fails the invocation with the variable's name.
  */
+import { PRODUCER_MODES } from '../core/canary/state.js';
 import type { ClusterConfig } from '../core/config/verifier-config.js';
 import { InputError } from '../core/errors.js';
 
@@ -56,6 +57,14 @@ export function clusterConfigFromEnv(env: Env = process.env): ClusterConfig {
   if (missing.length > 0) {
     throw new InputError(
       `environment variable ${CLUSTER_CONFIG_ENV} lacks ${missing.join(', ')}: it must be the cluster's checked configuration as the stack writes it.`,
+    );
+  }
+  // A canary without its mode would run neither documented producer (kafkajs' defaults
+  // are at-least-once with five requests in flight): refuse it by name.
+  const mode = (config.canary as { mode?: unknown }).mode;
+  if (!(PRODUCER_MODES as readonly unknown[]).includes(mode)) {
+    throw new InputError(
+      `environment variable ${CLUSTER_CONFIG_ENV}: canary.mode is ${mode === undefined ? 'missing' : 'not one of the producer modes'}; it must be one of ${PRODUCER_MODES.join(', ')}, as the stack writes it. Redeploy the stack.`,
     );
   }
   return config as ClusterConfig;

@@ -249,6 +249,7 @@ describe.skipIf(motoServerMissing !== null)(
             topic: `kuv-canary-${secureRandom(4)}`,
             intervalMs: 100,
             producer: 'canary',
+            mode: 'idempotent',
             settleMs: 2000,
             maxDurationMs: 120_000,
           },

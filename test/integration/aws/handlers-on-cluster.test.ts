@@ -203,6 +203,7 @@ describe.skipIf(skipWithout(motoServerMissing) || kafkaMissing !== null)(
             topic: canaryTopic,
             intervalMs: 100,
             producer: 'canary',
+            mode: 'idempotent',
             settleMs: 2000,
             maxDurationMs: 120_000,
           },

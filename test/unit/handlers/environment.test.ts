@@ -15,6 +15,17 @@ describe('what a handler reads from its environment', () => {
     expect(() => clusterConfigFromEnv({ KUV_CLUSTER_CONFIG: '{"name":"orders"}' })).toThrow(
       /KUV_CLUSTER_CONFIG lacks bootstrap, security, canary, policy, windowMs/,
     );
+    const withoutMode = JSON.parse(clusterEnv().KUV_CLUSTER_CONFIG) as {
+      canary: Record<string, unknown>;
+    };
+    delete withoutMode.canary.mode;
+    expect(() => clusterConfigFromEnv({ KUV_CLUSTER_CONFIG: JSON.stringify(withoutMode) })).toThrow(
+      /canary.mode is missing; it must be one of idempotent, at-least-once/,
+    );
+    withoutMode.canary.mode = 'exactly-once';
+    expect(() => clusterConfigFromEnv({ KUV_CLUSTER_CONFIG: JSON.stringify(withoutMode) })).toThrow(
+      /canary.mode is not one of the producer modes/,
+    );
   });
 
   it('the slice length: 10 minutes unless set, 1 s to 14 min', () => {

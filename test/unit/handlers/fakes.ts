@@ -99,6 +99,7 @@ export function clusterEnv(bootstrap = 'broker-1.kafka.test:19192', name = 'orde
         topic: 'kuv-canary',
         intervalMs: 100,
         producer: 'canary',
+        mode: 'idempotent',
         settleMs: 600_000,
         maxDurationMs: 43_200_000,
       },

@@ -9,6 +9,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 
+import { clusterConfigFromEnv } from '../../../functions/commons/environment.js';
 import { canarySliceMemoryMb } from '../../../lib/run/cluster-functions.js';
 import { buildAppStack, SYNTH_TIMEOUT_MS, synthTemplate, testConfig } from './fixtures.js';
 
@@ -115,6 +116,10 @@ describe('the verification run', { timeout: SYNTH_TIMEOUT_MS }, () => {
       canary: { settleMs: 300_000 },
     });
     expect(env.KUV_CLUSTER_CONFIG).not.toContain('@example.com');
+    // What the stack writes is what the handlers accept, the producer mode included.
+    expect(
+      clusterConfigFromEnv({ KUV_CLUSTER_CONFIG: env.KUV_CLUSTER_CONFIG as string }).canary.mode,
+    ).toBe('idempotent');
     expect(env.KUV_SLICE_MS).toBe('600000');
   });
 
