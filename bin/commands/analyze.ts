@@ -1,5 +1,4 @@
 /** `kafka-upgrade-verifier analyze FILE`: analyse a canary history (docs/history-format.md). */
-import { parseArgs } from 'node:util';
 import { UsageError } from '../../functions/core/errors.js';
 import {
   DEFAULT_MAX_LEADER_SKEW,
@@ -13,6 +12,7 @@ import {
 import { CLOUDWATCH_HELP, cloudwatchCluster, publishReportMetrics } from '../cloudwatch.js';
 import { type OpenOptions, openHistory, sourceName } from '../history-input.js';
 import type { Command } from './index.js';
+import { parseFlags } from '../flags.js';
 
 const HELP = `usage: kafka-upgrade-verifier analyze FILE [--format text|json] [--policy strict|tolerant]
                                       [--window-ms N] [--max-leader-skew X]
@@ -53,25 +53,20 @@ export interface AnalyzeArgs {
 
 /** Parses and checks analyze's arguments; throws UsageError naming the bad one. */
 export function parseAnalyzeArgs(args: string[]): AnalyzeArgs | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        format: { type: 'string', default: 'text' },
-        policy: { type: 'string', default: 'strict' },
-        'window-ms': { type: 'string', default: String(DEFAULT_WINDOW_MS) },
-        'max-leader-skew': { type: 'string', default: String(DEFAULT_MAX_LEADER_SKEW) },
-        'allow-torn-tail': { type: 'boolean', default: false },
-        cloudwatch: { type: 'boolean', default: false },
-        cluster: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`analyze: ${(error as Error).message}\n\n${HELP}`, { cause: error });
-  }
+  const parsed = parseFlags('analyze', {
+    args,
+    allowPositionals: true,
+    options: {
+      format: { type: 'string', default: 'text' },
+      policy: { type: 'string', default: 'strict' },
+      'window-ms': { type: 'string', default: String(DEFAULT_WINDOW_MS) },
+      'max-leader-skew': { type: 'string', default: String(DEFAULT_MAX_LEADER_SKEW) },
+      'allow-torn-tail': { type: 'boolean', default: false },
+      cloudwatch: { type: 'boolean', default: false },
+      cluster: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
   const { values, positionals } = parsed;
   if (values.help) return 'help';
   if (positionals.length !== 1) {

@@ -3,7 +3,6 @@
  * until it is safe to restart the next one (functions/core/gate, docs/gate.md).
  * Read-only.
  */
-import { parseArgs } from 'node:util';
 
 import { DEFAULT_CANARY_TOPIC } from '../../functions/core/canary/index.js';
 import { formatDuration } from '../../functions/core/duration.js';
@@ -23,6 +22,7 @@ import { parseTopicList, type WatchedTopics } from '../../functions/core/probe/m
 import { SECURITY_HELP, takeSecurityFlags } from '../security-flags.js';
 import type { Command } from './index.js';
 import { duration, wholeNumber } from './run.js';
+import { parseFlags } from '../flags.js';
 
 const HELP = `usage: kafka-upgrade-verifier gate --bootstrap HOSTS [--dns-server HOST:PORT]
          [--topics A,B | --all-topics] [--brokers N] [--timeout D] [--interval D]
@@ -79,7 +79,7 @@ export function parseGateArgs(args: string[]): GateArgs | 'help' {
   try {
     const taken = takeSecurityFlags(args, 'gate');
     security = taken.security;
-    values = parseArgs({
+    values = parseFlags('gate', {
       args: taken.rest,
       allowPositionals: false,
       options: {

@@ -3,7 +3,6 @@
  * machine's loopback addresses, reached through real DNS names. A thin driver over
  * rehearsal/; see docs/local-cluster.md.
  */
-import { parseArgs } from 'node:util';
 
 import { ClusterError, UsageError } from '../../functions/core/errors.js';
 import { dnsRunning, loadRunning, statusOf } from '../../rehearsal/cluster.js';
@@ -29,6 +28,7 @@ import { LOCAL_SECURITY_MODES } from '../../rehearsal/security.js';
 import { checkStartSettings } from '../../rehearsal/settings.js';
 import { parseSecurityProtocol } from '../security-flags.js';
 import type { Command } from './index.js';
+import { parseFlags } from '../flags.js';
 
 export function help(): string {
   return `usage: kafka-upgrade-verifier local-cluster <start|status|roll|stop|fetch> [options]
@@ -147,35 +147,30 @@ export function parseLocalClusterArgs(
   if (action === undefined || action === '--help' || action === '-h') {
     return { action: 'help', status: action === undefined ? 2 : 0 };
   }
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: rest,
-      options: {
-        version: { type: 'string' },
-        brokers: { type: 'string' },
-        'port-base': { type: 'string' },
-        'dns-port': { type: 'string' },
-        timeout: { type: 'string' },
-        'no-auto-rebalance': { type: 'boolean', default: false },
-        security: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        'to-version': { type: 'string' },
-        readdress: { type: 'boolean', default: false },
-        broker: { type: 'string', multiple: true },
-        'no-elect': { type: 'boolean', default: false },
-        gate: { type: 'boolean', default: false },
-        keep: { type: 'boolean', default: false },
-        state: { type: 'string' },
-        wait: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-  } catch (error) {
-    throw new UsageError(`local-cluster ${action}: ${(error as Error).message}\n\n${help()}`);
-  }
+  const parsed = parseFlags(`local-cluster ${action}`, {
+    args: rest,
+    options: {
+      version: { type: 'string' },
+      brokers: { type: 'string' },
+      'port-base': { type: 'string' },
+      'dns-port': { type: 'string' },
+      timeout: { type: 'string' },
+      'no-auto-rebalance': { type: 'boolean', default: false },
+      security: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'to-version': { type: 'string' },
+      readdress: { type: 'boolean', default: false },
+      broker: { type: 'string', multiple: true },
+      'no-elect': { type: 'boolean', default: false },
+      gate: { type: 'boolean', default: false },
+      keep: { type: 'boolean', default: false },
+      state: { type: 'string' },
+      wait: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
   const v = parsed.values;
   if (v.help) return { action: 'help', status: 0 };
   const accepted = ACCEPTED[action];

@@ -3,7 +3,6 @@
  * rolling restart of the brokers will break in this cluster's topics, groups and
  * addresses (functions/core/readiness, docs/preflight.md). Read-only.
  */
-import { parseArgs } from 'node:util';
 
 import { InputError, UsageError } from '../../functions/core/errors.js';
 import { parseDnsServer } from '../../functions/core/kafka/dns.js';
@@ -18,6 +17,7 @@ import {
 } from '../../functions/core/readiness/index.js';
 import { SECURITY_HELP, takeSecurityFlags } from '../security-flags.js';
 import type { Command } from './index.js';
+import { parseFlags } from '../flags.js';
 
 const HELP = `usage: kafka-upgrade-verifier preflight --bootstrap HOSTS [--dns-server HOST:PORT]
          [--topics A,B | --all-topics] [--format text|json] [--security MODE …]
@@ -61,7 +61,7 @@ export function parsePreflightArgs(args: string[]): PreflightArgs | 'help' {
   try {
     const taken = takeSecurityFlags(args, 'preflight');
     security = taken.security;
-    values = parseArgs({
+    values = parseFlags('preflight', {
       args: taken.rest,
       allowPositionals: false,
       options: {

@@ -3,7 +3,6 @@
  * probes and leaders snapshots, written as history records, and the analyzer's report
  * of them (docs/reachability.md).
  */
-import { parseArgs } from 'node:util';
 
 import { InputError, UsageError } from '../../functions/core/errors.js';
 import {
@@ -25,6 +24,7 @@ import type { HistoryRecordOut } from '../../functions/core/probe/monitor.js';
 import { checkOutputPath, writeFileAtomically } from '../output.js';
 import { SECURITY_HELP, takeSecurityFlags } from '../security-flags.js';
 import type { Command } from './index.js';
+import { parseFlags } from '../flags.js';
 
 const HELP = `usage: kafka-upgrade-verifier reachability --bootstrap HOSTS [--dns-server HOST:PORT]
          [--phase baseline|after] [--topics A,B | --all-topics] [--out FILE] [--format text|json]
@@ -85,7 +85,7 @@ export function parseReachabilityArgs(args: string[]): ReachabilityArgs | 'help'
   try {
     const taken = takeSecurityFlags(args, 'reachability');
     security = taken.security;
-    parsed = parseArgs({
+    parsed = parseFlags('reachability', {
       args: taken.rest,
       allowPositionals: false,
       options: {

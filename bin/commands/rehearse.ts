@@ -5,14 +5,14 @@
  * help and printing over rehearsal/rehearsal-run.ts (the run pipeline with the
  * disturbance as its `during` hook).
  */
-import { parseArgs } from 'node:util';
 
 import { formatDuration, newRunId, StatusView } from '../../functions/core/canary/index.js';
 import { UsageError } from '../../functions/core/errors.js';
 import { runFolder } from '../../functions/core/run/pipeline.js';
-import { DEFAULT_KAFKA_VERSION } from '../../rehearsal/jars.js';
+import { checkKafkaVersion, DEFAULT_KAFKA_VERSION } from '../../rehearsal/jars.js';
 import { rehearse, type RehearsalPlan } from '../../rehearsal/rehearsal-run.js';
 import { LOCAL_SECURITY_MODES, type LocalSecurity } from '../../rehearsal/security.js';
+import { checkStartSettings, DEFAULT_BROKERS } from '../../rehearsal/settings.js';
 import { DEFAULT_CLIENTS, parseClients } from '../../clients/index.js';
 import { parseTopicList } from '../../functions/core/probe/metadata.js';
 import { listenForInterrupts } from '../interrupts.js';
@@ -25,6 +25,7 @@ import {
 } from '../../rehearsal/rehearse.js';
 import type { Command } from './index.js';
 import { canaryChoices, duration, printOutcome, wholeNumber, type RunDeps } from './run.js';
+import { parseFlags } from '../flags.js';
 
 const HELP = `usage: kafka-upgrade-verifier rehearse [options]
 
@@ -84,38 +85,33 @@ export function parseRehearseArgs(
   args: string[],
   defaultState: () => string = rehearsalStatePath,
 ): RehearseArgs | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: false,
-      options: {
-        version: { type: 'string', default: DEFAULT_KAFKA_VERSION },
-        'to-version': { type: 'string' },
-        readdress: { type: 'boolean', default: false },
-        'no-elect': { type: 'boolean', default: false },
-        kill: { type: 'string' },
-        warmup: { type: 'string', default: formatDuration(REHEARSAL_DEFAULTS.warmupMs) },
-        settle: { type: 'string', default: formatDuration(REHEARSAL_DEFAULTS.settleMs) },
-        producer: { type: 'string', default: 'idempotent' },
-        'interval-ms': { type: 'string', default: '100' },
-        out: { type: 'string' },
-        format: { type: 'string', default: 'text' },
-        policy: { type: 'string', default: 'strict' },
-        'keep-cluster': { type: 'boolean', default: false },
-        state: { type: 'string' },
-        'port-base': { type: 'string' },
-        'dns-port': { type: 'string' },
-        security: { type: 'string', default: 'plaintext' },
-        clients: { type: 'string', default: DEFAULT_CLIENTS.join(',') },
-        topics: { type: 'string' },
-        quiet: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`rehearse: ${(error as Error).message}\n\n${HELP}`, { cause: error });
-  }
+  const parsed = parseFlags('rehearse', {
+    args,
+    allowPositionals: false,
+    options: {
+      version: { type: 'string', default: DEFAULT_KAFKA_VERSION },
+      'to-version': { type: 'string' },
+      readdress: { type: 'boolean', default: false },
+      'no-elect': { type: 'boolean', default: false },
+      kill: { type: 'string' },
+      warmup: { type: 'string', default: formatDuration(REHEARSAL_DEFAULTS.warmupMs) },
+      settle: { type: 'string', default: formatDuration(REHEARSAL_DEFAULTS.settleMs) },
+      producer: { type: 'string', default: 'idempotent' },
+      'interval-ms': { type: 'string', default: '100' },
+      out: { type: 'string' },
+      format: { type: 'string', default: 'text' },
+      policy: { type: 'string', default: 'strict' },
+      'keep-cluster': { type: 'boolean', default: false },
+      state: { type: 'string' },
+      'port-base': { type: 'string' },
+      'dns-port': { type: 'string' },
+      security: { type: 'string', default: 'plaintext' },
+      clients: { type: 'string', default: DEFAULT_CLIENTS.join(',') },
+      topics: { type: 'string' },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
   const v = parsed.values;
   if (v.help) return 'help';
   const { producer, format, policy } = canaryChoices('rehearse', v);
@@ -131,7 +127,13 @@ export function parseRehearseArgs(
         `--kill replaces the roll, so it does not go with ${rollFlags.join(', ')}; rehearse one or the other`,
       );
     }
-    disturbance = { kind: 'kill', broker: wholeNumber('--kill', v.kill, 1, 'rehearse') };
+    const broker = wholeNumber('--kill', v.kill, 1, 'rehearse');
+    if (broker > DEFAULT_BROKERS) {
+      throw usage(
+        `--kill ${broker}: the rehearsal cluster has brokers 1 to ${DEFAULT_BROKERS}; name one of them`,
+      );
+    }
+    disturbance = { kind: 'kill', broker };
   } else {
     disturbance = {
       kind: 'roll',
@@ -142,6 +144,33 @@ export function parseRehearseArgs(
   }
   const port = (flag: string, text: string | undefined) =>
     text === undefined ? undefined : wholeNumber(flag, text, 1024, 'rehearse');
+  const portBase = port('--port-base', v['port-base']);
+  const dnsPort = port('--dns-port', v['dns-port']);
+  // What the local cluster will refuse is refused here, before anything starts.
+  const refused = (prefix: string, check: () => unknown) => {
+    try {
+      check();
+    } catch (error) {
+      throw usage(`${prefix}${(error as Error).message.replace(/\.$/, '')}`);
+    }
+  };
+  let security: LocalSecurity = 'plaintext';
+  refused('', () => {
+    security = parseSecurityProtocol(v.security, LOCAL_SECURITY_MODES) as LocalSecurity;
+  });
+  refused('--version: ', () => checkKafkaVersion(v.version));
+  if (disturbance.kind === 'roll' && disturbance.toVersion !== undefined) {
+    const toVersion = disturbance.toVersion;
+    refused('--to-version: ', () => checkKafkaVersion(toVersion));
+  }
+  refused('', () =>
+    checkStartSettings({
+      version: v.version,
+      security,
+      ...(portBase === undefined ? {} : { portBase }),
+      ...(dnsPort === undefined ? {} : { dnsPort }),
+    }),
+  );
   return {
     version: v.version,
     disturbance,
@@ -154,10 +183,10 @@ export function parseRehearseArgs(
     policy,
     keepCluster: v['keep-cluster'],
     statePath: v.state ?? defaultState(),
-    portBase: port('--port-base', v['port-base']),
-    dnsPort: port('--dns-port', v['dns-port']),
+    portBase,
+    dnsPort,
     quiet: v.quiet,
-    security: parseSecurityProtocol(v.security, LOCAL_SECURITY_MODES) as LocalSecurity,
+    security,
     clients: parseClients(v.clients),
     watchTopics: v.topics === undefined ? [] : parseTopicList('rehearse: --topics', v.topics),
   };

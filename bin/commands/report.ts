@@ -73,8 +73,16 @@ export const reportCommand: Command = {
     try {
       parsed = parseAnalyzeArgs(rest);
     } catch (error) {
-      const message = (error as Error).message.replace(/^analyze: /, 'report: ').split('\n\n')[0];
-      throw new UsageError(`${message}\n\n${HELP}`, { cause: error });
+      const message = (error as Error).message
+        .replace(/^analyze: /, 'report: ')
+        .replace(
+          "'kafka-upgrade-verifier analyze --help'",
+          "'kafka-upgrade-verifier report --help'",
+        )
+        .split('\n\n')[0]!;
+      // A flag problem is one line with its own --help hint; the others get the usage.
+      const text = message.includes("--help' lists") ? message : `${message}\n\n${HELP}`;
+      throw new UsageError(text, { cause: error });
     }
     if (parsed === 'help') {
       process.stdout.write(HELP);

@@ -3,7 +3,6 @@
  * restart, e.g. during an upgrade), reads it back, analyses the history and prints
  * the verdict. Flags, help and printing over the run pipeline (functions/core/run).
  */
-import { parseArgs } from 'node:util';
 
 import {
   canaryTopicNameProblem,
@@ -33,6 +32,7 @@ import { CLOUDWATCH_FLAG_HELP, cloudwatchCluster } from '../cloudwatch.js';
 import { listenForInterrupts } from '../interrupts.js';
 import { SECURITY_HELP, takeSecurityFlags } from '../security-flags.js';
 import type { Command } from './index.js';
+import { parseFlags } from '../flags.js';
 
 const DEFAULTS = RUN_DEFAULTS;
 
@@ -145,36 +145,31 @@ export function canaryChoices(
 /** Parses and checks run's arguments; throws UsageError naming the bad one. */
 export function parseRunArgs(args: string[]): RunArgs | 'help' {
   const { security, rest } = takeSecurityFlags(args, 'run');
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: rest,
-      allowPositionals: false,
-      options: {
-        bootstrap: { type: 'string' },
-        'dns-server': { type: 'string' },
-        duration: { type: 'string', default: DEFAULTS.duration },
-        settle: { type: 'string', default: DEFAULTS.settle },
-        'interval-ms': { type: 'string', default: String(DEFAULTS.intervalMs) },
-        producer: { type: 'string', default: 'idempotent' },
-        topic: { type: 'string', default: DEFAULT_CANARY_TOPIC },
-        group: { type: 'string' },
-        topics: { type: 'string' },
-        cluster: { type: 'string' },
-        out: { type: 'string' },
-        format: { type: 'string', default: 'text' },
-        policy: { type: 'string', default: 'strict' },
-        'window-ms': { type: 'string', default: String(DEFAULT_WINDOW_MS) },
-        slice: { type: 'string', default: DEFAULTS.slice },
-        clients: { type: 'string', default: DEFAULT_CLIENTS.join(',') },
-        cloudwatch: { type: 'boolean', default: false },
-        quiet: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`run: ${(error as Error).message}\n\n${HELP}`, { cause: error });
-  }
+  const parsed = parseFlags('run', {
+    args: rest,
+    allowPositionals: false,
+    options: {
+      bootstrap: { type: 'string' },
+      'dns-server': { type: 'string' },
+      duration: { type: 'string', default: DEFAULTS.duration },
+      settle: { type: 'string', default: DEFAULTS.settle },
+      'interval-ms': { type: 'string', default: String(DEFAULTS.intervalMs) },
+      producer: { type: 'string', default: 'idempotent' },
+      topic: { type: 'string', default: DEFAULT_CANARY_TOPIC },
+      group: { type: 'string' },
+      topics: { type: 'string' },
+      cluster: { type: 'string' },
+      out: { type: 'string' },
+      format: { type: 'string', default: 'text' },
+      policy: { type: 'string', default: 'strict' },
+      'window-ms': { type: 'string', default: String(DEFAULT_WINDOW_MS) },
+      slice: { type: 'string', default: DEFAULTS.slice },
+      clients: { type: 'string', default: DEFAULT_CLIENTS.join(',') },
+      cloudwatch: { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
   const v = parsed.values;
   if (v.help) return 'help';
   if (v.bootstrap === undefined || v.bootstrap.trim() === '') {

@@ -145,7 +145,10 @@ describe('analyze', () => {
     [['analyze', 'x.jsonl', '--format', 'yaml'], '--format must be text or json'],
     [['analyze', 'x.jsonl', '--window-ms=-5'], '--window-ms must be a whole number'],
     [['analyze', 'x.jsonl', '--window-ms', '1e3'], '--window-ms must be a whole number'],
-    [['analyze', 'x.jsonl', '--bogus'], "Unknown option '--bogus'"],
+    [
+      ['analyze', 'x.jsonl', '--bogus'],
+      "analyze: unknown flag --bogus; 'kafka-upgrade-verifier analyze --help' lists the flags",
+    ],
     [['analyze', 'x.jsonl', '--max-leader-skew', 'lots'], '--max-leader-skew must be a number'],
     [['analyze', 'x.jsonl', '--max-leader-skew=-1'], '--max-leader-skew must be a number'],
     [['frobnicate'], "unknown command 'frobnicate'"],
@@ -154,6 +157,20 @@ describe('analyze', () => {
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain(mention);
+  });
+
+  it.each([
+    ['run', '--duration', '-5m'],
+    ['analyze', 'x.jsonl', '--window-ms', '-1'],
+    ['gate', '--bootstrap', 'a:1', '--timeout', '-1s'],
+    ['rehearse', '--nope'],
+  ])('a flag problem of %s is one line on stderr, no usage text', (...args) => {
+    const r = run(args);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(
+      /^kafka-upgrade-verifier: \w+: (unknown flag )?--(duration|window-ms|timeout|nope)/,
+    );
   });
 
   it('exits 3 on an inconclusive history and says what it means and what to do', () => {

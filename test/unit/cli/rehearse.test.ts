@@ -117,7 +117,21 @@ describe('rehearse flags', () => {
     [['--format', 'yaml'], /--format must be text or json/],
     [['--policy', 'lenient'], /--policy must be strict or tolerant/],
     [['--port-base', '80'], /--port-base must be a whole number ≥ 1024/],
-    [['--bootstrap', 'x:1'], /Unknown option '--bootstrap'/],
+    // What the local cluster would refuse after starting is refused before anything starts.
+    [['--kill', '7'], /^rehearse: --kill 7: the rehearsal cluster has brokers 1 to 3/],
+    [['--dns-port', '99999'], /^rehearse: --dns-port 99999: use a port from 1024 to 65533$/],
+    [['--port-base', '65534'], /^rehearse: --port-base 65534: use a port from 1024 to 65533$/],
+    [['--dns-port', '19093'], /--dns-port 19093 is one of the brokers' ports/],
+    [
+      ['--version', '../../etc'],
+      /^rehearse: --version: Kafka version '..\/..\/etc' is not of the form/,
+    ],
+    [['--to-version', '9'], /^rehearse: --to-version: Kafka version '9' is not of the form/],
+    [['--security', 'msk-iam'], /--security 'msk-iam' is not one of plaintext, tls, sasl-scram/],
+    [
+      ['--bootstrap', 'x:1'],
+      /^rehearse: unknown flag --bootstrap; 'kafka-upgrade-verifier rehearse --help' lists the flags$/,
+    ],
   ])('%j is a UsageError naming the flag', (args, message) => {
     expect(() => parseRehearseArgs(args, state)).toThrow(UsageError);
     expect(() => parseRehearseArgs(args, state)).toThrow(message);
