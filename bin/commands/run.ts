@@ -32,6 +32,8 @@ import { CLOUDWATCH_FLAG_HELP, cloudwatchCluster } from '../cloudwatch.js';
 import { listenForInterrupts } from '../interrupts.js';
 import { SECURITY_HELP, takeSecurityFlags } from '../security-flags.js';
 import type { Command } from './index.js';
+import { parseDnsServer } from '../../functions/core/kafka/dns.js';
+import { parseEndpointList } from '../../functions/core/probe/endpoint.js';
 import { parseFlags } from '../flags.js';
 
 const DEFAULTS = RUN_DEFAULTS;
@@ -177,6 +179,26 @@ export function parseRunArgs(args: string[]): RunArgs | 'help' {
       `run: --bootstrap HOSTS is required (e.g. broker-1.kafka.test:19092)\n\n${HELP}`,
     );
   }
+  // Checked now, not at first use minutes into the run.
+  const checked = (flag: string, check: () => unknown) => {
+    try {
+      check();
+    } catch (error) {
+      throw new UsageError(`run: ${flag}: ${(error as Error).message}`, { cause: error });
+    }
+  };
+  const bootstrap = v.bootstrap;
+  checked('--bootstrap', () => {
+    const v6 = parseEndpointList(bootstrap).filter((e) => e.ipLiteral === 6);
+    if (v6.length > 0) {
+      // kafkajs splits a broker at its first ':', so '[::1]:9092' is host '[' to it.
+      throw new Error(
+        `${v6.map((e) => e.endpoint).join(', ')}: the canary's client (kafkajs) cannot connect to an IPv6 literal; give the brokers' DNS names or IPv4 addresses`,
+      );
+    }
+  });
+  const dnsServer = v['dns-server'];
+  if (dnsServer !== undefined) checked('--dns-server', () => parseDnsServer(dnsServer));
   const { producer, format, policy } = canaryChoices('run', v);
   const topic = v.topic;
   const topicProblem = canaryTopicNameProblem(topic);

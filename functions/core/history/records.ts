@@ -33,6 +33,13 @@ export interface LineContext {
 
 function describe(value: unknown): string {
   if (value === undefined) return 'is missing';
+  // JSON.parse has already rounded these: say so instead of showing the rounded value.
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    return 'has a number too large to read (it reads as Infinity)';
+  }
+  if (typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value)) {
+    return `has a number beyond ±2^53 (${Number.MAX_SAFE_INTEGER}), which no JSON reader keeps exact`;
+  }
   const shown = JSON.stringify(value);
   return `has ${shown === undefined ? String(value) : shown.length > 40 ? `${shown.slice(0, 40)}…` : shown}`;
 }

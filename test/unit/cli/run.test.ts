@@ -127,6 +127,15 @@ describe('run flags', () => {
       /--topic 'orders' does not contain "canary": .*never an application topic/,
     ],
     [
+      [...B, '--dns-server', 'garbage'],
+      /^run: --dns-server: DNS server 'garbage' is not an IP address/,
+    ],
+    [
+      ['--bootstrap', 'broker-1:9092,[::1]:9092'],
+      /^run: --bootstrap: \[::1\]:9092: the canary's client \(kafkajs\) cannot connect to an IPv6 literal/,
+    ],
+    [['--bootstrap', 'broker-1'], /^run: --bootstrap: endpoint 'broker-1' is not host:port/],
+    [
       [...B, '--nope'],
       /^run: unknown flag --nope; 'kafka-upgrade-verifier run --help' lists the flags$/,
     ],

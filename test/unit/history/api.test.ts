@@ -63,6 +63,22 @@ describe('readHistory', () => {
     );
   });
 
+  it.each([
+    [
+      '9007199254740993',
+      'has a number beyond ±2^53 (9007199254740991), which no JSON reader keeps exact',
+    ],
+    ['1e400', 'has a number too large to read (it reads as Infinity)'],
+  ])(
+    'says what a number it cannot keep exact is, not its rounded value: seq %s',
+    async (raw, said) => {
+      const line = log(0, 1, 3).replace(/"seq":\s*1\b/, `"seq": ${raw}`);
+      expect(line).toContain(raw);
+      const reading = readHistory([`${run()}\n${line}\n`]);
+      await expect(reading).rejects.toThrow(`line 2: field seq ${said}; expected an integer`);
+    },
+  );
+
   it('passes on an error from the chunk source itself', async () => {
     async function* broken(): AsyncGenerator<string> {
       yield `${run()}\n`;
