@@ -191,14 +191,22 @@ async function startLocked(
     await Promise.all(
       state.brokers.map(async (broker) => {
         writeNodeFiles(state, broker);
-        const result = await runKafkaTool(state, version, 'kafka.tools.StorageTool', [
-          'format',
-          '-t',
-          state.clusterId,
-          '-c',
-          join(broker.dir, 'server.properties'),
-          ...scramFormatArgs(state.security),
-        ]);
+        const result = await runKafkaTool(
+          state,
+          version,
+          'kafka.tools.StorageTool',
+          [
+            'format',
+            '-t',
+            state.clusterId,
+            '-c',
+            join(broker.dir, 'server.properties'),
+            ...scramFormatArgs(state.security),
+          ],
+          120_000,
+          // The SCRAM password is in the arguments: keep it off the process list.
+          scramFormatArgs(state.security).length > 0,
+        );
         if (result.status !== 0) {
           throw new ClusterError(
             `formatting broker ${broker.id}'s storage (Kafka ${version} StorageTool) failed: ${redactPassword(firstLines(result.stderr + result.stdout), state.security)}`,
