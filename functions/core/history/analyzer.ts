@@ -37,8 +37,18 @@ import { finishPartition, sumTotals } from './totals.js';
 
 const { PRODUCED, ACKED, SEND_OK } = SeqChunk;
 
-/** 2 GiB: dense histories of tens of millions of records fit well below it. */
-export const DEFAULT_MEMORY_LIMIT_BYTES = 2 ** 31;
+/**
+ * 1 GiB: dense histories of tens of millions of records fit below it, and with Node's
+ * own heap and the report's rendering it stays inside the verify Lambda's 2048 MB
+ * (at 2 GiB the Lambda would be killed before the guard spoke).
+ */
+export const DEFAULT_MEMORY_LIMIT_BYTES = 2 ** 30;
+
+/**
+ * A partition whose records fill under this many column chunks is an ordinary one:
+ * when the budget runs out with partitions like that, their number is the cause.
+ */
+const CHUNKS_PER_ORDINARY_PARTITION = 4;
 
 /** Partitions below this are found by index; the rest through a map. */
 const DIRECT_PARTITIONS = 1 << 16;
@@ -63,15 +73,18 @@ export class HistoryAnalyzer {
   private at: LineContext = { source: 'history', line: 0 };
   /** @param memoryLimitBytes what the analysis state may take (default 2 GiB). */
   constructor(memoryLimitBytes = DEFAULT_MEMORY_LIMIT_BYTES) {
-    const budget = new ChunkBudget(memoryLimitBytes, (used) => {
-      throw new HistoryFormatError(
-        this.at.source,
-        this.at.line,
-        null,
-        `the analysis would need more than ${Math.round(used / 2 ** 20)} MiB: sequence numbers or offsets ` +
-          "are too sparse. The format expects each producer's seq to grow by one per message to a " +
-          'partition; check the history was written by the canary, or split it.',
-      );
+    const budget = new ChunkBudget(memoryLimitBytes, (b) => {
+      const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
+      const need = `the analysis would need more than ${mib(b.used)} MiB (its limit is ${mib(b.limitBytes)} MiB)`;
+      const problem =
+        b.chunks < b.partitions * CHUNKS_PER_ORDINARY_PARTITION
+          ? `${need}: the history names ${b.partitions} partitions so far, and each partition's ` +
+            'columns take about 100 KiB from its first record. A canary topic has tens of ' +
+            'partitions: check the history was written by the canary, or split it by partition.'
+          : `${need}: sequence numbers or offsets are too sparse (${b.chunks} column chunks for ` +
+            `${b.partitions} partitions). The format expects each producer's seq to grow by one ` +
+            'per message to a partition; check the history was written by the canary, or split it.';
+      throw new HistoryFormatError(this.at.source, this.at.line, null, problem);
     });
     this.partitions = new LastHitMap((partition) => new PartitionState(partition, budget));
   }

@@ -20,15 +20,29 @@ export function chunkKey(n: number): number {
  */
 export class ChunkBudget {
   used = 0;
+  /** Partitions charged so far (each has columns and histograms of its own). */
+  partitions = 0;
+  /** Column chunks charged so far. */
+  chunks = 0;
 
   constructor(
     readonly limitBytes: number,
-    private readonly exceeded: (used: number) => never,
+    private readonly exceeded: (budget: ChunkBudget) => never,
   ) {}
 
   charge(bytes: number): void {
     this.used += bytes;
-    if (this.used > this.limitBytes) this.exceeded(this.used);
+    if (this.used > this.limitBytes) this.exceeded(this);
+  }
+
+  chargeChunk(bytes: number): void {
+    this.chunks += 1;
+    this.charge(bytes);
+  }
+
+  chargePartition(bytes: number): void {
+    this.partitions += 1;
+    this.charge(bytes);
   }
 }
 
@@ -83,7 +97,7 @@ export class LastHitMap<K, V> {
 export class ChunkMap<C> extends LastHitMap<number, C> {
   constructor(create: () => C, bytesPerChunk: number, budget: ChunkBudget) {
     super(() => {
-      budget.charge(bytesPerChunk);
+      budget.chargeChunk(bytesPerChunk);
       return create();
     });
   }

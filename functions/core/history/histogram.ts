@@ -1,7 +1,10 @@
 /**
  * Exact nearest-rank percentiles over integer milliseconds without keeping every
- * value: a count per distinct value (a flat array for 0..65535 ms, a map beyond).
- * Memory grows with the number of distinct latencies, not the number of records.
+ * value: a count per distinct value (an array for 0..65535 ms, a map beyond).
+ * The array is kept in blocks of 1,024 ms, each made when a value first falls in
+ * it: sub-second latencies cost 4 KiB, not the 256 KiB of the whole range, which
+ * matters once per partition. Memory grows with the spread of the latencies, not
+ * the number of records.
  */
 export interface Percentiles {
   p50: number;
@@ -10,13 +13,20 @@ export interface Percentiles {
 }
 
 const DENSE_LIMIT = 1 << 16;
+const BLOCK_BITS = 10;
+const BLOCK = 1 << BLOCK_BITS;
+/** What one block of the array takes. */
+export const HISTOGRAM_BLOCK_BYTES = BLOCK * Uint32Array.BYTES_PER_ELEMENT;
 
 export class Histogram {
-  private dense: Uint32Array | null = null;
+  private readonly blocks: (Uint32Array | undefined)[] = [];
   private readonly sparse = new Map<number, number>();
   private n = 0;
   /** One past the largest value stored in `dense`: where its scan can stop. */
   private denseEnd = 0;
+
+  /** @param onBlock told the bytes of each block as it is made (an analysis' budget). */
+  constructor(private readonly onBlock?: (bytes: number) => void) {}
 
   get count(): number {
     return this.n;
@@ -25,7 +35,13 @@ export class Histogram {
   add(value: number): void {
     this.n += 1;
     if (value >= 0 && value < DENSE_LIMIT && Number.isInteger(value)) {
-      (this.dense ??= new Uint32Array(DENSE_LIMIT))[value]! += 1;
+      const b = value >> BLOCK_BITS;
+      let block = this.blocks[b];
+      if (block === undefined) {
+        this.onBlock?.(HISTOGRAM_BLOCK_BYTES);
+        block = this.blocks[b] = new Uint32Array(BLOCK);
+      }
+      block[value & (BLOCK - 1)]! += 1;
       if (value >= this.denseEnd) this.denseEnd = value + 1;
     } else {
       this.sparse.set(value, (this.sparse.get(value) ?? 0) + 1);
@@ -49,13 +65,15 @@ export class Histogram {
     for (; k < sparseKeys.length && sparseKeys[k]! < 0; k++) {
       if (visit(sparseKeys[k]!, this.sparse.get(sparseKeys[k]!)!)) break;
     }
-    if (found.length < ranks.length && this.dense !== null) {
-      const dense = this.dense;
-      for (let v = 0; v < this.denseEnd; v++) {
-        const c = dense[v]!;
+    scan: for (let b = 0; found.length < ranks.length && b * BLOCK < this.denseEnd; b++) {
+      const block = this.blocks[b];
+      if (block === undefined) continue;
+      const end = Math.min(BLOCK, this.denseEnd - b * BLOCK);
+      for (let i = 0; i < end; i++) {
+        const c = block[i]!;
         if (c === 0) continue;
         // Non-integer values between dense slots are impossible: times are integers.
-        if (visit(v, c)) break;
+        if (visit(b * BLOCK + i, c)) break scan;
       }
     }
     for (; found.length < ranks.length && k < sparseKeys.length; k++) {

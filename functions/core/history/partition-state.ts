@@ -60,6 +60,9 @@ export interface ExtraSend {
   ok: boolean;
 }
 
+/** A partition's own objects (maps, lists, counters), before any column or histogram block. */
+export const PARTITION_BYTES = 2048;
+
 export class PartitionState {
   readonly streams: Stream[] = [];
   readonly stream: LastHitMap<string, Stream>;
@@ -68,8 +71,8 @@ export class PartitionState {
   /** Offsets that the log gives several identities: every entry at that offset. */
   readonly logOverflow = new Map<number, LogEntry[]>();
   readonly extraSends: ExtraSend[] = [];
-  readonly produceLatency = new Histogram();
-  readonly scheduledLatency = new Histogram();
+  readonly produceLatency: Histogram;
+  readonly scheduledLatency: Histogram;
   produced = 0;
   acked = 0;
   failed = 0;
@@ -79,6 +82,10 @@ export class PartitionState {
     readonly partition: number,
     budget: ChunkBudget,
   ) {
+    budget.chargePartition(PARTITION_BYTES);
+    const charge = (bytes: number) => budget.charge(bytes);
+    this.produceLatency = new Histogram(charge);
+    this.scheduledLatency = new Histogram(charge);
     this.log = new ChunkMap(() => new OffsetChunk(), OffsetChunk.BYTES, budget);
     this.stream = new LastHitMap((producer) => {
       const s = new Stream(producer, this.streams.length, budget);

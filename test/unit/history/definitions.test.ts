@@ -4,7 +4,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { HistoryFormatError } from '../../../functions/core/errors.js';
-import { ANOMALY_CAP_PER_KIND, HistoryAnalyzer } from '../../../functions/core/history/index.js';
+import {
+  ANOMALY_CAP_PER_KIND,
+  DEFAULT_MEMORY_LIMIT_BYTES,
+  HistoryAnalyzer,
+} from '../../../functions/core/history/index.js';
 import { parseLine } from '../../../functions/core/history/records.js';
 import {
   acked,
@@ -805,6 +809,29 @@ describe('bad input', () => {
   it('numbers lines counting blank lines, and accepts CRLF', () => {
     const error = fails([run(), '', '   ', `${acked(1, 0)}\r`, 'oops']);
     expect(error.line).toBe(5);
+  });
+
+  it('names the partition count, not sparse offsets, when many partitions are the cause', () => {
+    const analyzer = new HistoryAnalyzer(8 * 2 ** 20);
+    let error: unknown;
+    try {
+      for (let n = 1; n <= 1000; n++) {
+        const at = { source: 'wide.jsonl', line: n };
+        analyzer.add(parseLine(acked(1, 0, 1000, { partition: n }), at), at);
+      }
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(HistoryFormatError);
+    const message = (error as HistoryFormatError).message;
+    expect(message).toMatch(
+      /wide\.jsonl: line \d+: the analysis would need more than 8 MiB \(its limit is 8 MiB\): the history names \d+ partitions so far/,
+    );
+    expect(message).not.toContain('sparse');
+  });
+
+  it('keeps its default guard below the verify Lambda memory (2048 MB) with room for Node and the report', () => {
+    expect(DEFAULT_MEMORY_LIMIT_BYTES).toBeLessThanOrEqual(1024 * 2 ** 20);
   });
 
   it('stops with a message, not an exhausted machine, on sparse sequence numbers', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Histogram } from '../../../functions/core/history/histogram.js';
+import { HISTOGRAM_BLOCK_BYTES, Histogram } from '../../../functions/core/history/histogram.js';
 
 /** The reference: sort every value, take the ⌈p/100·n⌉-th smallest. */
 function nearestRank(values: number[], p: number): number {
@@ -38,4 +38,26 @@ describe('Histogram', () => {
       });
     },
   );
+
+  it('matches the nearest rank across the dense blocks, gaps between them included', () => {
+    const values = [0, 1023, 1024, 1025, 5000, 5000, 40_000, 65_535, 65_536, 3071, 2048];
+    const h = new Histogram();
+    for (const v of values) h.add(v);
+    expect(h.percentiles()).toEqual({
+      p50: nearestRank(values, 50),
+      p99: nearestRank(values, 99),
+      max: 65_536,
+    });
+  });
+
+  it('makes a 4 KiB block only where values fall, and says so', () => {
+    let charged = 0;
+    const h = new Histogram((bytes) => (charged += bytes));
+    for (let v = 0; v < 1000; v++) h.add(v % 700);
+    expect(charged).toBe(HISTOGRAM_BLOCK_BYTES);
+    expect(HISTOGRAM_BLOCK_BYTES).toBe(4096);
+    h.add(30_000);
+    h.add(100_000); // beyond the array: the map
+    expect(charged).toBe(2 * HISTOGRAM_BLOCK_BYTES);
+  });
 });
