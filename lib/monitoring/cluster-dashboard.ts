@@ -16,7 +16,7 @@ export const DASHBOARD_ROWS: ReadonlyArray<{
 }> = [
   {
     title: 'Canary latency and outages',
-    left: ['EndToEndLatencyP99Ms', 'MaxUnavailableMs'],
+    left: ['EndToEndLatencyP99Ms', 'MaxUnavailableMs', 'LongestProduceStallMs'],
     right: ['ProduceErrors', 'ProducedMessages'],
   },
   {

@@ -7,7 +7,7 @@
  * scheduledAt) of the partition, and its outage in `maxUnavailableMs` when sends
  * failed. Its own cluster (own state file and ports), so no other test sees the crash.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -21,6 +21,7 @@ import {
   stderrLog,
   type ClusterStatus,
 } from '../../rehearsal/index.js';
+import { metricsFromReport } from '../../functions/core/metrics/catalogue.js';
 import { TEST_PORT_SHIFT, kafkaFor, testCluster } from './helpers.js';
 import { identity, readHistory, startCli, waitForOutput } from './canary/cli.js';
 
@@ -187,6 +188,17 @@ describe.skipIf(external)('run through a SIGKILLed partition leader', () => {
     );
     if (firstAfterKill.ok === true) expect(longestWait).toBeGreaterThanOrEqual(stallMs);
     expect(partition0.scheduledLatencyMs?.max).toBe(longestWait);
+    // The figure a person and an alarm see: the summary's "longest stall" and the
+    // LongestProduceStallMs metric, both at least the stall (MaxUnavailableMs counts
+    // failed sends only and may read 0 through it).
+    const published = metricsFromReport(report as never, { cluster: 'kill' }).datums.find(
+      (d) => d.MetricName === 'LongestProduceStallMs',
+    );
+    expect(published?.Value).toBeGreaterThanOrEqual(longestWait);
+    const summaryStall = /longest stall\s+(\d+) ms/.exec(
+      readFileSync(join(out, 'summary.txt'), 'utf8'),
+    );
+    expect(Number(summaryStall?.[1])).toBeGreaterThanOrEqual(FENCED_AFTER_MS - INTERVAL_MS);
     const loggedIds = new Set(history.filter((h) => h.type === 'log').map(identity));
     expect(produce.filter((h) => h.ok === true && !loggedIds.has(identity(h)))).toEqual([]);
   });

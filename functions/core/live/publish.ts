@@ -50,7 +50,8 @@ export function sessionMetricSource(state: {
     liveMetricValues: () => ({
       ProducedMessages: state.counters.sent,
       ProduceErrors: state.counters.failed,
-      MaxUnavailableMs: state.counters.longestStallMs,
+      // The largest ackedAt − scheduledAt so far: the report's LongestProduceStallMs.
+      LongestProduceStallMs: state.counters.longestStallMs,
     }),
   };
 }

@@ -65,6 +65,7 @@ export type LiveMetricValues = Partial<
     | 'ProducedMessages'
     | 'ProduceErrors'
     | 'MaxUnavailableMs'
+    | 'LongestProduceStallMs'
     | 'UnreachableBrokers'
     | 'DnsFailures'
     | 'BrokerAddressChanges'

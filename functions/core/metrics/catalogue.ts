@@ -63,6 +63,8 @@ export interface ReportInput {
   };
   readonly partitions: ReadonlyArray<{
     readonly endToEndLatencyMs: { readonly p99: number } | null;
+    /** Format v3: tick to ack; absent from older reports. */
+    readonly scheduledLatencyMs?: { readonly max: number } | null;
   }>;
   readonly reachability?: {
     readonly totals: {
@@ -162,6 +164,15 @@ function fromBalance(
 }
 
 /** The worst partition's p99: one slow partition is what an application feels. */
+function longestStall(report: ReportInput): Reading {
+  const stalls = report.partitions.flatMap((p) =>
+    p.scheduledLatencyMs == null ? [] : [p.scheduledLatencyMs.max],
+  );
+  return stalls.length === 0
+    ? { missing: 'no acked send has a scheduledAt: the history was written before format v3' }
+    : value(Math.max(...stalls));
+}
+
 function worstEndToEndP99(report: ReportInput): Reading {
   const p99s = report.partitions.flatMap((p) =>
     p.endToEndLatencyMs === null ? [] : [p.endToEndLatencyMs.p99],
@@ -243,10 +254,21 @@ export const METRICS: readonly MetricDefinition[] = [
   {
     name: 'MaxUnavailableMs',
     unit: 'Milliseconds',
-    description: 'Longest time a partition accepted no canary write.',
+    description: 'Longest time a partition accepted no canary write (failed sends only).',
     ...fromTotals('maxUnavailableMs'),
-    live: true,
+    // Counted from failed sends in the history; nothing counts it live yet (a stall is
+    // LongestProduceStallMs, live).
+    live: false,
     alarm: alarmAbove(60_000),
+  },
+  {
+    name: 'LongestProduceStallMs',
+    unit: 'Milliseconds',
+    description: 'Longest wait of a canary message from its tick to its ack, failed sends or not.',
+    field: 'partitions[].scheduledLatencyMs.max (the largest)',
+    read: longestStall,
+    live: true,
+    alarm: alarmAbove(30_000),
   },
   {
     name: 'EndToEndLatencyP99Ms',

@@ -82,6 +82,11 @@ export const RUNBOOKS: Readonly<Record<string, Runbook>> = {
     whatToDo:
       "- Wait a few minutes first: with `auto.leader.rebalance.enable=true` (Apache's\n  default, and Amazon MSK's) the controller moves leaders back every\n  `leader.imbalance.check.interval.seconds` (300) once a broker's imbalance\n  exceeds `leader.imbalance.per.broker.percentage` (10).\n- Otherwise, once every broker is back and nothing is under-replicated, run a\n  preferred leader election:\n\n```sh\nkafka-leader-election.sh --bootstrap-server BROKER:PORT --election-type PREFERRED --all-topic-partitions\nkafka-leader-election.sh --bootstrap-server BROKER:PORT --election-type PREFERRED --topic TOPIC --partition P\n```\n\n- Skew with a preferred-leader ratio near 1: the assignment is uneven —\n  reassign partitions (`kafka-reassign-partitions.sh`) in a planned change, not\n  during the upgrade.",
   },
+  'longest-produce-stall-ms': {
+    title: 'LongestProduceStallMs',
+    whatToDo:
+      '- Producers: `delivery.timeout.ms` (default 120000) must cover the measured stall,\n  or sends queued behind it fail; `linger.ms` and `buffer.memory` decide how much\n  an application can queue while it waits.\n- Self-managed brokers: stop brokers with SIGTERM and keep controlled shutdown on\n  (`controlled.shutdown.enable=true`), so leadership moves before the broker stops\n  instead of after the controller fences it (`broker.session.timeout.ms`, 9 s).\n- A stall on every restart of the same length as the fencing timeout: the brokers\n  are being killed, not shut down; fix the restart procedure before the next broker.',
+  },
   'lost-messages': {
     title: 'LostMessages',
     whatToDo:

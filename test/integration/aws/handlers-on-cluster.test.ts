@@ -520,7 +520,7 @@ describe.skipIf(skipWithout(motoServerMissing) || kafkaMissing !== null)(
           }),
         );
         expect(listed.Metrics?.map((m) => m.MetricName)).toEqual(
-          expect.arrayContaining(['ProducedMessages', 'ProduceErrors', 'MaxUnavailableMs']),
+          expect.arrayContaining(['ProducedMessages', 'ProduceErrors', 'LongestProduceStallMs']),
         );
       } finally {
         process.env.KUV_SLICE_MS = String(SLICE_MS);

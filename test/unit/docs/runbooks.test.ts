@@ -19,6 +19,7 @@ const METRICS = [
   'SkippedMessages',
   'ProduceErrors',
   'MaxUnavailableMs',
+  'LongestProduceStallMs',
   'EndToEndLatencyP99Ms',
   'UnreachableBrokers',
   'UnreachableBootstrap',

@@ -97,7 +97,7 @@ describe('LiveMetricsPublisher', () => {
     expect(values(sent[1]!)).toEqual({
       ProducedMessages: 25,
       ProduceErrors: 2,
-      MaxUnavailableMs: 4200,
+      LongestProduceStallMs: 4200,
     });
     state.counters.sent = 31;
     await advance(10_000);
@@ -130,7 +130,7 @@ describe('LiveMetricsPublisher', () => {
     expect(sent).toHaveLength(3);
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(
-      /live metrics NOT published to CloudWatch KafkaUpgradeVerifier \(Cluster=orders\): ProducedMessages, ProduceErrors, MaxUnavailableMs: .*AccessDenied.*cloudwatch:PutMetricData/,
+      /live metrics NOT published to CloudWatch KafkaUpgradeVerifier \(Cluster=orders\): ProducedMessages, ProduceErrors, LongestProduceStallMs: .*AccessDenied.*cloudwatch:PutMetricData/,
     );
   });
 
@@ -192,7 +192,7 @@ describe('liveRunMetrics (the CLI’s run --cloudwatch)', () => {
     live.onState({ counters: { ...emptyCounters(), sent: 9, failed: 1 } } as SliceState);
     await live.stop();
     expect(sent.map(values)).toEqual([
-      { ProducedMessages: 9, ProduceErrors: 1, MaxUnavailableMs: 0 },
+      { ProducedMessages: 9, ProduceErrors: 1, LongestProduceStallMs: 0 },
     ]);
     expect(destroyed).toBe(1);
   });

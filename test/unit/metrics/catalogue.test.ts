@@ -69,9 +69,9 @@ function fullReport(overrides: Partial<ReportInput> = {}): ReportInput {
       maxUnavailableMs: 30_000,
     },
     partitions: [
-      { endToEndLatencyMs: { p99: 120 } },
-      { endToEndLatencyMs: null },
-      { endToEndLatencyMs: { p99: 340 } },
+      { endToEndLatencyMs: { p99: 120 }, scheduledLatencyMs: { max: 2800 } },
+      { endToEndLatencyMs: null, scheduledLatencyMs: null },
+      { endToEndLatencyMs: { p99: 340 }, scheduledLatencyMs: { max: 12_500 } },
     ],
     reachability: {
       totals: {
@@ -231,6 +231,23 @@ describe('metricsFromReport', () => {
       p.endToEndLatencyMs ? [p.endToEndLatencyMs.p99] : [],
     );
     expect(got.EndToEndLatencyP99Ms).toBe(p99s.length > 0 ? Math.max(...p99s) : undefined);
+    const stalls = report.partitions.flatMap((p) =>
+      p.scheduledLatencyMs ? [p.scheduledLatencyMs.max] : [],
+    );
+    expect(got.LongestProduceStallMs).toBe(stalls.length > 0 ? Math.max(...stalls) : undefined);
+  });
+
+  it('publishes the longest stall (tick to ack) of the worst partition, and names why there is none', () => {
+    expect(values(fullReport()).LongestProduceStallMs).toBe(12_500);
+    const { skipped } = metricsFromReport(
+      fullReport({ partitions: [{ endToEndLatencyMs: null }] }),
+      { cluster: 'prod' },
+    );
+    expect(skipped).toContainEqual({
+      metric: 'LongestProduceStallMs',
+      field: 'partitions[].scheduledLatencyMs.max (the largest)',
+      reason: 'no acked send has a scheduledAt: the history was written before format v3',
+    });
   });
 
   it('reads the rolling-101 example as the spec computes it', () => {
@@ -308,7 +325,7 @@ describe('metricsFromReport', () => {
   it('skips a null leaderSkew and an end-to-end latency no partition has', () => {
     const balance = fullReport().balance!;
     const report = fullReport({
-      partitions: [{ endToEndLatencyMs: null }],
+      partitions: [{ endToEndLatencyMs: null, scheduledLatencyMs: { max: 40 } }],
       balance: { totals: { ...balance.totals, leaderSkew: null, preferredLeaderRatio: null } },
     });
     const { skipped } = metricsFromReport(report, { cluster: 'prod' });
