@@ -84,6 +84,8 @@ export class CanaryProducer {
   private readonly inFlight: number[];
   private readonly queues: Queued[][];
   private readonly pending = new Set<Promise<void>>();
+  /** Per request in flight: the tick of its oldest message (batches go in seq order). */
+  private readonly flightTicks = new Map<Promise<void>, number>();
   private readonly limit: number;
   private readonly maxQueued: number;
   private readonly now: () => number;
@@ -115,6 +117,19 @@ export class CanaryProducer {
   /** Requests in flight now, all partitions. */
   get outstanding(): number {
     return this.pending.size;
+  }
+
+  /**
+   * How long the oldest message without an outcome has waited since its tick (0 when
+   * none waits): in a request in flight or queued behind one. What an application
+   * sending at the canary's rate would be waiting for right now.
+   */
+  oldestWaitingMs(now: number = this.now()): number {
+    let oldest = Infinity;
+    for (const tick of this.flightTicks.values()) oldest = Math.min(oldest, tick);
+    for (const queue of this.queues)
+      if (queue.length > 0) oldest = Math.min(oldest, queue[0]!.scheduledAt);
+    return oldest === Infinity ? 0 : Math.max(0, now - oldest);
   }
 
   /** Messages waiting behind in-flight requests now, all partitions. */
@@ -207,10 +222,12 @@ export class CanaryProducer {
       .finally(() => {
         this.inFlight[partition]! -= 1;
         this.pending.delete(done);
+        this.flightTicks.delete(done);
         this.pump(partition);
         if (this.pending.size === 0) this.wakeIdle();
       });
     this.pending.add(done);
+    this.flightTicks.set(done, batch[0]!.scheduledAt);
   }
 
   private wakeIdle(): void {

@@ -17,6 +17,12 @@ import type { HistorySink } from './sink.js';
 import { emptyCounters, type ProducerMode, type SliceState } from './state.js';
 import { endOffsets, ensureCanaryTopic, type CanaryTopic } from './topic.js';
 
+/** What the session knows while it runs that the slice state does not carry. */
+export interface LiveProgress {
+  /** ms since the oldest send still waiting for its outcome was ticked (0: none waits). */
+  oldestWaitingMs: number;
+}
+
 export interface CanarySessionOptions {
   kafka: Kafka;
   sink: HistorySink;
@@ -36,7 +42,7 @@ export interface CanarySessionOptions {
   /** Aborted: the slice returns at once, nothing more is sent (second Ctrl-C). */
   abort?: AbortSignal;
   /** Called often (several times a second) with the live state, for a status line. */
-  onProgress?: (state: SliceState, now: number) => void;
+  onProgress?: (state: SliceState, now: number, live?: LiveProgress) => void;
   /** Called when something worth a line of its own happens (a phase starts). */
   onNote?: (message: string) => void;
   /** Monitor tick period; default 1000 ms. */
@@ -295,7 +301,9 @@ export class CanarySession {
         this.flushInBackground();
         nextFlush = now + flushEveryMs;
       }
-      this.options.onProgress?.(state, now);
+      this.options.onProgress?.(state, now, {
+        oldestWaitingMs: this.producer?.oldestWaitingMs(now) ?? 0,
+      });
       const wake = Math.min(
         state.phase === 'canary' ? nextSend : Infinity,
         nextMonitor,

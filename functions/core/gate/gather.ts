@@ -24,9 +24,10 @@ import {
 } from '../probe/probe.js';
 import { createHostResolver } from '../probe/resolve.js';
 import type { BrokerReach, GateSnapshot } from './check.js';
+import { LIVE_FILE } from '../live/types.js';
 import { type LiveView, readLiveText } from './live-file.js';
 
-export const LIVE_FILE = 'live.jsonl';
+export { LIVE_FILE } from '../live/types.js';
 
 export interface GateSourceOptions {
   connection: KafkaConnection;

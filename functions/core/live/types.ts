@@ -1,3 +1,6 @@
+/** The live journal's file name in a run folder. */
+export const LIVE_FILE = 'live.jsonl';
+
 /** What a live finding is about. */
 export type LiveFindingKind =
   | 'failedSend'

@@ -41,6 +41,8 @@ import { clusterMonitors } from '../probe/monitors.js';
 import { readinessMonitor } from '../readiness/records.js';
 import { openGzipHistory } from './history-file.js';
 import { judgeHistoryFile, runFiles, writeRunFiles } from './judge.js';
+import { LiveJournal } from '../live/journal.js';
+import { LIVE_FILE } from '../live/types.js';
 import { liveRunMetrics, publishReportMetrics } from './publish.js';
 
 /** The CLI's run defaults, shown in `run --help`. */
@@ -211,6 +213,8 @@ async function canaryPhase<T>(
     plan.cloudwatchCluster == null
       ? null
       : liveRunMetrics(plan.cloudwatchCluster, controls.log, controls.cloudWatch?.());
+  // Status lines for `gate --run DIR`: the canary still acks (functions/core/live/journal.ts).
+  const journal = new LiveJournal(join(plan.outDir, LIVE_FILE), (line) => view.note(line));
   const state = runCanary(
     {
       kafka: createKafka(connection),
@@ -232,11 +236,13 @@ async function canaryPhase<T>(
       keepClients: true,
       stopCanary: stopCanary.signal,
       abort: controls.abort,
-      onProgress: (s, now) => {
+      onProgress: (s, now, progress) => {
         if (during === undefined && controls.during !== undefined && s.phase === 'canary') {
           during = controls.during(stopCanary);
         }
         live?.onState(s);
+        journal.progress(s, now, progress?.oldestWaitingMs ?? 0);
+        if (s.phase !== 'canary' && s.canaryStartedAt > 0) journal.finish(s, now);
         view.update(s, now);
       },
       onNote: (message) => view.note(message),
@@ -262,6 +268,7 @@ async function canaryPhase<T>(
   } catch (error) {
     end = { ok: false, error };
   }
+  if (end.ok) journal.finish(end.state, Date.now());
   await live?.stop();
   view.finish();
   return { ...end, during: await during };
