@@ -157,6 +157,11 @@ export class ClusterFunctions extends Construct {
         reason:
           'MSK IAM names consumer groups by ARN: the canary group (<topic>-group) and the read-back throw-away groups (<topic>-reader-<runId>-…, deleted after each read-back) are all named after the canary topic, so this pattern covers them and no application group.',
       });
+      Validations.of(this).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${prefix}:group/${rest}/*]`,
+        reason:
+          'The baseline’s readiness check describes every consumer group of the cluster (state and assignment protocol: eager assignors stop every member at each restart). DescribeGroup only, on this cluster only, for the baseline only: no group is joined, altered or deleted through it.',
+      });
     }
     Annotations.of(this).acknowledgeWarning(
       '@aws-cdk/aws-ec2:noSubnetRouteTableId',
