@@ -47,6 +47,7 @@ function mskResourceArns(clusterArn: string, topic: string) {
     cluster: clusterArn,
     topic: `${prefix}:topic/${rest}/${topic}`,
     groups: `${prefix}:group/${rest}/${topic}*`,
+    everyGroup: `${prefix}:group/${rest}/*`,
   };
 }
 
@@ -106,6 +107,29 @@ export function grantClusterAccess(
         'kafka-cluster:DeleteGroup',
       ],
       resources: [arns.groups],
+    }),
+  );
+}
+
+/**
+ * Lets `grantee` (the baseline) run the readiness check on an msk-iam cluster: read the
+ * brokers' dynamic configuration (auto.leader.rebalance.enable and the imbalance
+ * interval) and describe every consumer group (state, assignment protocol). Read-only:
+ * no group's offsets, members' data or topic data.
+ */
+export function grantReadinessCheck(grantee: iam.IGrantable, cluster: ClusterConfig): void {
+  if (cluster.security.protocol !== 'msk-iam' || cluster.mskClusterArn === undefined) return;
+  const arns = mskResourceArns(cluster.mskClusterArn, cluster.canary.topic);
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['kafka-cluster:DescribeClusterDynamicConfiguration'],
+      resources: [arns.cluster],
+    }),
+  );
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['kafka-cluster:DescribeGroup'],
+      resources: [arns.everyGroup],
     }),
   );
 }

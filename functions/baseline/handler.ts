@@ -1,7 +1,8 @@
 /**
  * baseline: the first task of a run. Checks the cluster can be reached as the canary
- * will reach it, creates or adopts the canary topic, writes the `run` record and the
- * monitors' baseline (probes, leaders) as history part 0, and returns the canary's
+ * will reach it, creates or adopts the canary topic, writes the `run` record, the
+ * monitors' baseline (probes, leaders) and the readiness check's findings (`readiness`
+ * records, which verify's reports show) as history part 0, and returns the canary's
  * starting state for the first slice.
  *
  * Event: RunInput (docs/aws.md, "Event contract"). Result: `{state, phase, nextPart,
@@ -34,7 +35,9 @@ export async function baseline(
     clusterId: found.clusterId,
     brokers: found.brokers.map((b) => b.nodeId),
   });
-  const { session, sink } = await lambdaSession(context, run, cluster, 0, deps);
+  const { session, sink } = await lambdaSession(context, run, cluster, 0, deps, {
+    readiness: true,
+  });
   const state = await session.begin({
     runId: run.runId,
     cluster: cluster.name,

@@ -14,6 +14,7 @@ import type { RunInput } from '../core/config/events.js';
 import type { ClusterConfig } from '../core/config/verifier-config.js';
 import { createKafka } from '../core/kafka/client.js';
 import { clusterMonitors } from '../core/probe/monitors.js';
+import { readinessMonitor } from '../core/readiness/records.js';
 import { S3HistorySink, type S3Like } from '../core/store/s3-history.js';
 import { onCleanup } from './cleanup.js';
 import { connectionFor, type SecretReader } from './kafka.js';
@@ -53,7 +54,7 @@ export function sliceProducerName(state: SliceState, attempt: string): string {
  * (sliceProducerName): a retried slice starts from the same input state (the
  * same nextSeq, the same nextPart), and this is what keeps its identities and part keys
  * apart from the failed attempt's (docs/aws.md, "Retried slices"). `monitors: false` leaves them out (the read-back: the
- * after-probes are the reachability task's). Registered for cleanup on `context`.
+ * after-probes are the reachability task's); `readiness: true` adds the readiness check. Registered for cleanup on `context`.
  */
 export async function lambdaSession(
   context: Context,
@@ -66,6 +67,13 @@ export async function lambdaSession(
     monitors?: boolean;
     stopCanary?: AbortSignal;
     producerPerAttempt?: boolean;
+    /**
+     * The readiness check (the baseline only): its findings go into the first history
+     * part as `readiness` records. The configuration names no topics of its own to
+     * watch, so it runs the checks that need no topic list: brokers' leadership
+     * settings, consumer groups, addresses.
+     */
+    readiness?: boolean;
   } = {},
 ): Promise<LambdaSession> {
   const attempt = attemptToken(context);
@@ -91,6 +99,9 @@ export async function lambdaSession(
           ...(options.state === undefined ? {} : { state: options.state.monitors }),
           log: (message) => logger.warn(`cluster watcher: ${message}`),
         }).monitors;
+  if (options.readiness === true) {
+    monitors.push(readinessMonitor(connection, [], (line) => logger.warn(`baseline: ${line}`)));
+  }
   const session = new CanarySession({
     kafka: createKafka(connection),
     sink,

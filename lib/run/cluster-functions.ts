@@ -12,7 +12,7 @@ import { Construct } from 'constructs';
 
 import type { ClusterConfig } from '../../functions/core/config/verifier-config.js';
 import { NAMESPACE } from '../../functions/core/metrics/catalogue.js';
-import { clusterNetwork, grantClusterAccess } from '../cluster-access.js';
+import { clusterNetwork, grantClusterAccess, grantReadinessCheck } from '../cluster-access.js';
 import { VerifierFunction } from './verifier-function.js';
 
 /** How long one canary slice runs; the function's timeout leaves room for the read-back. */
@@ -102,6 +102,8 @@ export class ClusterFunctions extends Construct {
         new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [history] }),
       );
     }
+    // The readiness check the run starts with (docs/preflight.md): broker configs, groups.
+    grantReadinessCheck(this.baseline, cluster);
     // The finished-marker check lists upgrades/<cluster>/ (ListObjectsV2 with the key as
     // prefix): a HeadObject of a missing marker would be 403 without an unconditional
     // s3:ListBucket, which would let the slice list the whole bucket.
@@ -154,6 +156,11 @@ export class ClusterFunctions extends Construct {
         id: `AwsSolutions-IAM5[Resource::${prefix}:group/${rest}/${cluster.canary.topic}*]`,
         reason:
           'MSK IAM names consumer groups by ARN: the canary group (<topic>-group) and the read-back throw-away groups (<topic>-reader-<runId>-…, deleted after each read-back) are all named after the canary topic, so this pattern covers them and no application group.',
+      });
+      Validations.of(this).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${prefix}:group/${rest}/*]`,
+        reason:
+          'The baseline’s readiness check describes every consumer group of the cluster (state and assignment protocol: eager assignors stop every member at each restart). DescribeGroup only, on this cluster only, for the baseline only: no group is joined, altered or deleted through it.',
       });
     }
     Annotations.of(this).acknowledgeWarning(

@@ -7,7 +7,8 @@
  * DESCRIBE GROUP = DescribeGroup, DELETE GROUP = DeleteGroup, READ/WRITE/DESCRIBE/CREATE
  * TOPIC = ReadData/WriteData/DescribeTopic/CreateTopic, ALTER CLUSTER = AlterCluster,
  * IDEMPOTENT_WRITE = WriteDataIdempotently, DESCRIBE_CONFIGS TOPIC =
- * DescribeTopicDynamicConfiguration; every connection needs Connect.
+ * DescribeTopicDynamicConfiguration, DESCRIBE_CONFIGS CLUSTER (a broker's configs) =
+ * DescribeClusterDynamicConfiguration; every connection needs Connect.
  */
 import { createRequire } from 'node:module';
 
@@ -33,6 +34,8 @@ export interface KafkaRequest {
   readonly idempotent?: boolean;
   /** Metadata that may create the topic (allowAutoTopicCreation). */
   readonly autoCreate?: boolean;
+  /** DescribeConfigs naming a broker (the cluster's dynamic configuration). */
+  readonly brokerConfigs?: boolean;
 }
 
 type Args = Record<string, unknown> | undefined;
@@ -67,12 +70,15 @@ const READERS: Record<string, (a: Args, rest: unknown[]) => Omit<KafkaRequest, '
     deleteGroups: (_a, rest) => ({ topics: [], groups: (rest[0] as string[]) ?? [] }),
     createTopics: (a) => ({ topics: topicsOf(a?.topics), groups: [] }),
     createPartitions: (a) => ({ topics: topicsOf(a?.topicPartitions), groups: [] }),
-    describeConfigs: (a) => ({
-      topics: ((a?.resources as Array<{ type: number; name: string }>) ?? [])
-        .filter((r) => r.type === 2)
-        .map((r) => r.name),
-      groups: [],
-    }),
+    describeConfigs: (a) => {
+      const resources = (a?.resources as Array<{ type: number; name: string }>) ?? [];
+      return {
+        topics: resources.filter((r) => r.type === 2).map((r) => r.name),
+        groups: [],
+        // ConfigResourceTypes.BROKER is 4.
+        ...(resources.some((r) => r.type === 4) ? { brokerConfigs: true } : {}),
+      };
+    },
     initProducerId: (a) => ({ topics: [], groups: [], idempotent: a?.transactionalId == null }),
     alterPartitionReassignments: (a) => ({ topics: topicsOf(a?.topics), groups: [] }),
     listPartitionReassignments: () => ({ topics: [], groups: [] }),
@@ -175,6 +181,8 @@ export function kafkaCalls(clusterArn: string, request: KafkaRequest): Authorize
       break;
     case 'describeConfigs':
       calls.push(...topics('DescribeTopicDynamicConfiguration'));
+      if (request.brokerConfigs === true)
+        calls.push(on('DescribeClusterDynamicConfiguration', 'cluster'));
       break;
     case 'alterPartitionReassignments':
       calls.push(on('AlterCluster', 'cluster'));

@@ -1,15 +1,17 @@
 /**
  * The readiness check as the first step of a run: its findings become `readiness`
  * history records (docs/history-format.md, "Extensions beyond v3"), written with the
- * monitors' baseline before the first canary message. A v3 analyzer skips them and
+ * monitors' baseline before the first canary message, with one `checked` record for the
+ * check itself. A v3 analyzer skips them and
  * counts them in `ignoredRecords`. A `block` finding does not stop the run: the run is
  * how the user measures what it does.
  */
 import type { KafkaConnection } from '../kafka/client.js';
 import type { Emit, HistoryRecordOut, RunMonitor } from '../probe/monitor.js';
-import { describeSubject } from './format.js';
+import { describeSubject, readinessReport } from './format.js';
 import { gatherReadiness } from './gather.js';
 import { readiness, type Finding } from './rules.js';
+import { CHECKED_RULE } from './run-section.js';
 
 /** One finding as a history record: `{type: 'readiness', severity, rule, …subject, value, advice, at}`. */
 export function readinessRecord(finding: Finding, at: number): HistoryRecordOut {
@@ -20,6 +22,25 @@ export function readinessRecord(finding: Finding, at: number): HistoryRecordOut 
     ...finding.subject,
     value: finding.measured,
     advice: finding.change,
+    at,
+  };
+}
+
+/**
+ * The record that says the check ran and what it covered (`rule: "checked"`, severity
+ * info, not a finding): a run whose check found nothing is then told from one that was
+ * never checked.
+ */
+export function checkedRecord(
+  checked: { brokers: number; topics: number; partitions: number; groups: number },
+  at: number,
+): HistoryRecordOut {
+  return {
+    type: 'readiness',
+    severity: 'info',
+    rule: CHECKED_RULE,
+    value: `${checked.brokers} broker(s), ${checked.topics} topic(s), ${checked.partitions} partition(s), ${checked.groups} group(s)`,
+    advice: 'none: what the check covered',
     at,
   };
 }
@@ -45,8 +66,11 @@ export function readinessMonitor(
     name: 'readiness',
     async baseline(emit: Emit) {
       let findings: Finding[];
+      let checked;
       try {
-        findings = readiness(await gatherReadiness(connection, { topics: [...topics] }));
+        const snapshot = await gatherReadiness(connection, { topics: [...topics] });
+        findings = readiness(snapshot);
+        checked = readinessReport(snapshot, findings).checked;
       } catch (error) {
         note(
           `readiness check skipped: ${error instanceof Error ? error.message : String(error)}; run kafka-upgrade-verifier preflight for the findings`,
@@ -54,6 +78,7 @@ export function readinessMonitor(
         return;
       }
       const at = now();
+      emit(checkedRecord(checked, at));
       for (const f of findings) {
         if (f.severity === 'block') note(blockLine(f));
         emit(readinessRecord(f, at));

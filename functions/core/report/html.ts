@@ -13,12 +13,14 @@
  * the whole budget of a report.
  */
 import type { Report } from '../history/index.js';
+import type { RunReadiness } from '../readiness/run-section.js';
 import { balanceSection } from './balance-section.js';
 import { CLIENT_SCRIPT } from './client.js';
 import type { CollectedTimeline } from './collector.js';
 import { when } from './formatters.js';
 import { escapeHtml as e, jsonForScript } from './html-text.js';
 import { reachabilitySection } from './reachability-section.js';
+import { readinessSection } from './readiness-section.js';
 import { facts, header, nextSection, reasons, timelineSection } from './sections.js';
 import { KIND_COLORS, STYLE } from './style.js';
 import { anomaliesSection, partitionsSection } from './tables-section.js';
@@ -35,6 +37,8 @@ export interface PageOptions {
   generatedAt?: number;
   /** Where the history came from, shown among the facts (a path, an S3 URL). */
   source?: string;
+  /** The history's readiness check; null or absent: the section says it was not checked. */
+  readiness?: RunReadiness | null;
 }
 
 export { ANOMALY_ROWS, PARTITION_ROWS } from './tables-section.js';
@@ -68,6 +72,7 @@ ${reasons(report)}
 ${timelineSection(timeline)}
 ${nextSection(report)}
 ${facts(report, collected, timeline, options)}
+${readinessSection(options.readiness ?? null)}
 ${reachabilitySection(report, collected)}
 ${balanceSection(report, collected, timeline)}
 ${partitionsSection(report)}

@@ -30,6 +30,7 @@ import {
 } from '../history/index.js';
 import { LineSplitter } from '../history/lines.js';
 import { parseLine, type LineContext } from '../history/records.js';
+import { ReadinessCollector, type RunReadiness } from '../readiness/run-section.js';
 import { loadPageAssets } from './assets.js';
 import { type CollectedTimeline, TimelineCollector } from './collector.js';
 import { type PageAssets, type PageOptions, renderPage } from './html.js';
@@ -40,10 +41,12 @@ export { renderPage, type PageAssets, type PageOptions } from './html.js';
 export { buildTimeline, type TimelineData } from './timeline.js';
 export { escapeHtml } from './html-text.js';
 
-/** The analyzer's analysis and the timeline's figures, from one pass. */
+/** The analyzer's analysis, the timeline's figures and the readiness section, from one pass. */
 export interface ReportData {
   analysis: HistoryAnalysis;
   timeline: CollectedTimeline;
+  /** The readiness check's findings (readiness/run-section.ts); null: not checked. */
+  readiness: RunReadiness | null;
   /** ReadOptions.source, shown among the page's facts. */
   source?: string;
 }
@@ -56,7 +59,8 @@ export type HtmlReportOptions = ReportOptions &
 
 /**
  * Reads a history (chunks of UTF-8 bytes or strings, split anywhere — the same
- * input as readHistory) once, feeding both the analyzer and the timeline.
+ * input as readHistory) once, feeding the analyzer, the timeline and the readiness
+ * section.
  */
 export async function readReportData(
   chunks: AsyncIterable<HistoryChunk> | Iterable<HistoryChunk>,
@@ -64,16 +68,22 @@ export async function readReportData(
 ): Promise<ReportData> {
   const analyzer = new HistoryAnalyzer(options.memoryLimitBytes);
   const timeline = new TimelineCollector();
+  const readiness = new ReadinessCollector();
   const at: LineContext = { source: options.source ?? 'history', line: 0 };
   const splitter = new LineSplitter((content, lineNumber) => {
     at.line = lineNumber;
     const record = parseLine(content, at);
     analyzer.add(record, at); // checks the record: the timeline sees good records only
     timeline.add(record);
+    readiness.add(record, at); // the analyzer skips readiness records: checked here
   }, at.source);
   for await (const chunk of chunks) splitter.push(chunk);
   splitter.end();
-  const data: ReportData = { analysis: analyzer.finish(), timeline: timeline.finish() };
+  const data: ReportData = {
+    analysis: analyzer.finish(),
+    timeline: timeline.finish(),
+    readiness: readiness.finish(),
+  };
   if (options.source !== undefined) data.source = options.source;
   return data;
 }
@@ -93,7 +103,7 @@ async function renderReportPage(
   options: HtmlReportOptions,
 ): Promise<string> {
   const assets = options.assets ?? (await loadPageAssets());
-  const page: PageOptions = {};
+  const page: PageOptions = { readiness: data.readiness };
   if (options.generatedAt !== undefined) page.generatedAt = options.generatedAt;
   if (data.source !== undefined) page.source = data.source;
   return renderPage(report, data.timeline, assets, page);

@@ -9,6 +9,7 @@ import { rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { formatText, type HistoryChunk, type Policy, type Report } from '../history/index.js';
+import { formatReadinessSummary, type RunReadiness } from '../readiness/run-section.js';
 import { readReportData, renderHtmlReport } from '../report/index.js';
 import { putText, type S3Like } from '../store/s3-history.js';
 import { openGzipHistory } from './history-file.js';
@@ -20,9 +21,16 @@ export interface JudgeOptions {
   source: string;
 }
 
+/**
+ * report.json: the analyzer's report (docs/history-format.md, "Report") and the
+ * readiness check the run started with (docs/report.md, "report.json: readiness"),
+ * null when the history has no readiness record. The verdict is the analyzer's alone.
+ */
+export type RunReport = Report & { readiness: RunReadiness | null };
+
 /** A judged history: the report and its page, nothing written yet. */
 export interface Judged {
-  report: Report;
+  report: RunReport;
   html: string;
 }
 
@@ -33,7 +41,10 @@ export async function judgeHistory(
 ): Promise<Judged> {
   const data = await readReportData(chunks, { source: options.source });
   const judged = { policy: options.policy, windowMs: options.windowMs };
-  return { report: data.analysis.report(judged), html: await renderHtmlReport(data, judged) };
+  return {
+    report: { ...data.analysis.report(judged), readiness: data.readiness },
+    html: await renderHtmlReport(data, judged),
+  };
 }
 
 /** A run folder's history file (`history.jsonl.gz`) judged: its path is the source. */
@@ -59,19 +70,21 @@ export interface RunFiles {
 }
 
 /**
- * The three files of a judged history. `header` goes above the verdict's text in
- * summary.txt (the run's figures, warnings), `tail` below it (the client-library table).
+ * The three files of a judged history. summary.txt starts with the Readiness section
+ * (so a run that began with a `block` finding says so first); `header` goes below it,
+ * above the verdict's text (the run's figures, warnings), `tail` below that (the
+ * client-library table).
  */
 export function runFiles(judged: Judged, header = '', tail = ''): RunFiles {
   return {
     report: reportJson(judged.report),
-    summary: `${header}${formatText(judged.report)}${tail}`,
+    summary: `${formatReadinessSummary(judged.report.readiness)}${header}${formatText(judged.report)}${tail}`,
     html: judged.html,
   };
 }
 
 /** report.json's text: the report, two-space indented, one trailing newline. */
-export function reportJson(report: Report): string {
+export function reportJson(report: Report | RunReport): string {
   return `${JSON.stringify(report, null, 2)}\n`;
 }
 

@@ -41,7 +41,7 @@ import {
   upgradeHash,
   type RunInput,
 } from '../../../functions/core/config/events.js';
-import type { Report } from '../../../functions/core/history/index.js';
+import type { RunReport } from '../../../functions/core/run/judge.js';
 import { handler as notify } from '../../../functions/notify/handler.js';
 import { handler as reachability } from '../../../functions/reachability/handler.js';
 import { handler as verify } from '../../../functions/verify/handler.js';
@@ -299,7 +299,7 @@ describe.skipIf(skipWithout(motoServerMissing) || kafkaMissing !== null)(
         await (
           await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: summary.report.reportKey }))
         ).Body!.transformToString(),
-      ) as Report;
+      ) as RunReport;
       expect(report.totals.produced).toBe(step.state.counters.sent);
       expect(report.totals.lost).toBe(0);
       expect(report.policy).toBe('tolerant');
@@ -308,6 +308,11 @@ describe.skipIf(skipWithout(motoServerMissing) || kafkaMissing !== null)(
         await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: summary.report.summaryKey }))
       ).Body!.transformToString();
       expect(text).toContain(`run ${run.runId} on ${cluster}`);
+      // The baseline ran the readiness check (no topic list: brokers, groups, addresses);
+      // verify's three files carry it.
+      expect(report.readiness?.checked).toMatch(/^3 broker\(s\), 0 topic\(s\)/);
+      expect(report.readiness?.problems).toEqual([]);
+      expect(text).toMatch(/^READINESS (ready|NOT READY) at /);
       const page = await s3.send(
         new GetObjectCommand({ Bucket: BUCKET, Key: summary.report.htmlKey }),
       );
@@ -315,6 +320,7 @@ describe.skipIf(skipWithout(motoServerMissing) || kafkaMissing !== null)(
       const html = await page.Body!.transformToString();
       expect(html).toMatch(/^<!doctype html>/i);
       expect(html).toContain(run.runId);
+      expect(html).toContain('<section id="readiness" data-checked="true"');
 
       const metric = async (name: string) => {
         const stats = await cloudWatch.send(

@@ -102,6 +102,32 @@ describe('the IAM contract of the template', { timeout: SYNTH_TIMEOUT_MS }, () =
     ).toEqual([expect.stringMatching(/→ ImplicitlyDenied$/)]);
   });
 
+  it('lets the MSK-IAM baseline read what the readiness check reads (broker configs, every group), and change nothing', async () => {
+    const role = p.roleOfFunction(functionId(p, 'payments', 'Baseline'));
+    const call = (action: string, kind: 'cluster' | 'group', name = ''): AuthorizedCall => ({
+      caller: 'baseline',
+      action,
+      resource: kafkaResource(MSK_ARN, kind, name),
+    });
+    const allowed = await decide(p, role, [
+      call('kafka-cluster:DescribeClusterDynamicConfiguration', 'cluster'),
+      call('kafka-cluster:DescribeCluster', 'cluster'),
+      call('kafka-cluster:DescribeGroup', 'group', 'orders-app'),
+    ]);
+    expect(allowed.filter((d) => !d.endsWith('→ Allowed'))).toEqual([]);
+    const denied = await decide(p, role, [
+      call('kafka-cluster:AlterGroup', 'group', 'orders-app'),
+      call('kafka-cluster:DeleteGroup', 'group', 'orders-app'),
+      call('kafka-cluster:AlterClusterDynamicConfiguration', 'cluster'),
+    ]);
+    expect(denied.filter((d) => !d.endsWith('→ ImplicitlyDenied'))).toEqual([]);
+    // The slices do not run the check: they get no group beyond the canary's.
+    const slice = p.roleOfFunction(functionId(p, 'payments', 'CanarySlice'));
+    expect(
+      await decide(p, slice, [call('kafka-cluster:DescribeGroup', 'group', 'orders-app')]),
+    ).toEqual([expect.stringMatching(/→ ImplicitlyDenied$/)]);
+  });
+
   it('lets canary-slice and verify put metrics to the verifier’s namespace only (live and final metrics), and no other function', async () => {
     const put = (caller: string, namespace: string): AuthorizedCall => ({
       caller,
