@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 
 import { formatDuration, newRunId, StatusView } from '../../functions/core/canary/index.js';
 import { UsageError } from '../../functions/core/errors.js';
-import { runFolder } from '../../functions/core/run/pipeline.js';
+import { claimRunFolder } from '../../functions/core/run/pipeline.js';
 import { DEFAULT_KAFKA_VERSION } from '../../rehearsal/jars.js';
 import { rehearse, type RehearsalPlan } from '../../rehearsal/rehearsal-run.js';
 import { LOCAL_SECURITY_MODES, type LocalSecurity } from '../../rehearsal/security.js';
@@ -175,7 +175,10 @@ export async function runRehearse(args: string[], deps: RunDeps = {}): Promise<n
   const toVersion = disturbance.kind === 'roll' ? disturbance.toVersion : undefined;
   checkRehearsalTools([parsed.version, ...(toVersion === undefined ? [] : [toVersion])]);
   const runId = newRunId();
-  const outDir = runFolder('rehearse', parsed.out, runId);
+  const folder = await claimRunFolder('rehearse', parsed.out, runId, (line) =>
+    stderr.write(`${line}\n`),
+  );
+  const { outDir } = folder;
   const view = new StatusView(stderr, { quiet: parsed.quiet });
   const interrupts = listenForInterrupts(
     view,
@@ -200,6 +203,7 @@ export async function runRehearse(args: string[], deps: RunDeps = {}): Promise<n
     return printOutcome(outcome, { ...parsed, outDir }, stdout, stderr);
   } finally {
     interrupts.dispose();
+    folder.release();
   }
 }
 
