@@ -10,6 +10,7 @@ import { join } from 'node:path';
 
 import { formatText, type HistoryChunk, type Policy, type Report } from '../history/index.js';
 import { syncFolder, writeSynced } from '../durable.js';
+import type { TornTailOptions } from '../history/torn-tail.js';
 import { readReportData, renderHtmlReport } from '../report/index.js';
 import { putText, type S3Like } from '../store/s3-history.js';
 import { openGzipHistory } from './history-file.js';
@@ -37,12 +38,20 @@ export async function judgeHistory(
   return { report: data.analysis.report(judged), html: await renderHtmlReport(data, judged) };
 }
 
-/** A run folder's history file (`history.jsonl.gz`) judged: its path is the source. */
+/**
+ * A run folder's history file (`history.jsonl.gz`) judged: its path is the source. A
+ * cut-off last gzip member is a TornHistoryError unless `allowTornTail` (then the
+ * verdict is on every whole line before the cut, and `note` says what was left out).
+ */
 export function judgeHistoryFile(
   path: string,
-  options: Omit<JudgeOptions, 'source'>,
+  options: Omit<JudgeOptions, 'source'> & TornTailOptions,
 ): Promise<Judged> {
-  return judgeHistory(openGzipHistory(path), { ...options, source: path });
+  const { allowTornTail, note, ...judging } = options;
+  return judgeHistory(openGzipHistory(path, { allowTornTail, note }), {
+    ...judging,
+    source: path,
+  });
 }
 
 /** The names of a verified run's three files, in the run folder or next to the history in S3. */

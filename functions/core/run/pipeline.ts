@@ -32,7 +32,7 @@ import { runCanary } from '../canary/run.js';
 import { GzipFileSink } from '../canary/sink.js';
 import type { ProducerMode, SliceState } from '../canary/state.js';
 import type { StatusView } from '../canary/status.js';
-import { InputError, UsageError, VerifierError } from '../errors.js';
+import { InputError, TornHistoryError, UsageError, VerifierError } from '../errors.js';
 import { describeHolder, takeLockFile } from '../lock.js';
 import { exitStatusFor, type Policy, type Report } from '../history/index.js';
 import { createKafka, RUN_CLIENT_SETTINGS, type KafkaConnection } from '../kafka/client.js';
@@ -378,10 +378,19 @@ export async function runCanaryToFolder<T = never>(
     );
   }
 
-  const judged = await judgeHistoryFile(historyPath, {
-    policy: plan.policy,
-    windowMs: plan.windowMs,
-  });
+  let judged;
+  try {
+    judged = await judgeHistoryFile(historyPath, { policy: plan.policy, windowMs: plan.windowMs });
+  } catch (error) {
+    // The run's own history cut off under it: its last write did not complete (the
+    // disk, or another writer). Not verified, exit 3; what was kept is still readable.
+    if (!(error instanceof TornHistoryError)) throw error;
+    return notVerified(
+      3,
+      `run ${runId} could not be verified: ${error.message}\n  the history so far is in ${historyPath} (no report written).`,
+      canary.during,
+    );
+  }
   const extra = [
     ...(connection.security?.securityWarnings ?? []).map((w) => `WARNING: ${w}`),
     ...(controls.header?.(canary.during) ?? []),
