@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { InputError, UsageError } from '../functions/core/errors.js';
-import { MAX_LINE_CHARS } from '../functions/core/history/lines.js';
+import { toLastWholeLine, type TornTailOptions } from '../functions/core/history/torn-tail.js';
 import { kindOf } from './output.js';
 
 const GZIP_MAGIC_0 = 0x1f;
@@ -46,70 +46,23 @@ async function checkFile(path: string): Promise<void> {
   }
 }
 
-export interface OpenOptions {
-  /**
-   * Reads a gzip history whose last member is cut off (a run killed while it wrote
-   * a slice) up to its last whole line, telling `note` what was left out, instead
-   * of refusing it (--allow-torn-tail).
-   */
-  allowTornTail?: boolean;
-  /** Where the note on a torn tail goes (one line). */
-  note?: (line: string) => void;
-}
-
-/** Held back at most, waiting for a line break, before it is passed on anyway. */
-const MAX_HELD_BYTES = 4 * MAX_LINE_CHARS;
+/** How a torn last gzip member is read (functions/core/history/torn-tail.ts). */
+export type OpenOptions = TornTailOptions;
 
 /**
- * Passes the chunks on, holding back what follows the last line break, so that a
- * gzip stream cut off in the middle of a member ("unexpected end of file": a torn
- * tail) ends at its last whole line; turns zlib's and the file system's errors
- * into ones that say what is wrong with the file.
+ * The history's chunks, ending at its last whole line when its last gzip member is cut
+ * off (a torn tail: refused by name unless `allowTornTail`); turns zlib's and the file
+ * system's other errors into ones that say what is wrong with the file.
  */
 async function* explainErrors(
   path: string,
   chunks: AsyncIterable<Buffer>,
   options: OpenOptions,
 ): AsyncGenerator<Buffer> {
-  let held: Buffer[] = [];
-  let heldBytes = 0;
   try {
-    for await (const chunk of chunks) {
-      const newline = chunk.lastIndexOf(0x0a);
-      if (newline === -1 && heldBytes + chunk.length <= MAX_HELD_BYTES) {
-        held.push(chunk);
-        heldBytes += chunk.length;
-        continue;
-      }
-      yield* held;
-      held = [];
-      heldBytes = 0;
-      if (newline === -1) {
-        yield chunk; // a line too long to hold: the line cap refuses it
-        continue;
-      }
-      yield chunk.subarray(0, newline + 1);
-      if (newline + 1 < chunk.length) {
-        held = [chunk.subarray(newline + 1)];
-        heldBytes = chunk.length - newline - 1;
-      }
-    }
-    yield* held;
+    yield* toLastWholeLine(path, chunks, options);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'Z_BUF_ERROR') {
-      const where = `history '${path}' ends in a cut-off gzip member (${(error as Error).message}), as a run killed while it wrote a slice leaves it`;
-      if (options.allowTornTail === true) {
-        options.note?.(
-          `note: ${where}; read up to its last whole line${heldBytes > 0 ? `, leaving out a cut-off line of ${heldBytes} bytes` : ''} (--allow-torn-tail). The last slice may be incomplete.`,
-        );
-        return;
-      }
-      throw new InputError(
-        `${where}. Every whole line before the cut can be read: run again with --allow-torn-tail to analyze them (the last slice may be incomplete).`,
-        { cause: error },
-      );
-    }
     if (code === 'Z_DATA_ERROR') {
       throw new InputError(
         `history '${path}' is not valid gzip (${(error as Error).message}). Is the file damaged, or named .gz without being compressed?`,

@@ -5,8 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, lstat, open, rename, rm } from 'node:fs/promises';
+import { access, lstat, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { syncFolder, writeSynced } from '../functions/core/durable.js';
 import { UsageError, VerifierError } from '../functions/core/errors.js';
 
 /** What a non-regular path really is, in the words a person uses. */
@@ -64,8 +65,8 @@ export async function checkOutputPath(command: string, flag: string, path: strin
 }
 
 /**
- * Writes `text` to `path` as one step: a temporary file beside it, synced, then
- * renamed over it, so a reader sees the old file or the whole new one, never a
+ * Writes `text` to `path` as one step: a temporary file beside it, fsynced (and its
+ * folder), then renamed over it (functions/core/durable.ts), so a reader sees the old file or the whole new one, never a
  * part. A symbolic link at `path` is replaced, never written through; the check
  * is made again here so a link put there after checkOutputPath is refused too.
  */
@@ -81,14 +82,10 @@ export async function writeFileAtomically(
     `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
   );
   try {
-    const handle = await open(temporary, 'wx', 0o644);
-    try {
-      await handle.writeFile(text);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await writeSynced(temporary, text);
+    await syncFolder(dirname(path));
     await rename(temporary, path);
+    await syncFolder(dirname(path));
   } catch (error) {
     await rm(temporary, { force: true });
     throw new VerifierError(

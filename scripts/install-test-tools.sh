@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the integration tests need on a fresh Debian machine, and is fast
 # when everything is already there: dnsmasq (the brokers' DNS server), kcat and
-# chromium (the HTML report's browser tests) from Debian, Java and Maven if
+# chromium (the HTML report's browser tests) and strace (the fsync test) from
+# Debian, Java and Maven if
 # missing, then the Kafka jars of the versions the tests run (resolved from Maven
 # Central into the user's cache folder, once per version:
 # $KUV_CACHE_DIR, else ${XDG_CACHE_HOME:-~/.cache}/kafka-upgrade-verifier, /kafka/<version>/).
@@ -17,6 +18,8 @@ command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
 # Headless Chromium for the HTML report's browser tests (driven by playwright-core).
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# strace: the unit test that a run's files are fsynced before they are renamed.
+command -v strace >/dev/null 2>&1 || missing+=(strace)
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then SUDO=(); elif command -v sudo >/dev/null 2>&1; then SUDO=(sudo); else
@@ -26,7 +29,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   "${SUDO[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
-  say "dnsmasq, kcat, java, mvn and chromium already installed"
+  say "dnsmasq, kcat, java, mvn, chromium and strace already installed"
 fi
 # Debian puts dnsmasq in /usr/sbin, which a non-root PATH may lack.
 command -v dnsmasq >/dev/null 2>&1 || export PATH="$PATH:/usr/sbin"

@@ -105,11 +105,17 @@ export function parseAnalyzeArgs(args: string[]): AnalyzeArgs | 'help' {
   };
 }
 
-/** openHistory's options for a command's --allow-torn-tail: the note goes to standard error. */
-export function tornTailOptions(parsed: AnalyzeArgs): OpenOptions {
+/**
+ * openHistory's options for a command's --allow-torn-tail: the note goes to standard
+ * error and, through `seen`, to the caller, which marks its own output with it.
+ */
+export function tornTailOptions(parsed: AnalyzeArgs, seen?: (note: string) => void): OpenOptions {
   return {
     allowTornTail: parsed.allowTornTail,
-    note: (line) => process.stderr.write(`kafka-upgrade-verifier: ${line}\n`),
+    note: (line) => {
+      process.stderr.write(`kafka-upgrade-verifier: ${line}\n`);
+      seen?.(line);
+    },
   };
 }
 
@@ -121,15 +127,24 @@ export const analyzeCommand: Command = {
       process.stdout.write(HELP);
       return 0;
     }
-    const chunks = await openHistory(parsed.file, tornTailOptions(parsed));
+    let torn: string | null = null;
+    const chunks = await openHistory(
+      parsed.file,
+      tornTailOptions(parsed, (note) => (torn = note)),
+    );
     const analysis = await readHistory(chunks, { source: sourceName(parsed.file) });
     const report = analysis.report({
       policy: parsed.policy,
       windowMs: parsed.windowMs,
       maxLeaderSkew: parsed.maxLeaderSkew,
     });
+    // A torn tail read with --allow-torn-tail heads the summary too: the verdict is on
+    // what was kept. (The JSON report stays the report; the note is on standard error.)
+    const marked = torn === null ? '' : `WARNING: ${String(torn).replace(/^note: /, '')}\n\n`;
     process.stdout.write(
-      parsed.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatText(report),
+      parsed.format === 'json'
+        ? `${JSON.stringify(report, null, 2)}\n`
+        : `${marked}${formatText(report)}`,
     );
     if (parsed.cloudwatchCluster !== null) {
       await publishReportMetrics(report, parsed.cloudwatchCluster, (line) =>

@@ -8,7 +8,7 @@
 
 import { formatDuration, newRunId, StatusView } from '../../functions/core/canary/index.js';
 import { UsageError } from '../../functions/core/errors.js';
-import { runFolder } from '../../functions/core/run/pipeline.js';
+import { claimRunFolder } from '../../functions/core/run/pipeline.js';
 import { checkKafkaVersion, DEFAULT_KAFKA_VERSION } from '../../rehearsal/jars.js';
 import { rehearse, type RehearsalPlan } from '../../rehearsal/rehearsal-run.js';
 import { LOCAL_SECURITY_MODES, type LocalSecurity } from '../../rehearsal/security.js';
@@ -204,7 +204,10 @@ export async function runRehearse(args: string[], deps: RunDeps = {}): Promise<n
   const toVersion = disturbance.kind === 'roll' ? disturbance.toVersion : undefined;
   checkRehearsalTools([parsed.version, ...(toVersion === undefined ? [] : [toVersion])]);
   const runId = newRunId();
-  const outDir = runFolder('rehearse', parsed.out, runId);
+  const folder = await claimRunFolder('rehearse', parsed.out, runId, (line) =>
+    stderr.write(`${line}\n`),
+  );
+  const { outDir } = folder;
   const view = new StatusView(stderr, { quiet: parsed.quiet });
   const interrupts = listenForInterrupts(
     view,
@@ -229,6 +232,7 @@ export async function runRehearse(args: string[], deps: RunDeps = {}): Promise<n
     return printOutcome(outcome, { ...parsed, outDir }, stdout, stderr);
   } finally {
     interrupts.dispose();
+    folder.release();
   }
 }
 

@@ -91,7 +91,11 @@ export const reportCommand: Command = {
     const input = await resolveInput(parsed.file);
     const target = out ?? input.out;
     await checkOutputPath('report', '--out', target);
-    const chunks = await openHistory(input.history, tornTailOptions(parsed));
+    let torn = false;
+    const chunks = await openHistory(
+      input.history,
+      tornTailOptions(parsed, () => (torn = true)),
+    );
     const data = await readReportData(chunks, { source: sourceName(input.history) });
     const options = {
       policy: parsed.policy,
@@ -102,7 +106,7 @@ export const reportCommand: Command = {
     await writeFileAtomically('report', '--out', target, html);
     const verdict = data.analysis.report(options).verdict;
     process.stderr.write(
-      `report: ${target} (${(Buffer.byteLength(html) / 1024).toFixed(0)} KiB), verdict ${verdict}\n`,
+      `report: ${target} (${(Buffer.byteLength(html) / 1024).toFixed(0)} KiB), verdict ${verdict}${torn ? ' on what was kept before the cut-off last gzip member' : ''}\n`,
     );
     return exitStatusFor(verdict);
   },

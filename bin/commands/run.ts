@@ -24,7 +24,7 @@ import {
   RUN_DEFAULTS,
   runCanaryToFolder,
   runConnection,
-  runFolder,
+  claimRunFolder,
   type CanaryRunOutcome,
 } from '../../functions/core/run/pipeline.js';
 import { DEFAULT_CLIENTS, parseClients, type ClientName } from '../../clients/index.js';
@@ -264,7 +264,10 @@ export async function runRun(args: string[], deps: RunDeps = {}): Promise<number
     return 0;
   }
   const runId = newRunId();
-  const outDir = runFolder('run', parsed.out, runId);
+  const folder = await claimRunFolder('run', parsed.out, runId, (line) =>
+    stderr.write(`${line}\n`),
+  );
+  const { outDir } = folder;
   const view = new StatusView(stderr, { quiet: parsed.quiet });
   const interrupts = listenForInterrupts(view);
   try {
@@ -287,6 +290,7 @@ export async function runRun(args: string[], deps: RunDeps = {}): Promise<number
     return printOutcome(outcome, { ...parsed, outDir }, stdout, stderr);
   } finally {
     interrupts.dispose();
+    folder.release();
   }
 }
 

@@ -43,6 +43,12 @@ export class HistoryFormatError extends InputError {
   }
 }
 
+/**
+ * A gzip history whose last member is cut off (a run killed while it wrote a slice):
+ * every whole line before the cut can be read (functions/core/history/torn-tail.ts).
+ */
+export class TornHistoryError extends InputError {}
+
 /** A command-line usage mistake: unknown flag, missing argument. Exit status 2. */
 export class UsageError extends InputError {}
 

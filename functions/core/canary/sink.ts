@@ -65,7 +65,10 @@ export abstract class GzipMemberSink implements HistorySink {
   }
 }
 
-/** Appends gzip members to a file: one member per flush, fsynced. */
+/**
+ * Appends gzip members to a file: one member per flush, fsynced. A process killed while
+ * it writes one leaves a torn last member, read up to it (functions/core/history/torn-tail.ts).
+ */
 export class GzipFileSink extends GzipMemberSink {
   private handle: FileHandle | null = null;
 
@@ -79,7 +82,9 @@ export class GzipFileSink extends GzipMemberSink {
         await mkdir(dirname(this.location), { recursive: true });
         this.handle = await open(this.location, 'a');
       }
-      await this.handle.write(member);
+      // writeFile, not write: it writes until every byte is out (a short write would
+      // leave a torn member in the middle of the file, with later members after it).
+      await this.handle.writeFile(member);
       await this.handle.sync();
     };
   }

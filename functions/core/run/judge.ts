@@ -5,10 +5,12 @@
  * rendered) leaves none of them. `run`, `rehearse` (into the run folder) and the verify
  * Lambda (into the run store) all go through here; only the summary's header differs.
  */
-import { rename, unlink, writeFile } from 'node:fs/promises';
+import { rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { formatText, type HistoryChunk, type Policy, type Report } from '../history/index.js';
+import { syncFolder, writeSynced } from '../durable.js';
+import type { TornTailOptions } from '../history/torn-tail.js';
 import { formatReadinessSummary, type RunReadiness } from '../readiness/run-section.js';
 import { readReportData, renderHtmlReport } from '../report/index.js';
 import { putText, type S3Like } from '../store/s3-history.js';
@@ -47,12 +49,20 @@ export async function judgeHistory(
   };
 }
 
-/** A run folder's history file (`history.jsonl.gz`) judged: its path is the source. */
+/**
+ * A run folder's history file (`history.jsonl.gz`) judged: its path is the source. A
+ * cut-off last gzip member is a TornHistoryError unless `allowTornTail` (then the
+ * verdict is on every whole line before the cut, and `note` says what was left out).
+ */
 export function judgeHistoryFile(
   path: string,
-  options: Omit<JudgeOptions, 'source'>,
+  options: Omit<JudgeOptions, 'source'> & TornTailOptions,
 ): Promise<Judged> {
-  return judgeHistory(openGzipHistory(path), { ...options, source: path });
+  const { allowTornTail, note, ...judging } = options;
+  return judgeHistory(openGzipHistory(path, { allowTornTail, note }), {
+    ...judging,
+    source: path,
+  });
 }
 
 /** The names of a verified run's three files, in the run folder or next to the history in S3. */
@@ -92,18 +102,22 @@ const KEYS = Object.keys(RUN_FILES) as (keyof RunFiles)[];
 
 /**
  * Writes the three files into `folder` so that all or none of them appear: each under
- * a temporary name first, then renamed into place. A failed write removes what it
+ * a temporary name first, fsynced with the folder (functions/core/durable.ts), then
+ * renamed into place and the folder fsynced again, so a crash after the run never
+ * leaves an empty report.json. A failed write removes what it
  * wrote and rethrows.
  */
 export async function writeRunFiles(folder: string, files: RunFiles): Promise<void> {
   const temp = (key: keyof RunFiles) => join(folder, `${RUN_FILES[key]}.tmp-${process.pid}`);
   const placed: string[] = [];
   try {
-    for (const key of KEYS) await writeFile(temp(key), files[key]);
+    for (const key of KEYS) await writeSynced(temp(key), files[key], 'w');
+    await syncFolder(folder);
     for (const key of KEYS) {
       await rename(temp(key), join(folder, RUN_FILES[key]));
       placed.push(join(folder, RUN_FILES[key]));
     }
+    await syncFolder(folder);
   } catch (error) {
     const leftovers = [...KEYS.map(temp), ...placed];
     // Removing what this write made; a file that is not there (never written, or

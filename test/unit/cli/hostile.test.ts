@@ -296,6 +296,17 @@ describe('a torn last gzip member', { timeout: SPAWNING_TEST_MS }, () => {
     expect(JSON.parse(r.stdout)).toEqual(analyzed(`${lines.slice(0, half).join('\n')}\n`));
   });
 
+  it('with --allow-torn-tail, the text summary is headed by a warning that the tail is missing', () => {
+    const file = torn(5);
+    const r = run(['analyze', file, '--allow-torn-tail']);
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `^WARNING: history '${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}' ends in a cut-off gzip member`,
+      ),
+    );
+    expect(r.stdout).toContain('The verdict is on what was kept');
+  });
+
   it('with --allow-torn-tail, a member cut in its trailer keeps all its lines', () => {
     const r = run(['analyze', torn(second.length - 4), '--format', 'json', '--allow-torn-tail']);
     expect(JSON.parse(r.stdout)).toEqual(analyzed(`${lines.join('\n')}\n`));

@@ -3,6 +3,7 @@
  * or none — on disk (temporary names renamed into place) and in the run store (every
  * file rendered before the first put).
  */
+import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ import {
   runFiles,
   writeRunFiles,
 } from '../../../functions/core/run/judge.js';
+import { missingUnless, skipWithout } from '../../integration/requirements.js';
 import { FakeS3 } from '../handlers/fakes.js';
 
 const fixture = join(import.meta.dirname, '../../fixtures/history/delivery.jsonl');
@@ -82,6 +84,64 @@ describe('writeRunFiles', () => {
     expect((await readdir(dir)).sort()).toEqual(['report.html']);
   });
 });
+
+const hasStrace = spawnSync('strace', ['-V']).status === 0;
+
+describe.skipIf(skipWithout(missingUnless(hasStrace, 'strace is not installed')))(
+  'writeRunFiles on disk, seen by strace (needs strace: scripts/install-test-tools.sh)',
+  () => {
+    it('fsyncs each file and the folder before any rename, and the folder after the last', async () => {
+      const dir = await folder();
+      const script = join(dir, 'write.mjs');
+      const judge = join(import.meta.dirname, '../../../dist/functions/core/run/judge.js');
+      await writeFile(
+        script,
+        `import { writeRunFiles } from ${JSON.stringify(judge)};\n` +
+          `await writeRunFiles(process.argv[2], { report: '{}\\n', summary: 's\\n', html: '<p>\\n' });\n`,
+      );
+      const out = join(dir, 'run');
+      await mkdir(out);
+      const trace = join(dir, 'trace.txt');
+      const r = spawnSync('strace', [
+        '-f',
+        '-o',
+        trace,
+        '-e',
+        'trace=openat,fsync,rename,renameat,renameat2,close',
+        process.execPath,
+        script,
+        out,
+      ]);
+      expect(r.status, r.stderr.toString()).toBe(0);
+      // The calls on the run folder, in order: which path each fd is, then what was done.
+      const fds = new Map<string, string>();
+      const steps: string[] = [];
+      for (const line of (await readFile(trace, 'utf8')).split('\n')) {
+        const opened = /openat\(AT_FDCWD, "([^"]+)", [^)]*\) = (\d+)/.exec(line);
+        if (opened !== null && opened[1]!.startsWith(out)) fds.set(opened[2]!, opened[1]!);
+        const synced = /fsync\((\d+)\)\s+= 0/.exec(line);
+        if (synced !== null && fds.has(synced[1]!))
+          steps.push(`fsync ${fds.get(synced[1]!)!.slice(out.length)}`);
+        const renamed = /rename(?:at2?)?\((?:AT_FDCWD, )?"([^"]+)", (?:AT_FDCWD, )?"([^"]+)"/.exec(
+          line,
+        );
+        if (renamed !== null && renamed[1]!.startsWith(out))
+          steps.push(`rename ${renamed[2]!.slice(out.length)}`);
+      }
+      const temp = (name: string) => `fsync /${name}.tmp-PID`;
+      expect(steps.map((step) => step.replace(/\.tmp-\d+$/, '.tmp-PID'))).toEqual([
+        temp('report.json'),
+        temp('summary.txt'),
+        temp('report.html'),
+        'fsync ',
+        'rename /report.json',
+        'rename /summary.txt',
+        'rename /report.html',
+        'fsync ',
+      ]);
+    });
+  },
+);
 
 describe('putRunFiles', () => {
   it('puts the three files under the prefix, report.json last', async () => {
