@@ -1,0 +1,463 @@
+/**
+ * The live checker (issue 17): fed the run's own history records as they are made
+ * (through the tee sink, tee.ts), it says within seconds what the final analyzer
+ * will later judge, as LiveFindings, and keeps live counts by catalogue metric name
+ * (a LiveMetricSource, merged with the session's by publish.ts mergeSources).
+ *
+ * Pure and incremental: no I/O, no clock but the one it is given. The definitions
+ * are the analyzer's (docs/history-format.md), walked one record at a time:
+ *
+ * - failedSend: a `produce` with `ok` false. One finding per partition per outage (the
+ *   first failure after an ack); every failure counts in ProduceErrors.
+ * - unavailable: the analyzer's outage (starts at the `sentAt` of a failed send that
+ *   follows an acked one or starts the partition, ends at the next ack's `ackedAt`),
+ *   reported once when it has lasted more than `unavailableMs` (default
+ *   STALL_SHOWN_MS, the status line's stall threshold). `at` is the outage's start.
+ * - redelivered: a `consume` whose offset that (group, partition) already received.
+ * - skipped: a `consume` that jumps past offsets this run's producer had acked on the
+ *   partition and the group never received (live, the acked offsets stand in for the
+ *   log the final read-back has); `at` is the jump's `receivedAt`.
+ * - unreachableBroker: a broker `probe` that is not ok (once until it is ok again).
+ * - dnsFailure: a `probe` whose `dns` failed (once per endpoint until DNS works again).
+ * - addressChanged: a broker `probe` whose endpoint or DNS addresses differ from that
+ *   broker's first ok ones.
+ * - leaderSkew: a `leaders` snapshot whose leaderSkew is above maxLeaderSkew (once per
+ *   topic until it is back at or under it).
+ *
+ * `after` is the latest `broker` down (or up) event at or before the finding's `at`.
+ */
+import { STALL_SHOWN_MS } from '../canary/status.js';
+import { InputError } from '../errors.js';
+import type { HistoryRecordOut } from '../probe/monitor.js';
+import { DEFAULT_MAX_LEADER_SKEW } from '../history/report.js';
+import type {
+  LiveFinding,
+  LiveFindingKind,
+  LiveListener,
+  LiveMetricSource,
+  LiveMetricValues,
+} from './types.js';
+
+export interface LiveCheckerOptions {
+  /** An outage longer than this (ms) is an `unavailable` finding; default STALL_SHOWN_MS. */
+  unavailableMs?: number;
+  /** The balance threshold; default DEFAULT_MAX_LEADER_SKEW (the analyzer's). */
+  maxLeaderSkew?: number;
+  /** Only this group's consume records are checked; default every group. */
+  group?: string;
+  /** The clock for detectedAt; default Date.now. */
+  now?: () => number;
+}
+
+/** The largest gap the skip check walks in one jump (a larger one is one finding). */
+const MAX_GAP_WALK = 10_000;
+const HARD: ReadonlySet<LiveFindingKind> = new Set([
+  'failedSend',
+  'unavailable',
+  'duplicate',
+  'outOfOrder',
+  'suspectedLoss',
+  'unreachableBroker',
+  'dnsFailure',
+]);
+const ANOMALY: ReadonlySet<LiveFindingKind> = new Set([
+  'duplicate',
+  'outOfOrder',
+  'suspectedLoss',
+  'redelivered',
+  'skipped',
+]);
+
+interface PartitionLive {
+  /** Start of the outage in progress (sentAt), or null while the partition acks. */
+  outageStart: number | null;
+  outageReported: boolean;
+  outageFailedReported: boolean;
+  lastFailedAt: number;
+  everAcked: boolean;
+}
+
+interface BrokerEvent {
+  broker: number;
+  event: 'down' | 'up';
+  at: number;
+}
+
+const num = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+
+function hhmmss(at: number): string {
+  return new Date(at).toISOString().slice(11, 19);
+}
+
+/** leaderSkew of one snapshot's partitions (docs/history-format.md), or null when none is led. */
+export function snapshotSkew(partitions: readonly unknown[]): number | null {
+  const brokers = new Set<number>();
+  const leads = new Map<number, number>();
+  let led = 0;
+  for (const p of partitions) {
+    const o = p as { leader?: unknown; replicas?: unknown };
+    if (Array.isArray(o.replicas))
+      for (const r of o.replicas) if (typeof r === 'number') brokers.add(r);
+    if (typeof o.leader === 'number' && o.leader !== -1) {
+      led++;
+      leads.set(o.leader, (leads.get(o.leader) ?? 0) + 1);
+    }
+  }
+  if (led === 0) return null;
+  let most = 0;
+  for (const b of brokers) most = Math.max(most, leads.get(b) ?? 0);
+  return Math.floor((100 * most * brokers.size) / led + 0.5) / 100;
+}
+
+export class LiveChecker implements LiveMetricSource {
+  private readonly unavailableMs: number;
+  private readonly maxLeaderSkew: number;
+  private readonly group: string | undefined;
+  private readonly now: () => number;
+  private readonly listeners: LiveListener[] = [];
+  private readonly partitions = new Map<number, PartitionLive>();
+  private readonly ackedOffsets = new Map<number, Set<number>>();
+  private readonly received = new Map<string, { offsets: Set<number>; max: number }>();
+  private readonly unreachable = new Set<number>();
+  private readonly dnsFailing = new Set<string>();
+  private readonly firstAddress = new Map<number, string>();
+  private readonly changed = new Map<number, string>();
+  private readonly skewed = new Set<string>();
+  private readonly skewByTopic = new Map<string, number>();
+  private readonly brokerEvents: BrokerEvent[] = [];
+  /** Every finding so far, in the order made. */
+  readonly findings: LiveFinding[] = [];
+  private counts = {
+    produced: 0,
+    failed: 0,
+    maxUnavailableMs: 0,
+    redelivered: 0,
+    skipped: 0,
+    dnsFailures: 0,
+  };
+
+  constructor(options: LiveCheckerOptions = {}) {
+    this.unavailableMs = options.unavailableMs ?? STALL_SHOWN_MS;
+    this.maxLeaderSkew = options.maxLeaderSkew ?? DEFAULT_MAX_LEADER_SKEW;
+    if (!(Number.isFinite(this.unavailableMs) && this.unavailableMs >= 0)) {
+      throw new InputError(
+        `live checker: unavailableMs must be a number of ms ≥ 0, not ${String(options.unavailableMs)}`,
+      );
+    }
+    if (!(Number.isFinite(this.maxLeaderSkew) && this.maxLeaderSkew >= 0)) {
+      throw new InputError(
+        `live checker: maxLeaderSkew must be a number ≥ 0 (1 is perfectly even), not ${String(options.maxLeaderSkew)}`,
+      );
+    }
+    this.group = options.group;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Calls `listener` with every finding from now on. */
+  onFinding(listener: LiveListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** The restart a time follows: the latest broker event at or before it. */
+  restartBefore(at: number): string | null {
+    let best: BrokerEvent | null = null;
+    for (const e of this.brokerEvents)
+      if (e.at <= at && (best === null || e.at >= best.at)) best = e;
+    return best === null ? null : `broker ${best.broker} ${best.event} at ${hhmmss(best.at)}`;
+  }
+
+  private find(
+    kind: LiveFindingKind,
+    at: number,
+    detail: string,
+    fields: Partial<LiveFinding> = {},
+  ): void {
+    const finding: LiveFinding = {
+      type: ANOMALY.has(kind) ? 'anomaly' : 'finding',
+      kind,
+      hard: HARD.has(kind),
+      at,
+      detectedAt: this.now(),
+      ...fields,
+      after: this.restartBefore(at),
+      detail,
+    };
+    this.findings.push(finding);
+    for (const listener of this.listeners) listener(finding);
+  }
+
+  /** Feeds one history record (the tee calls it for every record written). */
+  check(record: HistoryRecordOut): void {
+    switch (record.type) {
+      case 'produce':
+        return this.produce(record);
+      case 'consume':
+        return this.consume(record);
+      case 'probe':
+        return this.probe(record);
+      case 'leaders':
+        return this.leaders(record);
+      case 'broker': {
+        const broker = num(record.broker);
+        const at = num(record.at);
+        if (
+          broker !== undefined &&
+          at !== undefined &&
+          (record.event === 'down' || record.event === 'up')
+        ) {
+          this.brokerEvents.push({ broker, event: record.event, at });
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private partition(p: number): PartitionLive {
+    let s = this.partitions.get(p);
+    if (s === undefined) {
+      s = {
+        outageStart: null,
+        outageReported: false,
+        outageFailedReported: false,
+        lastFailedAt: 0,
+        everAcked: false,
+      };
+      this.partitions.set(p, s);
+    }
+    return s;
+  }
+
+  private produce(r: HistoryRecordOut): void {
+    const partition = num(r.partition);
+    const sentAt = num(r.sentAt);
+    if (partition === undefined || sentAt === undefined) return;
+    this.counts.produced++;
+    const s = this.partition(partition);
+    const producer = typeof r.producer === 'string' ? r.producer : undefined;
+    const seq = num(r.seq);
+    if (r.ok === true) {
+      const ackedAt = num(r.ackedAt) ?? sentAt;
+      const offset = num(r.offset);
+      if (offset !== undefined) {
+        let acked = this.ackedOffsets.get(partition);
+        if (acked === undefined) this.ackedOffsets.set(partition, (acked = new Set()));
+        acked.add(offset);
+      }
+      s.everAcked = true;
+      if (s.outageStart !== null) {
+        const ms = ackedAt - s.outageStart;
+        this.counts.maxUnavailableMs = Math.max(this.counts.maxUnavailableMs, ms);
+        if (!s.outageReported && ms > this.unavailableMs) {
+          this.find(
+            'unavailable',
+            s.outageStart,
+            `partition ${partition} acked nothing for ${ms} ms (ended by seq ${seq ?? '?'} at offset ${offset ?? '?'})`,
+            {
+              partition,
+              value: ms,
+              ...(producer === undefined ? {} : { producer }),
+            },
+          );
+        }
+        s.outageStart = null;
+      }
+      s.outageReported = false;
+      s.outageFailedReported = false;
+      return;
+    }
+    const failedAt = num(r.failedAt) ?? sentAt;
+    this.counts.failed++;
+    const error = typeof r.error === 'string' ? r.error : 'an unknown error';
+    if (s.outageStart === null) s.outageStart = sentAt;
+    s.lastFailedAt = Math.max(s.lastFailedAt, failedAt);
+    const fields = {
+      partition,
+      ...(producer === undefined ? {} : { producer }),
+      ...(seq === undefined ? {} : { seq }),
+    };
+    if (!s.outageFailedReported) {
+      s.outageFailedReported = true;
+      this.find(
+        'failedSend',
+        failedAt,
+        `send of seq ${seq ?? '?'} to partition ${partition} failed: ${error}`,
+        fields,
+      );
+    }
+    const ms = s.lastFailedAt - s.outageStart;
+    this.counts.maxUnavailableMs = Math.max(this.counts.maxUnavailableMs, ms);
+    if (!s.outageReported && ms > this.unavailableMs) {
+      s.outageReported = true;
+      this.find(
+        'unavailable',
+        s.outageStart,
+        `partition ${partition} has acked nothing for ${ms} ms so far (last error ${error})`,
+        {
+          ...fields,
+          value: ms,
+        },
+      );
+    }
+  }
+
+  private consume(r: HistoryRecordOut): void {
+    const group = typeof r.group === 'string' ? r.group : undefined;
+    const partition = num(r.partition);
+    const offset = num(r.offset);
+    const receivedAt = num(r.receivedAt);
+    if (
+      group === undefined ||
+      partition === undefined ||
+      offset === undefined ||
+      receivedAt === undefined
+    )
+      return;
+    if (this.group !== undefined && group !== this.group) return;
+    const key = `${group}\u0000${partition}`;
+    let g = this.received.get(key);
+    if (g === undefined) this.received.set(key, (g = { offsets: new Set(), max: offset }));
+    const fields = {
+      group,
+      partition,
+      offset,
+      ...(typeof r.producer === 'string' ? { producer: r.producer } : {}),
+      ...(num(r.seq) === undefined ? {} : { seq: num(r.seq) }),
+    };
+    if (g.offsets.has(offset)) {
+      this.counts.redelivered++;
+      this.find(
+        'redelivered',
+        receivedAt,
+        `group ${group} received partition ${partition} offset ${offset} again`,
+        fields,
+      );
+      return;
+    }
+    if (g.offsets.size > 0 && offset > g.max + 1) {
+      const acked = this.ackedOffsets.get(partition);
+      const from = g.max + 1;
+      const to = Math.min(offset - 1, from + MAX_GAP_WALK);
+      for (let k = from; k <= to; k++) {
+        if (acked?.has(k) === true && !g.offsets.has(k)) {
+          this.counts.skipped++;
+          this.find(
+            'skipped',
+            receivedAt,
+            `group ${group} went from offset ${g.max} to ${offset} on partition ${partition}, past acked offset ${k}`,
+            {
+              group,
+              partition,
+              offset: k,
+            },
+          );
+        }
+      }
+    }
+    g.offsets.add(offset);
+    g.max = Math.max(g.max, offset);
+  }
+
+  private probe(r: HistoryRecordOut): void {
+    const at = num(r.at);
+    const endpoint = typeof r.endpoint === 'string' ? r.endpoint : undefined;
+    if (at === undefined || endpoint === undefined) return;
+    const stage = (v: unknown) =>
+      v as { ok?: unknown; error?: unknown; addresses?: unknown } | null | undefined;
+    const dns = stage(r.dns);
+    const tcp = stage(r.tcp);
+    const kafka = stage(r.kafka);
+    const broker = r.role === 'broker' ? num(r.broker) : undefined;
+    const who = broker === undefined ? `bootstrap ${endpoint}` : `broker ${broker} (${endpoint})`;
+    if (dns?.ok === false) {
+      this.counts.dnsFailures++;
+      if (!this.dnsFailing.has(endpoint)) {
+        this.dnsFailing.add(endpoint);
+        this.find(
+          'dnsFailure',
+          at,
+          `DNS lookup of ${who} failed: ${String(dns.error ?? 'no error given')}`,
+          {
+            endpoint,
+            ...(broker === undefined ? {} : { broker }),
+          },
+        );
+      }
+    } else if (dns?.ok === true) {
+      this.dnsFailing.delete(endpoint);
+    }
+    if (broker === undefined) return;
+    const ok = dns?.ok === true && tcp?.ok === true && kafka?.ok === true;
+    if (!ok) {
+      if (!this.unreachable.has(broker)) {
+        this.unreachable.add(broker);
+        const failedStage = dns?.ok !== true ? dns : tcp?.ok !== true ? tcp : kafka;
+        const name = dns?.ok !== true ? 'DNS' : tcp?.ok !== true ? 'TCP' : 'Kafka';
+        this.find(
+          'unreachableBroker',
+          at,
+          `${who} is unreachable: ${name} ${String(failedStage?.error ?? 'not answered')}`,
+          {
+            broker,
+            endpoint,
+          },
+        );
+      }
+    } else {
+      this.unreachable.delete(broker);
+    }
+    if (dns?.ok === true && Array.isArray(dns.addresses)) {
+      const where = `${endpoint} ${[...new Set(dns.addresses.map(String))].sort().join(',')}`;
+      const first = this.firstAddress.get(broker);
+      if (first === undefined) this.firstAddress.set(broker, where);
+      else if (where !== first && this.changed.get(broker) !== where) {
+        this.changed.set(broker, where);
+        this.find('addressChanged', at, `broker ${broker} moved from ${first} to ${where}`, {
+          broker,
+          endpoint,
+        });
+      } else if (where === first) this.changed.delete(broker);
+    }
+  }
+
+  private leaders(r: HistoryRecordOut): void {
+    const at = num(r.at);
+    const topic = typeof r.topic === 'string' ? r.topic : undefined;
+    if (at === undefined || topic === undefined || !Array.isArray(r.partitions)) return;
+    const skew = snapshotSkew(r.partitions);
+    if (skew === null) return;
+    this.skewByTopic.set(topic, skew);
+    if (skew > this.maxLeaderSkew) {
+      if (!this.skewed.has(topic)) {
+        this.skewed.add(topic);
+        this.find(
+          'leaderSkew',
+          at,
+          `topic ${topic} leader skew ${skew} is above ${this.maxLeaderSkew}`,
+          {
+            topic,
+            value: skew,
+          },
+        );
+      }
+    } else this.skewed.delete(topic);
+  }
+
+  /** The live counts, by catalogue metric name. */
+  liveMetricValues(): LiveMetricValues {
+    const skews = [...this.skewByTopic.values()];
+    return {
+      ProducedMessages: this.counts.produced,
+      ProduceErrors: this.counts.failed,
+      MaxUnavailableMs: this.counts.maxUnavailableMs,
+      RedeliveredMessages: this.counts.redelivered,
+      SkippedMessages: this.counts.skipped,
+      UnreachableBrokers: this.unreachable.size,
+      DnsFailures: this.counts.dnsFailures,
+      BrokerAddressChanges: this.changed.size,
+      ...(skews.length === 0 ? {} : { LeaderSkew: Math.max(...skews) }),
+    };
+  }
+}
