@@ -134,7 +134,7 @@ describe('gate', () => {
         await restartBroker(cluster.statePath!, DOWN, { log: stderrLog });
       }
       const passed = await gateHealthy();
-      expect(passed.status).toBe(0);
+      expect(passed.status, passed.stdout + passed.stderr).toBe(0);
     },
   );
 
@@ -164,17 +164,23 @@ describe('gate', () => {
     const outcome = JSON.parse(blocked.stdout) as {
       safe: boolean;
       waitingFor: string[];
+      waitedFor: string[];
       expectedBrokers: number[];
     };
-    expect(outcome.safe).toBe(false);
-    expect(outcome.expectedBrokers).toEqual([1, 2, 3]);
-    expect(outcome.waitingFor).toContain(
+    const seen = JSON.stringify(outcome, null, 2);
+    expect(outcome.safe, seen).toBe(false);
+    expect(outcome.expectedBrokers, seen).toEqual([1, 2, 3]);
+    // What it waited for over its polls: on a loaded machine the last poll's metadata
+    // request can fail on its own (then that poll names only the metadata), which
+    // still blocks; what matters is that the gate saw and named the down broker.
+    expect(outcome.waitedFor, seen).toContain(
       `broker ${DOWN} registered (the cluster does not list it: down or fenced)`,
     );
     expect(
-      outcome.waitingFor.some((r) =>
+      outcome.waitedFor.some((r) =>
         new RegExp(`^${topic}-\\d fully replicated \\(.*waiting for broker ${DOWN}\\)$`).test(r),
       ),
+      seen,
     ).toBe(true);
   }
 
