@@ -34,13 +34,21 @@ import { skipWithout } from '../requirements.js';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures/history');
 
-/** rolling-101's expected report, with spec-shaped reachability and balance sections added. */
+/**
+ * rolling-101's expected report, with spec-shaped reachability and balance sections
+ * added, and a format-v3 scheduled latency on each partition (rolling-101 is a v2
+ * history, so without it LongestProduceStallMs would be skipped).
+ */
 function report(): ReportInput {
   const base = JSON.parse(
     readFileSync(join(FIXTURES, 'rolling-101.strict.expected.json'), 'utf8'),
   ) as ReportInput;
   return {
     ...base,
+    partitions: base.partitions.map((p, i) => ({
+      ...p,
+      scheduledLatencyMs: { p50: 5, p99: 40, max: 1_000 * (i + 1) },
+    })),
     reachability: {
       totals: {
         unreachableBrokers: 1,
@@ -136,6 +144,7 @@ describe.skipIf(skipWithout(motoServerMissing))(
         LostMessages: [6],
         DuplicateMessages: [66],
         EndToEndLatencyP99Ms: [228],
+        LongestProduceStallMs: [3_000],
         UnreachableBrokers: [1],
         LeaderSkew: [1.5],
         VerificationFailed: [1],
