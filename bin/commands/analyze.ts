@@ -138,9 +138,17 @@ export const analyzeCommand: Command = {
       windowMs: parsed.windowMs,
       maxLeaderSkew: parsed.maxLeaderSkew,
     });
-    // A torn tail read with --allow-torn-tail heads the summary too: the verdict is on
-    // what was kept. (The JSON report stays the report; the note is on standard error.)
-    const marked = torn === null ? '' : `WARNING: ${String(torn).replace(/^note: /, '')}\n\n`;
+    // A torn tail read with --allow-torn-tail, and run records of several runs, head the
+    // summary too: the verdict is on what was kept, or on mixed runs. (The JSON report
+    // stays the report; the notes are on standard error.)
+    const warnings: string[] = [];
+    if (torn !== null) warnings.push(String(torn).replace(/^note: /, ''));
+    const mixed = analysis.mixedRuns;
+    if (mixed !== null) {
+      process.stderr.write(`kafka-upgrade-verifier: note: ${mixed}\n`);
+      warnings.push(mixed);
+    }
+    const marked = warnings.map((w) => `WARNING: ${w}\n\n`).join('');
     process.stdout.write(
       parsed.format === 'json'
         ? `${JSON.stringify(report, null, 2)}\n`

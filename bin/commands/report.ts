@@ -105,6 +105,8 @@ export const reportCommand: Command = {
     const html = await renderHtmlReport(data, { ...options, generatedAt: Date.now() });
     await writeFileAtomically('report', '--out', target, html);
     const verdict = data.analysis.report(options).verdict;
+    const mixed = data.analysis.mixedRuns;
+    if (mixed !== null) process.stderr.write(`kafka-upgrade-verifier: note: ${mixed}\n`);
     process.stderr.write(
       `report: ${target} (${(Buffer.byteLength(html) / 1024).toFixed(0)} KiB), verdict ${verdict}${torn ? ' on what was kept before the cut-off last gzip member' : ''}\n`,
     );

@@ -35,6 +35,10 @@ export interface RecordCounts {
 
 export interface AnalysisFacts {
   run: RunInfo | null;
+  /** The distinct runIds of the history's run records, sorted (at most 10 kept). */
+  runIds: string[];
+  /** More distinct runIds than runIds holds were seen. */
+  runIdsTruncated: boolean;
   totals: Totals;
   partitions: PartitionReport[];
   restarts: Restart[];
@@ -76,6 +80,30 @@ export class HistoryAnalysis {
   /** The run record, when the history has one. */
   get run(): RunInfo | null {
     return this.facts.run;
+  }
+
+  /**
+   * A warning when the history's run records name more than one run: the spec has
+   * one run record per history, so histories of different runs were put together
+   * (say, `cat` of two runs' files) and every figure mixes them. The report keeps the
+   * earliest run record, as before; this says so instead of merging silently. Null
+   * for one run or none.
+   */
+  get mixedRuns(): string | null {
+    const { runIds, runIdsTruncated } = this.facts;
+    if (runIds.length < 2) return null;
+    const count = runIdsTruncated ? `more than ${runIds.length}` : `${runIds.length}`;
+    const short = (id: string) => (id.length > 80 ? `${id.slice(0, 80)}…` : id);
+    const named = runIds.map(short).join(', ') + (runIdsTruncated ? ', …' : '');
+    const kept =
+      this.facts.run === null
+        ? ''
+        : ` The report's run is the earliest, ${short(this.facts.run.runId)}.`;
+    return (
+      `the history holds run records of ${count} different runs (${named}): ` +
+      `histories of different runs were put together, and every figure of this report mixes them.${kept} ` +
+      "Analyse each run's own history on its own."
+    );
   }
 
   /**

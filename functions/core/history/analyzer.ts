@@ -68,6 +68,9 @@ export class HistoryAnalyzer {
   private readonly counts = { produce: 0, log: 0, probe: 0, leaders: 0 };
   private ignored = 0;
   private run: RunInfo | null = null;
+  /** Distinct runIds of the run records (at most RUN_IDS_KEPT; more only noted). */
+  private readonly runIds = new Set<string>();
+  private runIdsTruncated = false;
   private analysis: HistoryAnalysis | null = null;
   /** The line being added: where a budget overrun is reported. */
   private at: LineContext = { source: 'history', line: 0 };
@@ -151,6 +154,10 @@ export class HistoryAnalyzer {
     const endedAt = optionalTime(o.endedAt, 'endedAt', at) ?? null;
     const cluster = typeof o.cluster === 'string' ? o.cluster : null;
     const run: RunInfo = { runId, cluster, startedAt, endedAt };
+    if (!this.runIds.has(runId)) {
+      if (this.runIds.size < RUN_IDS_KEPT) this.runIds.add(runId);
+      else this.runIdsTruncated = true;
+    }
     // Several run records: the earliest, whatever the file order.
     if (this.run === null || compareRuns(run, this.run) < 0) this.run = run;
   }
@@ -272,6 +279,8 @@ export class HistoryAnalyzer {
     const restarts = this.restartCollector.restarts();
     const facts: AnalysisFacts = {
       run: this.run,
+      runIds: [...this.runIds].sort(compareText),
+      runIdsTruncated: this.runIdsTruncated,
       totals: sumTotals(partitions, hasLog),
       partitions,
       restarts,
@@ -287,6 +296,9 @@ export class HistoryAnalyzer {
     return this.analysis;
   }
 }
+
+/** How many distinct runIds the analyzer keeps to name in the mixed-runs warning. */
+const RUN_IDS_KEPT = 10;
 
 function compareRuns(a: RunInfo, b: RunInfo): number {
   return (

@@ -327,6 +327,22 @@ describe('a torn last gzip member', { timeout: SPAWNING_TEST_MS }, () => {
   });
 });
 
+describe('two runs put together', { timeout: SPAWNING_TEST_MS }, () => {
+  it('analyze warns on standard error and heads the summary, naming both runs (item 13)', () => {
+    const text = readFileSync(good, 'utf8');
+    const other = text.replace(/"runId":"[^"]*"/, '"runId":"r-other"');
+    expect(other).not.toBe(text);
+    const file = join(tempDir(), 'two-runs.jsonl');
+    writeFileSync(file, `${text.trimEnd()}\n${other}`);
+    const r = run(['analyze', file]);
+    expect(r.stdout).toMatch(/^WARNING: the history holds run records of 2 different runs \(/);
+    expect(r.stdout).toContain('r-other');
+    expect(r.stderr).toContain('histories of different runs were put together');
+    const single = run(['analyze', good]);
+    expect(single.stdout).not.toContain('WARNING');
+  });
+});
+
 describe('a signal during the start-up check', { timeout: SPAWNING_TEST_MS }, () => {
   /**
    * `run` against a listener that accepts connections and never answers (a wrong port,

@@ -169,3 +169,25 @@ describe('one pass, many reports', () => {
     expect(analyzer.finish()).toBe(analyzer.finish());
   });
 });
+
+describe('run records of several runs (issue 19 item 13)', () => {
+  it('warns, naming each run, instead of merging them silently; the report keeps the earliest', async () => {
+    const one = await readHistory([run(), acked(0, 0)].join('\n'));
+    expect(one.mixedRuns).toBeNull();
+    const repeated = await readHistory([run(), run(), acked(0, 0)].join('\n'));
+    expect(repeated.mixedRuns).toBeNull();
+    const mixed = await readHistory(
+      [run({ runId: 'r-late', startedAt: 1_763_900_500_000 }), run(), acked(0, 0)].join('\n'),
+    );
+    expect(mixed.mixedRuns).toContain('run records of 2 different runs (r-late, r-test)');
+    expect(mixed.mixedRuns).toContain("The report's run is the earliest, r-test.");
+    expect(mixed.report().run?.runId).toBe('r-test');
+  });
+
+  it('names at most ten runs and cuts a long runId, so a hostile history cannot swell it', async () => {
+    const lines = Array.from({ length: 30 }, (_, i) => run({ runId: `r-${i}-${'x'.repeat(500)}` }));
+    const warning = (await readHistory(lines.join('\n'))).mixedRuns ?? '';
+    expect(warning).toContain('run records of more than 10 different runs');
+    expect(warning.length).toBeLessThan(2_000);
+  });
+});
