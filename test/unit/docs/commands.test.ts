@@ -6,10 +6,6 @@
  * (`…`) or output examples are not commands and are left out; shell variables are
  * replaced by a value of the shape the flag takes.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
 import { describe, expect, it } from 'vitest';
 
 import { parseAnalyzeArgs } from '../../../bin/commands/analyze.js';
@@ -20,84 +16,9 @@ import { parsePreflightArgs } from '../../../bin/commands/preflight.js';
 import { parseReachabilityArgs } from '../../../bin/commands/reachability.js';
 import { parseRehearseArgs } from '../../../bin/commands/rehearse.js';
 import { parseRunArgs } from '../../../bin/commands/run.js';
+import { invocations, words, type Invocation } from '../../support/docs.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
 const STATE = '/tmp/kuv-docs-test-state.json';
-
-/** The markdown files a user reads: README.md and every page under docs/. */
-function pages(): string[] {
-  const found = ['README.md'];
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith('.md')) found.push(path);
-    }
-  };
-  walk('docs');
-  return found;
-}
-
-/** The lines of a page's fenced code blocks, continuation lines joined. */
-function codeLines(text: string): { line: number; text: string }[] {
-  const out: { line: number; text: string }[] = [];
-  let inCode = false;
-  let pending: { line: number; text: string } | null = null;
-  text.split('\n').forEach((raw, index) => {
-    if (/^\s*```/.test(raw)) {
-      inCode = !inCode;
-      pending = null;
-      return;
-    }
-    if (!inCode) return;
-    const joined: { line: number; text: string } =
-      pending === null ? { line: index + 1, text: raw } : { ...pending, text: pending.text + raw };
-    if (/\\\s*$/.test(joined.text)) {
-      pending = { ...joined, text: joined.text.replace(/\\\s*$/, ' ') };
-      return;
-    }
-    pending = null;
-    out.push(joined);
-  });
-  return out;
-}
-
-/** Shell words of a simple command line: quotes removed, variables substituted. */
-function words(line: string): string[] {
-  const substituted = line
-    .replace(/"\$\{?BOOTSTRAP\}?"|\$\{?BOOTSTRAP\}?/g, 'b-1.example:9092')
-    .replace(/"\$\{?[A-Z_]*DIR\}?"|\$\{?[A-Z_]*DIR\}?/g, 'runs/r-1')
-    .replace(/"\$\{?[A-Z_]+\}?"|\$\{?[A-Z_]+\}?/g, 'value');
-  const result: string[] = [];
-  const pattern = /"([^"]*)"|'([^']*)'|(\S+)/g;
-  for (const m of substituted.matchAll(pattern)) result.push(m[1] ?? m[2] ?? m[3]!);
-  return result;
-}
-
-interface Invocation {
-  page: string;
-  line: number;
-  args: string[];
-}
-
-/** Every documented invocation: the words after `kafka-upgrade-verifier`. */
-function invocations(): Invocation[] {
-  const found: Invocation[] = [];
-  for (const page of pages()) {
-    for (const { line, text } of codeLines(readFileSync(join(root, page), 'utf8'))) {
-      // One command per `&&`/`;`/`|` piece; the comment and redirections dropped.
-      for (const piece of text.replace(/\s#\s.*$/, '').split(/&&|;|\|/)) {
-        const m = /^\s*(?:\$\s+)?(?:npx\s+)?kafka-upgrade-verifier\s+(.*)$/.exec(piece);
-        if (m === null) continue;
-        const rest = m[1]!.replace(/\s\d?>>?\s*\S+/g, ' ').trim();
-        // A synopsis, an elision or an example of output, not a command to run.
-        if (/[[\]<>…]|\.\.\./.test(rest) || /^[a-z-]+( [a-z]+)?:/.test(rest)) continue;
-        found.push({ page, line, args: words(rest) });
-      }
-    }
-  }
-  return found;
-}
 
 /** Parses one invocation with its command's parser; throws what the CLI would print. */
 function parse(args: string[]): void {
