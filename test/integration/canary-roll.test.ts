@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { roll, start, stop, stderrLog, type ClusterStatus } from '../../rehearsal/index.js';
 import { TEST_CLUSTER_PORTS, testCluster } from './helpers.js';
-import { identity, readHistory, startCli, waitForOutput } from './canary/cli.js';
+import { finished, identity, readHistory, startCli, waitForOutput } from './canary/cli.js';
 
 /** 100 above the errors test's ports: inside the shifted range, apart from the other clusters. */
 const PORT_BASE = TEST_CLUSTER_PORTS.canaryRoll.portBase;
@@ -80,7 +80,7 @@ describe.skipIf(external)('run during a rolling restart', () => {
     const rollEnd = Date.now();
     await new Promise((r) => setTimeout(r, 2000));
     run.child.kill('SIGINT'); // the first Ctrl-C: stop producing, settle, verify
-    const r = await run.done;
+    const r = await finished(run, 150_000);
     expect(r.stderr).toContain('Ctrl-C: producing stops now; settling and verifying');
     const verdictOf = (stdout: string) => {
       try {

@@ -125,6 +125,16 @@ describe('gate', () => {
   it.runIf(local)(
     'blocks while a broker is down and its partitions under-replicated, passes once it is back',
     async () => {
+      // A partition of any topic with its only replica on the stopped broker goes offline,
+      // and kafkajs then refuses the cluster's whole metadata answer: the gate would see
+      // no broker at all. Shared-cluster tests delete their RF 1 topics; name one left
+      // behind. (Asked before the kill: the admin's connection may be to broker 3.)
+      const { topics: all } = await admin.fetchTopicMetadata();
+      const single = all.filter((t) => t.partitions.some((p) => p.replicas.length === 1));
+      expect(
+        single.map((t) => t.name),
+        'RF 1 topics left on the shared cluster',
+      ).toEqual([]);
       await killBroker(cluster.statePath!, DOWN, { log: stderrLog });
       try {
         await blockedWhileDown();
@@ -139,15 +149,6 @@ describe('gate', () => {
   );
 
   async function blockedWhileDown(): Promise<void> {
-    // A partition of any topic with its only replica on the stopped broker goes offline,
-    // and kafkajs then refuses the cluster's whole metadata answer: the gate would see no
-    // broker at all. Shared-cluster tests delete their RF 1 topics; name one left behind.
-    const { topics: all } = await admin.fetchTopicMetadata();
-    const single = all.filter((t) => t.partitions.some((p) => p.replicas.length === 1));
-    expect(
-      single.map((t) => t.name),
-      'RF 1 topics left on the shared cluster',
-    ).toEqual([]);
     // The controller fences it after broker.session.timeout.ms and takes it out of every ISR.
     await waitFor(
       async () => {

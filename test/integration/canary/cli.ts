@@ -41,6 +41,30 @@ export function startCli(args: string[], cwd = root): CliRun {
   return { child, done, stderr: () => stderr };
 }
 
+/**
+ * The run's end, or, when it has not ended within `timeoutMs`, a SIGKILL and an error
+ * with what it printed: a hung run fails its test with its own words and is never
+ * left behind (a leaked run once kept retrying against a stopped cluster).
+ */
+export async function finished(run: CliRun, timeoutMs: number): ReturnType<() => CliRun['done']> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      run.child.kill('SIGKILL');
+      reject(
+        new Error(
+          `the run did not end within ${timeoutMs / 1000} s (killed); stderr so far:\n${run.stderr()}`,
+        ),
+      );
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([run.done, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export async function runCli(args: string[], cwd = root) {
   return startCli(args, cwd).done;
 }
