@@ -28,29 +28,46 @@ async function main(argv: string[]): Promise<number> {
   return command.run(rest);
 }
 
-main(process.argv.slice(2)).then(
-  (status) => {
-    process.exitCode = stdoutFailed() ? EXIT_NOT_CARRIED_OUT : status;
-    // Ended by a signal: exit now. A client still connecting (a silent listener during
-    // the start-up check) would otherwise keep the process alive through its retries.
-    // Standard output and error are written synchronously on Linux, so nothing is lost.
-    if (status === 130 || status === 143) process.exit(status);
-  },
-  (error: unknown) => {
-    if (error instanceof InputError) {
-      process.stderr.write(`kafka-upgrade-verifier: ${error.message}\n`);
-      process.exitCode = 2;
-      return;
-    }
-    if (error instanceof VerifierError) {
-      process.stderr.write(`kafka-upgrade-verifier: ${error.message}\n`);
+/**
+ * Ends the process once standard output and error have taken everything written.
+ * A command's work is over when it returns: what could still hold the process open is
+ * a Kafka client's socket or retry timer that kafkajs did not release (a connection a
+ * killed broker dropped, a reconnect after the last disconnect; seen after `run`
+ * through a SIGKILLed broker, with the report written and six sockets left open), and
+ * a person or a pipeline waiting on the command must not wait on that.
+ */
+function exitWhenFlushed(): void {
+  let pending = 2;
+  const done = () => {
+    pending -= 1;
+    // After the streams' own 'error' events (a full disk sets exit status 4 there).
+    if (pending === 0) setImmediate(() => process.exit());
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+}
+
+main(process.argv.slice(2))
+  .then(
+    (status) => {
+      process.exitCode = stdoutFailed() ? EXIT_NOT_CARRIED_OUT : status;
+    },
+    (error: unknown) => {
+      if (error instanceof InputError) {
+        process.stderr.write(`kafka-upgrade-verifier: ${error.message}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      if (error instanceof VerifierError) {
+        process.stderr.write(`kafka-upgrade-verifier: ${error.message}\n`);
+        process.exitCode = EXIT_NOT_CARRIED_OUT;
+        return;
+      }
+      process.stderr.write(
+        `kafka-upgrade-verifier: unexpected failure — ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n` +
+          'This is a bug or an environment problem; the message above says where it happened.\n',
+      );
       process.exitCode = EXIT_NOT_CARRIED_OUT;
-      return;
-    }
-    process.stderr.write(
-      `kafka-upgrade-verifier: unexpected failure — ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n` +
-        'This is a bug or an environment problem; the message above says where it happened.\n',
-    );
-    process.exitCode = EXIT_NOT_CARRIED_OUT;
-  },
-);
+    },
+  )
+  .finally(exitWhenFlushed);

@@ -120,8 +120,12 @@ describe.skipIf(external)('run through a SIGKILLed partition leader', () => {
     const report = JSON.parse(r.stdout) as {
       totals: Record<string, number | null>;
       partitions: Partition[];
+      anomalies: unknown[];
     };
-    expect(report.totals, r.stderr).toMatchObject({ lost: 0, duplicates: 0, outOfOrder: 0 });
+    expect(
+      report.totals,
+      `${r.stderr}\nfirst anomalies: ${JSON.stringify(report.anomalies.slice(0, 5))}`,
+    ).toMatchObject({ lost: 0, duplicates: 0, outOfOrder: 0 });
 
     const history = readHistory(join(out, 'history.jsonl.gz'));
     const produce = history.filter((h) => h.type === 'produce' && h.producer === 'canary');
