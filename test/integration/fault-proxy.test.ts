@@ -7,7 +7,7 @@
  * exactly as an independent reader (kcat) finds them.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -229,6 +229,12 @@ describe.skipIf(skipWithout(toxiproxyMissing) || cluster.statePath === null)(
       await proxy?.stop();
     });
 
+    function countBy(values: string[]): Record<string, number> {
+      const counts: Record<string, number> = {};
+      for (const v of values) counts[v] = (counts[v] ?? 0) + 1;
+      return counts;
+    }
+
     /** A 30 s run whose produce responses from broker 2 are dropped for 4 s, 5 s in. */
     async function faultedRun(producer: 'at-least-once' | 'idempotent') {
       const topic = randomTopic('kuv-it-canary-fault');
@@ -289,26 +295,53 @@ describe.skipIf(skipWithout(toxiproxyMissing) || cluster.statePath === null)(
       const led = (baseline.partitions as Array<{ leader: number }>).filter((p) => p.leader === 2);
       expect(led.length).toBeGreaterThan(0);
       const counted = kcatDuplicates(internal, topic, report.run.runId);
+      // What was seen live (issue 17): DIR/live.jsonl, finding lines beside status lines.
+      const journal = readFileSync(join(out, 'live.jsonl'), 'utf8')
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      const canaryEnd = journal.find((l) => l.type === 'status' && l.finished === true)
+        ?.at as number;
+      const live = journal.filter((l) => l.type === 'anomaly' || l.type === 'finding');
       stderrLog(
         `${producer} through 4 s of dropped responses from broker 2 (leader of ${led.length} partitions): ` +
           `report duplicates ${report.totals.duplicates}, kcat duplicates ${counted}, lost ${report.totals.lost}, ` +
           `failed ${report.totals.failed}, verdict ${report.verdict} (exit ${r.status ?? r.signal})`,
       );
-      return { report, counted, status: r.status };
+      const lags = live
+        .filter((f) => f.kind === 'duplicate')
+        .map((f) => (f.detectedAt as number) - (f.at as number));
+      stderrLog(
+        `${producer}: live findings ${JSON.stringify(countBy(live.map((f) => String(f.kind))))}, ` +
+          `duplicate detection lag max ${lags.length === 0 ? '-' : Math.max(...lags)} ms`,
+      );
+      return { report, counted, status: r.status, live, canaryEnd };
     }
 
     it('at-least-once: the report counts exactly the duplicates kcat finds in the topic, and there are some', async () => {
-      const { report, counted, status } = await faultedRun('at-least-once');
+      const { report, counted, status, live, canaryEnd } = await faultedRun('at-least-once');
       expect(report.totals.duplicates).toBe(counted);
       expect(counted).toBeGreaterThan(0);
       expect(report.verdict).toBe('fail');
       expect([1, null]).toContain(status);
+      // Seen live, while the canary was still producing, as many as the final verdict.
+      const duplicates = live.filter((f) => f.kind === 'duplicate');
+      expect(duplicates.length, JSON.stringify(live.slice(0, 5))).toBe(report.totals.duplicates);
+      expect(live.filter((f) => f.kind === 'outOfOrder').length).toBe(report.totals.outOfOrder);
+      expect(canaryEnd).toBeGreaterThan(0);
+      expect(Math.min(...duplicates.map((f) => f.detectedAt as number))).toBeLessThan(canaryEnd);
+      for (const f of duplicates) {
+        expect(f).toMatchObject({ type: 'anomaly', hard: true });
+        expect(typeof f.partition === 'number' && typeof f.offset === 'number').toBe(true);
+        expect(typeof f.seq === 'number' && typeof f.producer === 'string').toBe(true);
+      }
     }, 300_000);
 
     it('idempotent: the same fault leaves no duplicate, in the report or in the topic', async () => {
-      const { report, counted } = await faultedRun('idempotent');
+      const { report, counted, live } = await faultedRun('idempotent');
       expect(counted).toBe(0);
       expect(report.totals.duplicates).toBe(0);
+      expect(live.filter((f) => f.kind === 'duplicate')).toEqual([]);
     }, 300_000);
   },
 );

@@ -24,6 +24,18 @@
  * - leaderSkew: a `leaders` snapshot whose leaderSkew is above maxLeaderSkew (once per
  *   topic until it is back at or under it).
  *
+ * From the following reader (follower.ts), which reads each canary partition's log as
+ * it grows and calls `followed` with each record in offset order (a re-read of offsets
+ * it has passed, after a rebalance, is ignored):
+ *
+ * - duplicate: an identity (producer, seq) found again at a later offset; `at` is the
+ *   later copy's log timestamp.
+ * - outOfOrder: a record whose seq is below the highest seq its producer had on that
+ *   partition at lower offsets, not seen before; `at` is its log timestamp.
+ * - suspectedLoss: an acked send whose partition the reader has read past the acked
+ *   offset without finding its identity; `at` is the send's sentAt. The final read-back
+ *   confirms it (lost) or not; lossCleared when the reader finds it later after all.
+ *
  * `after` is the latest `broker` down (or up) event at or before the finding's `at`.
  */
 import { STALL_SHOWN_MS } from '../canary/status.js';
@@ -60,6 +72,44 @@ const HARD: ReadonlySet<LiveFindingKind> = new Set([
   'unreachableBroker',
   'dnsFailure',
 ]);
+/** Seqs per bit-set chunk of the following reader's seen identities. */
+const SEQ_CHUNK = 4096;
+
+/** The seqs of one (partition, producer) found in the log: chunked bit sets. */
+class SeqBits {
+  private readonly chunks = new Map<number, Uint32Array>();
+  has(seq: number): boolean {
+    const chunk = this.chunks.get(Math.floor(seq / SEQ_CHUNK));
+    const i = seq - Math.floor(seq / SEQ_CHUNK) * SEQ_CHUNK;
+    return chunk !== undefined && (chunk[i >>> 5]! & (1 << (i & 31))) !== 0;
+  }
+  add(seq: number): void {
+    const key = Math.floor(seq / SEQ_CHUNK);
+    let chunk = this.chunks.get(key);
+    if (chunk === undefined) this.chunks.set(key, (chunk = new Uint32Array(SEQ_CHUNK / 32)));
+    const i = seq - key * SEQ_CHUNK;
+    chunk[i >>> 5]! |= 1 << (i & 31);
+  }
+}
+
+/** An acked send the following reader has not passed yet. */
+interface AwaitedAck {
+  offset: number;
+  producer: string;
+  seq: number;
+  sentAt: number;
+}
+
+/** One record of the log as the following reader found it. */
+export interface FollowedRecord {
+  partition: number;
+  offset: number;
+  producer: string;
+  seq: number;
+  /** The record's log timestamp (ms since the epoch). */
+  timestamp: number;
+}
+
 const ANOMALY: ReadonlySet<LiveFindingKind> = new Set([
   'duplicate',
   'outOfOrder',
@@ -126,6 +176,14 @@ export class LiveChecker implements LiveMetricSource {
   private readonly skewed = new Set<string>();
   private readonly skewByTopic = new Map<string, number>();
   private readonly brokerEvents: BrokerEvent[] = [];
+  /** Per partition: the offset the following reader reads next. */
+  private readonly logNext = new Map<number, number>();
+  /** Per (partition, producer): the seqs found in the log, and the highest. */
+  private readonly logged = new Map<string, { seqs: SeqBits; max: number }>();
+  /** Per partition: acked sends at or beyond the reader's position, oldest first. */
+  private readonly awaited = new Map<number, AwaitedAck[]>();
+  /** Suspected losses not cleared, by `partition producer seq`. */
+  private readonly suspected = new Set<string>();
   /** Every finding so far, in the order made. */
   readonly findings: LiveFinding[] = [];
   private counts = {
@@ -135,6 +193,8 @@ export class LiveChecker implements LiveMetricSource {
     redelivered: 0,
     skipped: 0,
     dnsFailures: 0,
+    duplicates: 0,
+    outOfOrder: 0,
   };
 
   constructor(options: LiveCheckerOptions = {}) {
@@ -245,6 +305,9 @@ export class LiveChecker implements LiveMetricSource {
         let acked = this.ackedOffsets.get(partition);
         if (acked === undefined) this.ackedOffsets.set(partition, (acked = new Set()));
         acked.add(offset);
+        if (producer !== undefined && seq !== undefined) {
+          this.awaitAck(partition, { offset, producer, seq, sentAt });
+        }
       }
       s.everAcked = true;
       if (s.outageStart !== null) {
@@ -445,12 +508,121 @@ export class LiveChecker implements LiveMetricSource {
     } else this.skewed.delete(topic);
   }
 
+  private loggedFor(partition: number, producer: string): { seqs: SeqBits; max: number } {
+    const key = `${partition}\u0000${producer}`;
+    let l = this.logged.get(key);
+    if (l === undefined) this.logged.set(key, (l = { seqs: new SeqBits(), max: -Infinity }));
+    return l;
+  }
+
+  /** An acked send: checked now when the reader has passed its offset, else when it does. */
+  private awaitAck(partition: number, ack: AwaitedAck): void {
+    const next = this.logNext.get(partition);
+    if (next !== undefined && ack.offset < next) {
+      this.confirm(partition, ack);
+      return;
+    }
+    let list = this.awaited.get(partition);
+    if (list === undefined) this.awaited.set(partition, (list = []));
+    list.push(ack);
+  }
+
+  private confirm(partition: number, ack: AwaitedAck): void {
+    if (this.loggedFor(partition, ack.producer).seqs.has(ack.seq)) return;
+    this.suspected.add(`${partition} ${ack.producer} ${ack.seq}`);
+    this.find(
+      'suspectedLoss',
+      ack.sentAt,
+      `acked seq ${ack.seq} of ${ack.producer} (partition ${partition} offset ${ack.offset}) is not in the log, which was read past that offset`,
+      { partition, offset: ack.offset, producer: ack.producer, seq: ack.seq },
+    );
+  }
+
+  /**
+   * Feeds one record the following reader found, in offset order per partition. The
+   * reader's records are not history records: the final read-back writes the `log`
+   * records the verdict is on.
+   */
+  followed(r: FollowedRecord): void {
+    const { partition, offset, producer, seq, timestamp } = r;
+    const next = this.logNext.get(partition);
+    // Read again after a rebalance: already checked.
+    if (next !== undefined && offset < next) return;
+    this.logNext.set(partition, offset + 1);
+    const l = this.loggedFor(partition, producer);
+    const fields = { partition, offset, producer, seq };
+    if (l.seqs.has(seq)) {
+      this.counts.duplicates++;
+      this.find(
+        'duplicate',
+        timestamp,
+        `seq ${seq} of ${producer} is in partition ${partition}'s log again, at offset ${offset}`,
+        fields,
+      );
+    } else {
+      if (seq < l.max) {
+        this.counts.outOfOrder++;
+        this.find(
+          'outOfOrder',
+          timestamp,
+          `seq ${seq} of ${producer} is at offset ${offset} of partition ${partition}, after seq ${l.max}`,
+          fields,
+        );
+      }
+      l.seqs.add(seq);
+      const key = `${partition} ${producer} ${seq}`;
+      if (this.suspected.delete(key)) {
+        this.find(
+          'lossCleared',
+          timestamp,
+          `seq ${seq} of ${producer}, suspected lost, is in partition ${partition}'s log at offset ${offset} after all`,
+          fields,
+        );
+      }
+    }
+    l.max = Math.max(l.max, seq);
+    const list = this.awaited.get(partition);
+    if (list === undefined) return;
+    let passed = 0;
+    while (passed < list.length && list[passed]!.offset <= offset) passed++;
+    // Acks usually come in offset order; one that did not waits for the next record.
+    for (const ack of list.splice(0, passed)) this.confirm(partition, ack);
+  }
+
+  /**
+   * The following reader has read `partition` up to `end` (exclusive: its high
+   * watermark when it caught up): every acked send below it is checked now. Only once
+   * every record below `end` has been given to `followed`: later ones below it would be
+   * taken for re-reads.
+   */
+  followedTo(partition: number, end: number): void {
+    const next = this.logNext.get(partition) ?? -Infinity;
+    if (end <= next) return;
+    this.logNext.set(partition, end);
+    const list = this.awaited.get(partition);
+    if (list === undefined) return;
+    const passed = list.filter((a) => a.offset < end);
+    this.awaited.set(
+      partition,
+      list.filter((a) => a.offset >= end),
+    );
+    for (const ack of passed) this.confirm(partition, ack);
+  }
+
   /** The live counts, by catalogue metric name. */
   liveMetricValues(): LiveMetricValues {
     const skews = [...this.skewByTopic.values()];
     return {
       ProducedMessages: this.counts.produced,
       ProduceErrors: this.counts.failed,
+      ...(this.logNext.size === 0
+        ? {}
+        : {
+            // Suspected now (a cleared suspicion no longer counts).
+            LostMessages: this.suspected.size,
+            DuplicateMessages: this.counts.duplicates,
+            OutOfOrderMessages: this.counts.outOfOrder,
+          }),
       MaxUnavailableMs: this.counts.maxUnavailableMs,
       RedeliveredMessages: this.counts.redelivered,
       SkippedMessages: this.counts.skipped,

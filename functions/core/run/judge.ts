@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { formatText, type HistoryChunk, type Policy, type Report } from '../history/index.js';
 import { syncFolder, writeSynced } from '../durable.js';
 import type { TornTailOptions } from '../history/torn-tail.js';
+import type { LiveSection } from '../live/summary.js';
 import { formatReadinessSummary, type RunReadiness } from '../readiness/run-section.js';
 import { readReportData, renderHtmlReport } from '../report/index.js';
 import { putText, type S3Like } from '../store/s3-history.js';
@@ -28,7 +29,11 @@ export interface JudgeOptions {
  * readiness check the run started with (docs/report.md, "report.json: readiness"),
  * null when the history has no readiness record. The verdict is the analyzer's alone.
  */
-export type RunReport = Report & { readiness: RunReadiness | null };
+export type RunReport = Report & {
+  readiness: RunReadiness | null;
+  /** A CLI run's live findings beside the verdict (functions/core/live/summary.ts); absent elsewhere. */
+  live?: LiveSection;
+};
 
 /** A judged history: the report and its page, nothing written yet. */
 export interface Judged {

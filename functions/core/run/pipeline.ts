@@ -44,7 +44,9 @@ import { openGzipHistory } from './history-file.js';
 import { judgeHistoryFile, runFiles, writeRunFiles } from './judge.js';
 import { LiveJournal } from '../live/journal.js';
 import { LIVE_FILE } from '../live/types.js';
-import { liveRunMetrics, publishReportMetrics } from './publish.js';
+import { formatLiveSection } from '../live/summary.js';
+import { RunLive } from './live.js';
+import { publishReportMetrics } from './publish.js';
 
 /** The CLI's run defaults, shown in `run --help`. */
 export const RUN_DEFAULTS = {
@@ -248,8 +250,8 @@ function runHeader(state: SliceState, historyPath: string): string {
 
 /** How the canary phase ended, with the `during` hook's outcome (always waited for). */
 type CanaryPhaseEnd<T> =
-  | { ok: true; state: SliceState; during: T | undefined }
-  | { ok: false; error: unknown; during: T | undefined };
+  | { ok: true; state: SliceState; live: RunLive; during: T | undefined }
+  | { ok: false; error: unknown; live: RunLive; during: T | undefined };
 
 /** The canary phase and its `during` hook. */
 async function canaryPhase<T>(
@@ -260,16 +262,23 @@ async function canaryPhase<T>(
   const { view, stopCanary } = controls;
   const { connection, runId } = plan;
   let during: Promise<T> | undefined;
-  const live =
-    plan.cloudwatchCluster == null
-      ? null
-      : liveRunMetrics(plan.cloudwatchCluster, controls.log, controls.cloudWatch?.());
-  // Status lines for `gate --run DIR`: the canary still acks (functions/core/live/journal.ts).
+  // Status lines for `gate --run DIR`: the canary still acks (functions/core/live/journal.ts),
+  // and each live finding as it is made (./live.ts).
   const journal = new LiveJournal(join(plan.outDir, LIVE_FILE), (line) => view.note(line));
+  const live = new RunLive({
+    connection,
+    topic: plan.topic,
+    runId,
+    journal,
+    note: (line) => view.note(line),
+    cloudwatchCluster: plan.cloudwatchCluster ?? null,
+    log: controls.log,
+    ...(controls.cloudWatch === undefined ? {} : { cloudWatch: controls.cloudWatch() }),
+  });
   const state = runCanary(
     {
       kafka: createKafka(connection),
-      sink: new GzipFileSink(join(plan.outDir, 'history.jsonl.gz')),
+      sink: live.sink(new GzipFileSink(join(plan.outDir, 'history.jsonl.gz'))),
       monitors: [
         ...(controls.monitors?.(connection) ?? [
           ...runMonitors(connection, [plan.topic, ...(plan.watchTopics ?? [])], (message) =>
@@ -291,7 +300,7 @@ async function canaryPhase<T>(
         if (during === undefined && controls.during !== undefined && s.phase === 'canary') {
           during = controls.during(stopCanary);
         }
-        live?.onState(s);
+        live.onState(s);
         journal.progress(s, now, progress?.oldestWaitingMs ?? 0);
         if (s.phase !== 'canary' && s.canaryStartedAt > 0) journal.finish(s, now);
         view.update(s, now);
@@ -320,9 +329,9 @@ async function canaryPhase<T>(
     end = { ok: false, error };
   }
   if (end.ok) journal.finish(end.state, Date.now());
-  await live?.stop();
+  await live.stop();
   view.finish();
-  return { ...end, during: await during };
+  return { ...end, live, during: await during };
 }
 
 /** One canary run, preflight to publish (see the top of this file). */
@@ -398,9 +407,12 @@ export async function runCanaryToFolder<T = never>(
       canary.during,
     );
   }
+  const live = canary.live.section(judged.report);
+  judged.report.live = live;
   const extra = [
     ...(connection.security?.securityWarnings ?? []).map((w) => `WARNING: ${w}`),
     ...(controls.header?.(canary.during) ?? []),
+    ...formatLiveSection(live).trimEnd().split('\n'),
   ];
   const clients = plan.clients ?? DEFAULT_CLIENTS;
   const clientTable =

@@ -6,7 +6,8 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 
 import type { SliceState } from '../canary/state.js';
-import { LiveMetricsPublisher, sessionMetricSource } from '../live/publish.js';
+import { LiveMetricsPublisher, mergeSources, sessionMetricSource } from '../live/publish.js';
+import type { LiveMetricSource } from '../live/types.js';
 import {
   metricsFromReport,
   NAMESPACE,
@@ -87,13 +88,15 @@ export function liveRunMetrics(
   cluster: string,
   log: (line: string) => void,
   client: CloudWatchClient = new CloudWatchClient({}),
+  /** The live checker's counts, merged with the session's (mergeSources). */
+  checker?: LiveMetricSource,
 ): { onState: (state: SliceState) => void; stop: () => Promise<void> } {
   let latest: SliceState | null = null;
+  const session: LiveMetricSource = {
+    liveMetricValues: () => (latest === null ? {} : sessionMetricSource(latest).liveMetricValues()),
+  };
   const publisher = new LiveMetricsPublisher({
-    source: {
-      liveMetricValues: () =>
-        latest === null ? {} : sessionMetricSource(latest).liveMetricValues(),
-    },
+    source: checker === undefined ? session : mergeSources(session, checker),
     cluster,
     client,
     log: (line) => log(`CloudWatch: ${line}`),

@@ -3,9 +3,18 @@
  * record sequences, a healthy sequence that gives none, `after` from broker events, and
  * the live counts merged with the session's.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 
-import { LiveChecker, snapshotSkew } from '../../../functions/core/live/checker.js';
+import { readHistory } from '../../../functions/core/history/index.js';
+
+import {
+  LiveChecker,
+  snapshotSkew,
+  type FollowedRecord,
+} from '../../../functions/core/live/checker.js';
 import { mergeSources } from '../../../functions/core/live/publish.js';
 import type { HistoryRecordOut } from '../../../functions/core/probe/monitor.js';
 
@@ -211,5 +220,105 @@ describe('LiveChecker', () => {
   it('refuses a bad threshold by name', () => {
     expect(() => new LiveChecker({ unavailableMs: -1 })).toThrow(/unavailableMs/);
     expect(() => new LiveChecker({ maxLeaderSkew: Number.NaN })).toThrow(/maxLeaderSkew/);
+  });
+});
+
+describe('the following reader (duplicates, out of order, suspected loss)', () => {
+  const T0 = 1_763_900_000_000;
+  const at = (offset: number) => T0 + offset;
+  const followed = (partition: number, offset: number, seq: number, producer = 'canary') => ({
+    partition,
+    offset,
+    producer,
+    seq,
+    timestamp: at(offset),
+  });
+
+  it('finds a duplicate at the later copy, an out-of-order record, and nothing in a clean log', () => {
+    const c = new LiveChecker({ now: () => T0 + 10_000 });
+    for (const [offset, seq] of [
+      [0, 1],
+      [1, 2],
+      [2, 4],
+      [3, 3],
+      [4, 2],
+      [5, 5],
+    ] as const)
+      c.followed(followed(0, offset, seq));
+    expect(c.findings.map((f) => [f.kind, f.offset, f.at])).toEqual([
+      ['outOfOrder', 3, at(3)],
+      ['duplicate', 4, at(4)],
+    ]);
+    expect(c.findings.every((f) => f.type === 'anomaly' && f.hard)).toBe(true);
+    expect(c.liveMetricValues()).toMatchObject({ DuplicateMessages: 1, OutOfOrderMessages: 1 });
+  });
+
+  it('ignores offsets read again after a rebalance', () => {
+    const c = new LiveChecker();
+    for (const o of [0, 1, 2, 0, 1, 2, 3]) c.followed(followed(0, o, o));
+    expect(c.findings).toEqual([]);
+  });
+
+  it('suspects an acked send the reader passed without finding, and clears it when found later', () => {
+    const c = new LiveChecker();
+    c.check(ack(0, 7, T0, 0));
+    c.check(ack(0, 8, T0 + 100, 1));
+    c.followed(followed(0, 0, 7));
+    expect(c.findings).toEqual([]);
+    // Offset 1 holds another record: seq 8 is not where its ack said.
+    c.followed(followed(0, 1, 99, 'other'));
+    expect(c.findings.map((f) => [f.kind, f.seq, f.at])).toEqual([['suspectedLoss', 8, T0 + 100]]);
+    expect(c.liveMetricValues().LostMessages).toBe(1);
+    c.followed(followed(0, 2, 8));
+    expect(c.findings.at(-1)).toMatchObject({ kind: 'lossCleared', seq: 8, hard: false });
+    expect(c.liveMetricValues().LostMessages).toBe(0);
+  });
+
+  it('checks an ack that arrives after the reader passed its offset, and one below its high watermark', () => {
+    const c = new LiveChecker();
+    c.followed(followed(0, 0, 1));
+    c.check(ack(0, 2, T0, 0)); // its identity is not at offset 0
+    expect(c.findings.map((f) => f.kind)).toEqual(['suspectedLoss']);
+    c.check(ack(1, 5, T0, 3));
+    expect(c.findings).toHaveLength(1);
+    c.followedTo(1, 10);
+    expect(c.findings.map((f) => [f.kind, f.partition])).toEqual([
+      ['suspectedLoss', 0],
+      ['suspectedLoss', 1],
+    ]);
+  });
+});
+
+describe('live counts equal the final verdict on every test vector', () => {
+  const dir = join(import.meta.dirname, '../../fixtures/history');
+  const vectors = readdirSync(dir).filter((f) => f.endsWith('.jsonl') && !f.startsWith('bad-'));
+
+  it.each(vectors)('%s', async (name) => {
+    const lines = readFileSync(join(dir, name), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const report = (await readHistory(lines.map((l) => JSON.stringify(l)).join('\n'))).report();
+    const c = new LiveChecker();
+    for (const r of lines) if (r.type === 'produce') c.check(r as HistoryRecordOut);
+    const logs = lines
+      .filter((r) => r.type === 'log')
+      .map((r) => r as unknown as FollowedRecord)
+      .sort(
+        (a, b) =>
+          a.partition - b.partition ||
+          a.offset - b.offset ||
+          a.producer.localeCompare(b.producer) ||
+          a.seq - b.seq,
+      );
+    for (const l of logs) c.followed(l);
+    if (logs.length > 0) {
+      for (const p of new Set(lines.filter((r) => r.type === 'produce').map((r) => r.partition)))
+        c.followedTo(p as number, Number.MAX_SAFE_INTEGER);
+    }
+    const live = c.liveMetricValues();
+    expect(live.DuplicateMessages ?? 0).toBe(report.totals.duplicates);
+    expect(live.OutOfOrderMessages ?? 0).toBe(report.totals.outOfOrder);
+    expect(live.LostMessages ?? 0).toBe(report.totals.lost ?? 0);
   });
 });
