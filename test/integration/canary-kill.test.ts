@@ -204,6 +204,28 @@ describe.skipIf(external)('run through a SIGKILLed partition leader', () => {
       readFileSync(join(out, 'summary.txt'), 'utf8'),
     );
     expect(Number(summaryStall?.[1])).toBeGreaterThanOrEqual(FENCED_AFTER_MS - INTERVAL_MS);
+    // Seen live (issue 17): the killed broker is an unreachable-broker finding in
+    // live.jsonl, made while the canary still ran (before its finished status line).
+    const journal = readFileSync(join(out, 'live.jsonl'), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const canaryEnd = journal.find((l) => l.type === 'status' && l.finished === true)!.at as number;
+    const unreachable = journal.find((l) => l.kind === 'unreachableBroker' && l.broker === victim);
+    expect(unreachable, JSON.stringify(journal.filter((l) => l.type !== 'status'))).toBeDefined();
+    expect(unreachable!.detectedAt as number).toBeLessThan(canaryEnd);
+    expect(unreachable!.hard).toBe(true);
+    // Before the probe: the partitions the victim led stalled, told at once.
+    const stalled = journal.find((l) => l.kind === 'stalled' && l.partition === 0);
+    expect(stalled, JSON.stringify(journal.filter((l) => l.type !== 'status'))).toBeDefined();
+    expect(stalled!.detectedAt as number).toBeLessThan(canaryEnd);
+    stderrLog(
+      `live: partition 0 stalled seen ${(stalled!.detectedAt as number) - killedAt} ms after the SIGKILL`,
+    );
+    stderrLog(
+      `live: broker ${victim} unreachable seen ${(unreachable!.detectedAt as number) - killedAt} ms after the SIGKILL ` +
+        `(its probe at +${(unreachable!.at as number) - killedAt} ms)`,
+    );
     const loggedIds = new Set(history.filter((h) => h.type === 'log').map(identity));
     expect(produce.filter((h) => h.ok === true && !loggedIds.has(identity(h)))).toEqual([]);
   }, 300_000);

@@ -85,7 +85,8 @@ export class CanaryProducer {
   private readonly queues: Queued[][];
   private readonly pending = new Set<Promise<void>>();
   /** Per request in flight: the tick of its oldest message (batches go in seq order). */
-  private readonly flightTicks = new Map<Promise<void>, number>();
+  /** Per request in flight: its partition and its first message's tick. */
+  private readonly flightTicks = new Map<Promise<void>, { partition: number; tick: number }>();
   private readonly limit: number;
   private readonly maxQueued: number;
   private readonly now: () => number;
@@ -125,11 +126,28 @@ export class CanaryProducer {
    * sending at the canary's rate would be waiting for right now.
    */
   oldestWaitingMs(now: number = this.now()): number {
-    let oldest = Infinity;
-    for (const tick of this.flightTicks.values()) oldest = Math.min(oldest, tick);
-    for (const queue of this.queues)
-      if (queue.length > 0) oldest = Math.min(oldest, queue[0]!.scheduledAt);
-    return oldest === Infinity ? 0 : Math.max(0, now - oldest);
+    let oldest = 0;
+    for (const w of this.waiting(now)) oldest = Math.max(oldest, w.waitedMs);
+    return oldest;
+  }
+
+  /**
+   * Per partition with a message waiting for its outcome: since when (its oldest
+   * message's tick) and how long that is now. The live checker's stall findings.
+   */
+  waiting(now: number = this.now()): { partition: number; since: number; waitedMs: number }[] {
+    const since = new Map<number, number>();
+    const older = (partition: number, tick: number) =>
+      since.set(partition, Math.min(since.get(partition) ?? Infinity, tick));
+    for (const { partition, tick } of this.flightTicks.values()) older(partition, tick);
+    this.queues.forEach((queue, partition) => {
+      if (queue.length > 0) older(partition, queue[0]!.scheduledAt);
+    });
+    return [...since].map(([partition, tick]) => ({
+      partition,
+      since: tick,
+      waitedMs: Math.max(0, now - tick),
+    }));
   }
 
   /** Messages waiting behind in-flight requests now, all partitions. */
@@ -227,7 +245,7 @@ export class CanaryProducer {
         if (this.pending.size === 0) this.wakeIdle();
       });
     this.pending.add(done);
-    this.flightTicks.set(done, batch[0]!.scheduledAt);
+    this.flightTicks.set(done, { partition, tick: batch[0]!.scheduledAt });
   }
 
   private wakeIdle(): void {

@@ -21,6 +21,8 @@ import { endOffsets, ensureCanaryTopic, type CanaryTopic } from './topic.js';
 export interface LiveProgress {
   /** ms since the oldest send still waiting for its outcome was ticked (0: none waits). */
   oldestWaitingMs: number;
+  /** Per partition with a send waiting for its outcome: since its tick, and how long. */
+  waiting: { partition: number; since: number; waitedMs: number }[];
 }
 
 export interface CanarySessionOptions {
@@ -301,8 +303,10 @@ export class CanarySession {
         this.flushInBackground();
         nextFlush = now + flushEveryMs;
       }
+      const waiting = this.producer?.waiting(now) ?? [];
       this.options.onProgress?.(state, now, {
-        oldestWaitingMs: this.producer?.oldestWaitingMs(now) ?? 0,
+        oldestWaitingMs: waiting.reduce((most, w) => Math.max(most, w.waitedMs), 0),
+        waiting,
       });
       const wake = Math.min(
         state.phase === 'canary' ? nextSend : Infinity,

@@ -17,6 +17,11 @@
  * - skipped: a `consume` that jumps past offsets this run's producer had acked on the
  *   partition and the group never received (live, the acked offsets stand in for the
  *   log the final read-back has); `at` is the jump's `receivedAt`.
+ * - stalled: from the producer, not the history: a partition whose oldest send has
+ *   waited more than `unavailableMs` for its outcome (once per stall, until nothing
+ *   waits that long); `at` is that send's tick. Not hard: the verdict does not fail on
+ *   a wait (LongestProduceStallMs alarms on it), but it is the first sign of a leader
+ *   that went away without a word, seconds before its sends fail or its probe does.
  * - unreachableBroker: a broker `probe` that is not ok (once until it is ok again).
  * - dnsFailure: a `probe` whose `dns` failed (once per endpoint until DNS works again).
  * - addressChanged: a broker `probe` whose endpoint or DNS addresses differ from that
@@ -184,6 +189,8 @@ export class LiveChecker implements LiveMetricSource {
   private readonly awaited = new Map<number, AwaitedAck[]>();
   /** Suspected losses not cleared, by `partition producer seq`. */
   private readonly suspected = new Set<string>();
+  /** Partitions whose stall was told (until they wait less than unavailableMs again). */
+  private readonly stalledNow = new Set<number>();
   /** Every finding so far, in the order made. */
   readonly findings: LiveFinding[] = [];
   private counts = {
@@ -506,6 +513,27 @@ export class LiveChecker implements LiveMetricSource {
         );
       }
     } else this.skewed.delete(topic);
+  }
+
+  /**
+   * What the producer waits for now: per partition with a send waiting, since its tick
+   * (the session's progress, every loop). A stall over `unavailableMs` is told once.
+   */
+  waiting(list: readonly { partition: number; since: number; waitedMs: number }[]): void {
+    const over = new Set<number>();
+    for (const w of list) {
+      if (w.waitedMs <= this.unavailableMs) continue;
+      over.add(w.partition);
+      if (this.stalledNow.has(w.partition)) continue;
+      this.stalledNow.add(w.partition);
+      this.find(
+        'stalled',
+        w.since,
+        `sends to partition ${w.partition} have waited ${w.waitedMs} ms for an answer (kafkajs still retrying: the leader may be gone)`,
+        { partition: w.partition, value: w.waitedMs },
+      );
+    }
+    for (const p of this.stalledNow) if (!over.has(p)) this.stalledNow.delete(p);
   }
 
   private loggedFor(partition: number, producer: string): { seqs: SeqBits; max: number } {

@@ -5,6 +5,7 @@ export const LIVE_FILE = 'live.jsonl';
 export type LiveFindingKind =
   | 'failedSend'
   | 'unavailable' // from the canary's own produce records
+  | 'stalled' // from the producer's sends waiting for their outcome
   | 'duplicate'
   | 'outOfOrder'
   | 'suspectedLoss'

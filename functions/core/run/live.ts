@@ -9,6 +9,7 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 
 import type { HistorySink } from '../canary/sink.js';
+import type { LiveProgress } from '../canary/session.js';
 import type { SliceState } from '../canary/state.js';
 import type { Report } from '../history/index.js';
 import { createKafka, destroyOpenSockets, type KafkaConnection } from '../kafka/client.js';
@@ -63,8 +64,9 @@ export class RunLive {
   }
 
   /** Every progress report of the canary: starts the follower once the run's first offsets are known. */
-  onState(state: SliceState): void {
+  onState(state: SliceState, progress?: LiveProgress): void {
     this.metrics?.onState(state);
+    if (progress !== undefined && state.phase !== 'done') this.checker.waiting(progress.waiting);
     if (this.follower === null && state.phase === 'canary' && state.firstOffsets.length > 0) {
       this.follower = startFollower({
         kafka: this.kafka,

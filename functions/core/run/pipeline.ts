@@ -300,7 +300,7 @@ async function canaryPhase<T>(
         if (during === undefined && controls.during !== undefined && s.phase === 'canary') {
           during = controls.during(stopCanary);
         }
-        live.onState(s);
+        live.onState(s, progress);
         journal.progress(s, now, progress?.oldestWaitingMs ?? 0);
         if (s.phase !== 'canary' && s.canaryStartedAt > 0) journal.finish(s, now);
         view.update(s, now);

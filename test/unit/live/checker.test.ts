@@ -322,3 +322,22 @@ describe('live counts equal the final verdict on every test vector', () => {
     expect(live.LostMessages ?? 0).toBe(report.totals.lost ?? 0);
   });
 });
+
+describe('stalls the producer reports', () => {
+  it('tells a partition waiting over the threshold once per stall, not hard, at its tick', () => {
+    const c = new LiveChecker({ unavailableMs: 1000 });
+    c.waiting([{ partition: 0, since: T, waitedMs: 900 }]);
+    expect(c.findings).toEqual([]);
+    c.waiting([
+      { partition: 0, since: T, waitedMs: 1500 },
+      { partition: 1, since: T + 100, waitedMs: 300 },
+    ]);
+    c.waiting([{ partition: 0, since: T, waitedMs: 2500 }]);
+    expect(c.findings.map((f) => [f.kind, f.partition, f.at, f.hard])).toEqual([
+      ['stalled', 0, T, false],
+    ]);
+    c.waiting([]); // answered: the next stall is a new one
+    c.waiting([{ partition: 0, since: T + 9000, waitedMs: 1200 }]);
+    expect(c.findings.map((f) => f.at)).toEqual([T, T + 9000]);
+  });
+});
