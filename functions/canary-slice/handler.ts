@@ -18,7 +18,10 @@ import type { SliceState } from '../core/canary/state.js';
 import { objectExists } from '../core/store/s3-history.js';
 import { s3Client } from '../commons/aws-clients/s3.js';
 import { cloudWatchClient } from '../commons/aws-clients/cloudwatch.js';
-import { LiveMetricsPublisher, sessionMetricSource } from '../core/live/publish.js';
+import { eventBridgeClient } from '../commons/aws-clients/eventbridge.js';
+import { LiveChecker } from '../core/live/checker.js';
+import { anomalyPublisher, type PutEventsClient } from '../core/live/events.js';
+import { LiveMetricsPublisher, mergeSources, sessionMetricSource } from '../core/live/publish.js';
 import type { PutMetricDataClient } from '../core/metrics/publisher.js';
 import { sliceBudgetMs } from '../core/canary/session.js';
 import { lambdaSession, type SessionDeps } from '../commons/canary.js';
@@ -44,6 +47,8 @@ export async function canarySlice(
     sliceMs: number;
     /** Where live metrics go (every ≤ 30 s during the slice); none: not published. */
     cloudwatch?: PutMetricDataClient;
+    /** Where the run's `Verification Anomaly` event goes (the default bus); none: not sent. */
+    events?: PutEventsClient;
     /** Between two live publications; default 30 s. */
     liveMetricsEveryMs?: number;
   },
@@ -78,10 +83,28 @@ export async function canarySlice(
       : 'canary-slice: the upgrade is not over (no finished marker): the canary runs on',
     { phase: step.phase, sliceMs: deps.sliceMs, finishedMarker: run.finishedMarker },
   );
+  // Live findings of this slice (functions/core/live/checker.ts): logged as they are
+  // made, and the run's first hard one is the `Verification Anomaly` event
+  // (docs/events.md), sent once per run (anomalySent travels in the step).
+  const checker = new LiveChecker();
+  const anomaly =
+    deps.events === undefined
+      ? null
+      : anomalyPublisher({
+          client: deps.events,
+          run: { cluster: cluster.name, runId: run.runId },
+          log: (line) => logger.warn(`canary-slice: ${line}`),
+          alreadySent: step.anomalySent === true,
+        });
+  checker.onFinding((finding) => {
+    logger.warn(`canary-slice: live ${finding.kind}: ${finding.detail}`, { finding });
+    anomaly?.onFinding(finding);
+  });
   const { session, sink } = await lambdaSession(context, run, cluster, step.nextPart, deps, {
     state: step.state,
     stopCanary: stop.signal,
     producerPerAttempt: true,
+    live: checker,
   });
   const sliceMs = sliceBudgetMs(
     deps.sliceMs,
@@ -94,7 +117,8 @@ export async function canarySlice(
     deps.cloudwatch === undefined
       ? null
       : new LiveMetricsPublisher({
-          source: sessionMetricSource(step.state),
+          // The checker's counts are this slice's; the session's are the run's so far.
+          source: mergeSources(sessionMetricSource(step.state), checker),
           cluster: cluster.name,
           client: deps.cloudwatch,
           log: (line) => logger.warn(`canary-slice: ${line}`),
@@ -106,10 +130,20 @@ export async function canarySlice(
     state = await session.slice(step.state, sliceMs);
   } finally {
     await live?.stop();
+    await anomaly?.settled();
   }
   await session.close();
-  logger.info('canary-slice: slice finished', sliceFacts(state));
-  return { state, phase: state.phase, nextPart: sink.nextPart, upgradeOver };
+  logger.info('canary-slice: slice finished', {
+    ...sliceFacts(state),
+    liveFindings: checker.findings.length,
+  });
+  return {
+    state,
+    phase: state.phase,
+    nextPart: sink.nextPart,
+    upgradeOver,
+    anomalySent: anomaly?.sent() ?? step.anomalySent === true,
+  };
 }
 
 /** What a person following a run wants from a slice's end: where it is, what it did. */
@@ -128,6 +162,7 @@ export function functionHandler(event: unknown, context: Context): Promise<Canar
     bucket: requiredEnv(RUN_BUCKET_ENV),
     sliceMs: sliceMsFromEnv(),
     cloudwatch: cloudWatchClient(),
+    events: eventBridgeClient(),
   });
 }
 

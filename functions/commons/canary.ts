@@ -9,6 +9,8 @@ import { randomBytes } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 
 import { CanarySession } from '../core/canary/session.js';
+import type { LiveChecker } from '../core/live/checker.js';
+import { TeeSink } from '../core/live/tee.js';
 import type { SliceState } from '../core/canary/state.js';
 import type { RunInput } from '../core/config/events.js';
 import type { ClusterConfig } from '../core/config/verifier-config.js';
@@ -74,6 +76,11 @@ export async function lambdaSession(
      * settings, consumer groups, addresses.
      */
     readiness?: boolean;
+    /**
+     * The live checker (the canary slices): every record the session writes is also
+     * given to it (TeeSink), and the producer's waits on each progress.
+     */
+    live?: LiveChecker;
   } = {},
 ): Promise<LambdaSession> {
   const attempt = attemptToken(context);
@@ -102,9 +109,26 @@ export async function lambdaSession(
   if (options.readiness === true) {
     monitors.push(readinessMonitor(connection, [], (line) => logger.warn(`baseline: ${line}`)));
   }
+  const { live } = options;
   const session = new CanarySession({
     kafka: createKafka(connection),
-    sink,
+    sink:
+      live === undefined
+        ? sink
+        : new TeeSink(
+            sink,
+            (record) => live.check(record),
+            (error) =>
+              logger.warn(
+                'canary: the live checker failed and stops; the history is not affected',
+                {
+                  error: error instanceof Error ? error.message : String(error),
+                },
+              ),
+          ),
+    ...(live === undefined
+      ? {}
+      : { onProgress: (_state, _now, progress) => live.waiting(progress?.waiting ?? []) }),
     monitors,
     clientId: connection.clientId ?? 'kuv-canary',
     keepClients: false,

@@ -151,6 +151,8 @@ export interface CanaryStep {
   readonly nextPart: number;
   /** True once the upgrade-finished marker was seen (or the run's time is up). */
   readonly upgradeOver: boolean;
+  /** True once a slice sent the run's `Verification Anomaly` event (one per run). */
+  readonly anomalySent?: boolean;
 }
 
 /**
@@ -208,6 +210,7 @@ export function readCanaryStep(what: string, event: unknown): CanaryStep {
     phase: state.phase,
     nextPart: canary.integer('nextPart', 0),
     upgradeOver: canary.raw('upgradeOver') === true,
+    anomalySent: canary.raw('anomalySent') === true,
   };
 }
 

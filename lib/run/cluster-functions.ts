@@ -135,20 +135,23 @@ export class ClusterFunctions extends Construct {
         }),
       );
     }
-    // verify tells a run's end on the default bus (`Verification Finished`,
-    // docs/events.md): PutEvents on that bus only.
-    this.verify.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['events:PutEvents'],
-        resources: [
-          Stack.of(this).formatArn({
-            service: 'events',
-            resource: 'event-bus',
-            resourceName: 'default',
-          }),
-        ],
-      }),
-    );
+    // verify tells a run's end on the default bus (`Verification Finished`), canary-slice
+    // its first hard live finding (`Verification Anomaly`; docs/events.md): PutEvents on
+    // that bus only.
+    for (const fn of [this.verify, this.canarySlice]) {
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['events:PutEvents'],
+          resources: [
+            Stack.of(this).formatArn({
+              service: 'events',
+              resource: 'event-bus',
+              resourceName: 'default',
+            }),
+          ],
+        }),
+      );
+    }
     acknowledge(this, runStore, name);
     if (cluster.security.protocol === 'msk-iam' && cluster.mskClusterArn !== undefined) {
       const [prefix, rest] = cluster.mskClusterArn.split(':cluster/') as [string, string];

@@ -61,6 +61,8 @@ export function recordAwsCalls(classes: ReadonlyArray<{ prototype: object }>): {
 export interface KeyOf {
   /** The KMS key ARN of an SNS topic ARN, when the topic is encrypted. */
   readonly topicKey: (topicArn: string) => string | undefined;
+  /** The ARN of an event bus, by name (`default` when an entry names none). */
+  readonly eventBus?: (name: string) => string;
 }
 
 /** The IAM requests one recorded SDK call needs. */
@@ -107,6 +109,14 @@ export function authorizedCalls(call: RecordedSdkCall, keys: KeyOf): AuthorizedC
         // Publishing to an encrypted topic: SNS uses the key with the caller's rights.
         ...(key === undefined ? [] : [on('kms:GenerateDataKey', key), on('kms:Decrypt', key)]),
       ];
+    }
+    case 'PutEventsCommand': {
+      const entries = (i.Entries ?? []) as Array<{ EventBusName?: string }>;
+      const buses = new Set(entries.map((e) => e.EventBusName ?? 'default'));
+      if (keys.eventBus === undefined) {
+        throw new Error('authorizedCalls: PutEvents needs KeyOf.eventBus (the bus ARN by name)');
+      }
+      return [...buses].map((bus) => on('events:PutEvents', keys.eventBus!(bus)));
     }
     case 'GetSecretValueCommand':
       return [on('secretsmanager:GetSecretValue', String(i.SecretId))];

@@ -58,6 +58,8 @@ import { clusterFilterPolicy } from '../../../lib/alerts.js';
 import { buildAppStack } from '../../unit/infra/fixtures.js';
 import { lambdaContext } from '../../unit/handlers/fakes.js';
 import { secureRandom, testCluster } from '../helpers.js';
+import { killBroker, restartBroker, stderrLog } from '../../../rehearsal/index.js';
+import type { LiveFinding } from '../../../functions/core/live/types.js';
 import {
   MOTO_CLIENT_CONFIG,
   motoServerMissing,
@@ -104,6 +106,7 @@ describe.skipIf(skipWithout(motoServerMissing) || kafkaMissing !== null)(
       SecretsManagerClient,
       SFNClient,
       KafkaClient,
+      EventBridgeClient,
     ]);
     const kafkaRequests = recordKafkaRequests(() => aws.caller.current);
     let topicArn = '';
@@ -386,6 +389,92 @@ describe.skipIf(skipWithout(motoServerMissing) || kafkaMissing !== null)(
       );
     });
 
+    it.runIf(testCluster().statePath !== null)(
+      "a slice tells the run's first hard live finding as one Verification Anomaly on the default bus (broker 3 killed mid-slice)",
+      async () => {
+        const aws = { ...MOTO_CLIENT_CONFIG, endpoint: moto.endpoint };
+        const anomalyQueueUrl = (
+          await sqs.send(new CreateQueueCommand({ QueueName: 'kuv-anomaly' }))
+        ).QueueUrl!;
+        const anomalyQueue = await sqs.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: anomalyQueueUrl,
+            AttributeNames: ['QueueArn'],
+          }),
+        );
+        const bus = new EventBridgeClient(aws);
+        // A pipeline's rule that stops a roll (docs/events.md, "Verification Anomaly").
+        await bus.send(
+          new PutRuleCommand({
+            Name: 'verification-anomaly',
+            EventPattern: JSON.stringify({
+              source: ['kafka-upgrade-verifier'],
+              'detail-type': ['Verification Anomaly'],
+              detail: { cluster: [cluster] },
+            }),
+          }),
+        );
+        await bus.send(
+          new PutTargetsCommand({
+            Rule: 'verification-anomaly',
+            Targets: [{ Id: 'q', Arn: anomalyQueue.Attributes!.QueueArn! }],
+          }),
+        );
+        bus.destroy();
+        const key = `it-anomaly-${secureRandom()}`;
+        const anomalyRun: RunInput = {
+          ...run,
+          upgradeKey: key,
+          upgradeHash: upgradeHash(key),
+          runId: runId(cluster, key),
+          finishedMarker: { bucket: BUCKET, key: finishedMarkerKey(cluster, key) },
+        };
+        const first = await call<CanaryStep>('baseline', baseline, anomalyRun);
+        const statePath = testCluster().statePath!;
+        process.env.KUV_SLICE_MS = '35000';
+        let step: CanaryStep;
+        try {
+          const slice = call<CanaryStep>('canary-slice', canarySlice, {
+            ...anomalyRun,
+            canary: first,
+          });
+          await new Promise((resolve) => setTimeout(resolve, 5000));
+          await killBroker(statePath, 3, { log: stderrLog });
+          try {
+            // Down for two of the prober's 10 s rounds, back before the slice ends.
+            await new Promise((resolve) => setTimeout(resolve, 15_000));
+          } finally {
+            await restartBroker(statePath, 3, { log: stderrLog });
+          }
+          step = await slice;
+        } finally {
+          process.env.KUV_SLICE_MS = String(SLICE_MS);
+        }
+        expect(step.anomalySent).toBe(true);
+        const received = await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: anomalyQueueUrl,
+            WaitTimeSeconds: 5,
+            MaxNumberOfMessages: 10,
+          }),
+        );
+        expect(received.Messages ?? []).toHaveLength(1);
+        const event = JSON.parse(received.Messages![0]!.Body!) as {
+          'detail-type': string;
+          detail: { version: number; cluster: string; runId: string; finding: LiveFinding };
+        };
+        expect(event['detail-type']).toBe('Verification Anomaly');
+        expect(event.detail).toMatchObject({ version: 1, cluster, runId: anomalyRun.runId });
+        expect(event.detail.finding.hard).toBe(true);
+        expect(event.detail.finding.detectedAt).toBeGreaterThanOrEqual(event.detail.finding.at);
+        process.stderr.write(
+          `Verification Anomaly: ${event.detail.finding.kind} (${event.detail.finding.detail}), ` +
+            `seen ${event.detail.finding.detectedAt - event.detail.finding.at} ms after its time\n`,
+        );
+      },
+      240_000,
+    );
+
     it('every AWS call and Kafka request the handlers made is allowed by the synthesized template (MSK IAM)', async () => {
       // The same cluster deployed on Amazon MSK with IAM: the template's grants must
       // cover each call recorded above, evaluated by a real IAM policy evaluator.
@@ -436,7 +525,11 @@ describe.skipIf(skipWithout(motoServerMissing) || kafkaMissing !== null)(
       }
       const calls = [
         ...aws.calls.flatMap((c) =>
-          authorizedCalls(c, { topicKey: (t) => (t === topicArn ? alertKey : undefined) }),
+          authorizedCalls(c, {
+            topicKey: (t) => (t === topicArn ? alertKey : undefined),
+            eventBus: (name) =>
+              `arn:aws:events:${MOTO_CLIENT_CONFIG.region}:123456789012:event-bus/${name}`,
+          }),
         ),
         ...kafkaRequests.requests.flatMap((r) => kafkaCalls(mskArn, r)),
       ];

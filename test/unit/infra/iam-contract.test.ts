@@ -150,7 +150,7 @@ describe('the IAM contract of the template', { timeout: SYNTH_TIMEOUT_MS }, () =
     ]);
   });
 
-  it('lets verify put events on the default bus only (Verification Finished), and no other function', async () => {
+  it('lets verify and canary-slice put events on the default bus only (Verification Finished, Verification Anomaly), and no other function', async () => {
     const put = (caller: string, bus: string): AuthorizedCall => ({
       caller,
       action: 'events:PutEvents',
@@ -160,6 +160,10 @@ describe('the IAM contract of the template', { timeout: SYNTH_TIMEOUT_MS }, () =
     expect(await decide(p, verifyRole, [put('verify', 'default'), put('verify', 'other')])).toEqual(
       [expect.stringMatching(/→ Allowed$/), expect.stringMatching(/→ ImplicitlyDenied$/)],
     );
+    const sliceRole = p.roleOfFunction(functionId(p, 'orders', 'CanarySlice'));
+    expect(
+      await decide(p, sliceRole, [put('canary-slice', 'default'), put('canary-slice', 'other')]),
+    ).toEqual([expect.stringMatching(/→ Allowed$/), expect.stringMatching(/→ ImplicitlyDenied$/)]);
     const baseline = p.roleOfFunction(functionId(p, 'orders', 'Baseline'));
     expect(await decide(p, baseline, [put('baseline', 'default')])).toEqual([
       expect.stringMatching(/→ ImplicitlyDenied$/),
