@@ -107,7 +107,12 @@ export interface MetricDefinition {
    * runs (functions/core/live/publish.ts), as the run's count so far: the final datum
    * equals or supersedes the live ones, and the alarms' Maximum reads either the same
    * way. False: only the report has it (a read-back figure, a check made at the end,
-   * or one that is expected to move while brokers restart).
+   * or one that is expected to move while brokers restart). Where each live one comes
+   * from: the session's counters (ProducedMessages, ProduceErrors,
+   * LongestProduceStallMs), the live checker over the records (RedeliveredMessages,
+   * SkippedMessages, DnsFailures; a Lambda slice's own count), and the CLI's following
+   * reader (LostMessages as suspected now, DuplicateMessages, OutOfOrderMessages: final
+   * only in AWS, whose slices have no following reader). README, "Live metrics".
    */
   readonly live: boolean;
   readonly alarm: AlarmDefault;

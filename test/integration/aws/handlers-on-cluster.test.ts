@@ -131,6 +131,33 @@ describe.skipIf(skipWithout(motoServerMissing) || kafkaMissing !== null)(
       }
     }
 
+    /** An SQS queue that a rule on this cluster's events of `detailType` delivers to. */
+    async function queueForEvents(rule: string, detailType: string): Promise<string> {
+      const url = (await sqs.send(new CreateQueueCommand({ QueueName: `kuv-${rule}` }))).QueueUrl!;
+      const { Attributes } = await sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }),
+      );
+      const bus = new EventBridgeClient({ ...MOTO_CLIENT_CONFIG, endpoint: moto.endpoint });
+      try {
+        await bus.send(
+          new PutRuleCommand({
+            Name: rule,
+            EventPattern: JSON.stringify({
+              source: ['kafka-upgrade-verifier'],
+              'detail-type': [detailType],
+              detail: { cluster: [cluster] },
+            }),
+          }),
+        );
+        await bus.send(
+          new PutTargetsCommand({ Rule: rule, Targets: [{ Id: 'q', Arn: Attributes!.QueueArn! }] }),
+        );
+      } finally {
+        bus.destroy();
+      }
+      return url;
+    }
+
     beforeAll(async () => {
       moto = await startMotoServer();
       const aws = { ...MOTO_CLIENT_CONFIG, endpoint: moto.endpoint };
@@ -142,32 +169,7 @@ describe.skipIf(skipWithout(motoServerMissing) || kafkaMissing !== null)(
       const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'kuv-alerts' }));
       queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'kuv-inbox' }))).QueueUrl!;
       // A pipeline's rule on this cluster's Verification Finished (docs/events.md).
-      finishedQueueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'kuv-finished' })))
-        .QueueUrl!;
-      const finishedQueue = await sqs.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: finishedQueueUrl,
-          AttributeNames: ['QueueArn'],
-        }),
-      );
-      const bus = new EventBridgeClient(aws);
-      await bus.send(
-        new PutRuleCommand({
-          Name: 'verification-finished',
-          EventPattern: JSON.stringify({
-            source: ['kafka-upgrade-verifier'],
-            'detail-type': ['Verification Finished'],
-            detail: { cluster: [cluster] },
-          }),
-        }),
-      );
-      await bus.send(
-        new PutTargetsCommand({
-          Rule: 'verification-finished',
-          Targets: [{ Id: 'q', Arn: finishedQueue.Attributes!.QueueArn! }],
-        }),
-      );
-      bus.destroy();
+      finishedQueueUrl = await queueForEvents('verification-finished', 'Verification Finished');
       const { Attributes } = await sqs.send(
         new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
       );
@@ -392,35 +394,11 @@ describe.skipIf(skipWithout(motoServerMissing) || kafkaMissing !== null)(
     it.runIf(testCluster().statePath !== null)(
       "a slice tells the run's first hard live finding as one Verification Anomaly on the default bus (broker 3 killed mid-slice)",
       async () => {
-        const aws = { ...MOTO_CLIENT_CONFIG, endpoint: moto.endpoint };
-        const anomalyQueueUrl = (
-          await sqs.send(new CreateQueueCommand({ QueueName: 'kuv-anomaly' }))
-        ).QueueUrl!;
-        const anomalyQueue = await sqs.send(
-          new GetQueueAttributesCommand({
-            QueueUrl: anomalyQueueUrl,
-            AttributeNames: ['QueueArn'],
-          }),
-        );
-        const bus = new EventBridgeClient(aws);
         // A pipeline's rule that stops a roll (docs/events.md, "Verification Anomaly").
-        await bus.send(
-          new PutRuleCommand({
-            Name: 'verification-anomaly',
-            EventPattern: JSON.stringify({
-              source: ['kafka-upgrade-verifier'],
-              'detail-type': ['Verification Anomaly'],
-              detail: { cluster: [cluster] },
-            }),
-          }),
+        const anomalyQueueUrl = await queueForEvents(
+          'verification-anomaly',
+          'Verification Anomaly',
         );
-        await bus.send(
-          new PutTargetsCommand({
-            Rule: 'verification-anomaly',
-            Targets: [{ Id: 'q', Arn: anomalyQueue.Attributes!.QueueArn! }],
-          }),
-        );
-        bus.destroy();
         const key = `it-anomaly-${secureRandom()}`;
         const anomalyRun: RunInput = {
           ...run,
