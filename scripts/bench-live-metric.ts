@@ -77,7 +77,8 @@ async function main(): Promise<void> {
     const roundTrip = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
     const first = roundTrip(await baseline(roundTrip(run), lambdaContext('baseline', 300_000)));
     const cloudWatch = new CloudWatchClient({ ...AWS, endpoint: moto.endpoint });
-    const errorsSeen = async (): Promise<boolean> => {
+    /** The largest datum of a metric so far in moto (-Infinity when none). */
+    const largest = async (metric: string): Promise<number> => {
       const out = await cloudWatch.send(
         new GetMetricDataCommand({
           StartTime: new Date(Date.now() - 600_000),
@@ -88,7 +89,7 @@ async function main(): Promise<void> {
               MetricStat: {
                 Metric: {
                   Namespace: 'KafkaUpgradeVerifier',
-                  MetricName: 'ProduceErrors',
+                  MetricName: metric,
                   Dimensions: [{ Name: 'Cluster', Value: CLUSTER }],
                 },
                 Period: 1,
@@ -98,7 +99,7 @@ async function main(): Promise<void> {
           ],
         }),
       );
-      return (out.MetricDataResults?.[0]?.Values ?? []).some((v) => v > 0);
+      return Math.max(...(out.MetricDataResults?.[0]?.Values ?? []));
     };
     let done = false;
     const slice = canarySlice(
@@ -111,17 +112,24 @@ async function main(): Promise<void> {
     const killedAt = Date.now();
     await killBroker(statePath, 2, { log: stderrLog });
     await killBroker(statePath, 3, { log: stderrLog });
-    let datumAt: number | null = null;
-    while (!done && datumAt === null) {
-      if (await errorsSeen()) datumAt = Date.now();
-      else await new Promise((resolve) => setTimeout(resolve, 500));
+    // Two figures: a failed send (counted when kafkajs gives up on it) and a stall
+    // (the live checker counts a wait while it lasts: LongestProduceStallMs ≥ 5 s).
+    let errorsAt: number | null = null;
+    let stallAt: number | null = null;
+    while (!done && (errorsAt === null || stallAt === null)) {
+      if (errorsAt === null && (await largest('ProduceErrors')) > 0) errorsAt = Date.now();
+      if (stallAt === null && (await largest('LongestProduceStallMs')) >= 5000) {
+        stallAt = Date.now();
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
     }
+    const after = (at: number | null, what: string) =>
+      at === null
+        ? `no ${what} datum reached moto before the slice ended\n`
+        : `anomaly → CloudWatch datum (two brokers SIGKILLed → first ${what} in moto): ${((at - killedAt) / 1000).toFixed(1)} s (live cadence 30 s)\n`;
     // Printed now: the slice goes on draining its failed sends until it ends.
-    process.stdout.write(
-      datumAt === null
-        ? 'no ProduceErrors datum above 0 reached moto before the slice ended\n'
-        : `anomaly → CloudWatch datum (two brokers SIGKILLed → first ProduceErrors > 0 in moto): ${((datumAt - killedAt) / 1000).toFixed(1)} s (live cadence 30 s)\n`,
-    );
+    process.stdout.write(after(stallAt, 'LongestProduceStallMs ≥ 5000'));
+    process.stdout.write(after(errorsAt, 'ProduceErrors > 0'));
     const step = (await slice) as { state: { counters: { sent: number; failed: number } } };
     cloudWatch.destroy();
     process.stdout.write(

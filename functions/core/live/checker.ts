@@ -202,6 +202,7 @@ export class LiveChecker implements LiveMetricSource {
     dnsFailures: 0,
     duplicates: 0,
     outOfOrder: 0,
+    longestWaitMs: 0,
   };
 
   constructor(options: LiveCheckerOptions = {}) {
@@ -522,6 +523,7 @@ export class LiveChecker implements LiveMetricSource {
   waiting(list: readonly { partition: number; since: number; waitedMs: number }[]): void {
     const over = new Set<number>();
     for (const w of list) {
+      this.counts.longestWaitMs = Math.max(this.counts.longestWaitMs, w.waitedMs);
       if (w.waitedMs <= this.unavailableMs) continue;
       over.add(w.partition);
       if (this.stalledNow.has(w.partition)) continue;
@@ -643,6 +645,8 @@ export class LiveChecker implements LiveMetricSource {
     return {
       ProducedMessages: this.counts.produced,
       ProduceErrors: this.counts.failed,
+      // A wait still going on counts: a stall shows while it lasts, not at its ack.
+      LongestProduceStallMs: this.counts.longestWaitMs,
       ...(this.logNext.size === 0
         ? {}
         : {

@@ -341,3 +341,13 @@ describe('stalls the producer reports', () => {
     expect(c.findings.map((f) => f.at)).toEqual([T, T + 9000]);
   });
 });
+
+describe('LongestProduceStallMs live', () => {
+  it('counts a wait still going on, so a stall shows before its ack', () => {
+    const c = new LiveChecker();
+    expect(c.liveMetricValues().LongestProduceStallMs).toBe(0);
+    c.waiting([{ partition: 2, since: T, waitedMs: 12_000 }]);
+    c.waiting([]);
+    expect(c.liveMetricValues().LongestProduceStallMs).toBe(12_000);
+  });
+});
