@@ -4,6 +4,9 @@
  * addresses (functions/core/readiness, docs/preflight.md). Read-only.
  */
 
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { KafkaClient } from '@aws-sdk/client-kafka';
+
 import { InputError, UsageError } from '../../functions/core/errors.js';
 import { parseDnsServer } from '../../functions/core/kafka/dns.js';
 import { describeSecurity, type SecurityOptions } from '../../functions/core/kafka/security.js';
@@ -15,12 +18,15 @@ import {
   readiness,
   readinessReport,
 } from '../../functions/core/readiness/index.js';
+import { checkTimeZone } from '../../functions/core/readiness/msk.js';
+import { mskFindings } from '../../functions/core/readiness/msk-check.js';
 import { SECURITY_HELP, takeSecurityFlags } from '../security-flags.js';
 import type { Command } from './index.js';
 import { parseFlags } from '../flags.js';
 
 const HELP = `usage: kafka-upgrade-verifier preflight --bootstrap HOSTS [--dns-server HOST:PORT]
          [--topics A,B | --all-topics] [--format text|json] [--security MODE …]
+         [--msk-arn ARN [--time-zone ZONE]]
 
 Before a rolling broker upgrade: reads topic metadata and configs, broker configs,
 consumer groups and each broker's ApiVersions, and says what one broker down will
@@ -35,6 +41,13 @@ Changes nothing in the cluster.
   --topics A,B            judge these topics
   --all-topics            judge every topic but Kafka's internal ones (the default)
   --format text|json      text: findings a person acts on (default); json: the report
+  --msk-arn ARN           an Amazon MSK cluster: also its state (an operation in
+                          progress blocks), each broker's CPU over 24 h against 60 %,
+                          and the quietest 2 h of the day over 14 days (BytesInPerSec),
+                          read with the AWS SDK's default credentials in the ARN's region
+                          (kafka:DescribeClusterV2, cloudwatch:GetMetricData)
+  --time-zone ZONE        show the quiet window in this IANA zone too, e.g.
+                          Europe/Berlin (default: UTC only)
 
 ${SECURITY_HELP}
 exit status: 0 ready (info and warn only), 1 a block finding, 2 bad input or usage,
@@ -47,7 +60,13 @@ export interface PreflightArgs {
   topics: WatchedTopics;
   format: 'text' | 'json';
   security: SecurityOptions;
+  /** An MSK cluster's ARN, whose state and AWS/Kafka metrics are checked too. */
+  mskArn: string | undefined;
+  timeZone: string;
 }
+
+/** arn:aws:kafka:REGION:ACCOUNT:cluster/NAME/UUID (any AWS partition). */
+const MSK_ARN = /^arn:aws[a-z-]*:kafka:([a-z0-9-]+):\d{12}:cluster\/[^/\s]+(\/[^/\s]+)?$/;
 
 function usage(message: string): UsageError {
   return new UsageError(`preflight: ${message}\n\n${HELP}`);
@@ -70,6 +89,8 @@ export function parsePreflightArgs(args: string[]): PreflightArgs | 'help' {
         topics: { type: 'string' },
         'all-topics': { type: 'boolean', default: false },
         format: { type: 'string', default: 'text' },
+        'msk-arn': { type: 'string' },
+        'time-zone': { type: 'string' },
       },
     }).values;
   } catch (error) {
@@ -104,7 +125,37 @@ export function parsePreflightArgs(args: string[]): PreflightArgs | 'help' {
   if (format !== 'text' && format !== 'json') {
     throw usage(`--format must be text or json, not '${format}'`);
   }
-  return { bootstrap, dnsServer, topics, format, security };
+  const mskArn = values['msk-arn'];
+  if (mskArn !== undefined && !MSK_ARN.test(mskArn)) {
+    throw usage(
+      `--msk-arn must be an MSK cluster ARN, arn:aws:kafka:REGION:ACCOUNT:cluster/NAME/UUID, not '${mskArn}'`,
+    );
+  }
+  const timeZone = values['time-zone'] ?? 'UTC';
+  if (values['time-zone'] !== undefined && mskArn === undefined) {
+    throw usage('--time-zone goes with --msk-arn (it places the quiet window)');
+  }
+  try {
+    checkTimeZone(timeZone);
+  } catch {
+    throw usage(
+      `--time-zone '${timeZone}' is not a time zone Intl knows; give an IANA name such as Europe/Berlin`,
+    );
+  }
+  return { bootstrap, dnsServer, topics, format, security, mskArn, timeZone };
+}
+
+/** The MSK part, with SDK clients in the ARN's region (the default credential chain). */
+async function mskFindingsFor(arn: string, timeZone: string) {
+  const region = MSK_ARN.exec(arn)![1]!;
+  const kafka = new KafkaClient({ region });
+  const cloudWatch = new CloudWatchClient({ region });
+  try {
+    return await mskFindings(arn, { kafka, cloudWatch }, timeZone);
+  } finally {
+    kafka.destroy();
+    cloudWatch.destroy();
+  }
 }
 
 export const preflightCommand: Command = {
@@ -125,7 +176,9 @@ export const preflightCommand: Command = {
       { bootstrap: parsed.bootstrap, dnsServer: parsed.dnsServer, security: parsed.security },
       { topics: parsed.topics },
     );
-    const report = readinessReport(snapshot, readiness(snapshot));
+    const msk =
+      parsed.mskArn === undefined ? [] : await mskFindingsFor(parsed.mskArn, parsed.timeZone);
+    const report = readinessReport(snapshot, readiness(snapshot, msk));
     process.stdout.write(
       parsed.format === 'json'
         ? `${JSON.stringify(report, null, 2)}\n`

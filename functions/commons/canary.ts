@@ -16,7 +16,10 @@ import type { RunInput } from '../core/config/events.js';
 import type { ClusterConfig } from '../core/config/verifier-config.js';
 import { createKafka } from '../core/kafka/client.js';
 import { clusterMonitors } from '../core/probe/monitors.js';
+import { mskFindings } from '../core/readiness/msk-check.js';
 import { readinessMonitor } from '../core/readiness/records.js';
+import { cloudWatchClient } from './aws-clients/cloudwatch.js';
+import { mskClient } from './aws-clients/msk.js';
 import { S3HistorySink, type S3Like } from '../core/store/s3-history.js';
 import { onCleanup } from './cleanup.js';
 import { connectionFor, type SecretReader } from './kafka.js';
@@ -107,7 +110,19 @@ export async function lambdaSession(
           log: (message) => logger.warn(`cluster watcher: ${message}`),
         }).monitors;
   if (options.readiness === true) {
-    monitors.push(readinessMonitor(connection, [], (line) => logger.warn(`baseline: ${line}`)));
+    // On Amazon MSK also the cluster's state, CPU and quiet hours (docs/preflight.md).
+    const arn = cluster.mskClusterArn;
+    monitors.push(
+      readinessMonitor(
+        connection,
+        [],
+        (line) => logger.warn(`baseline: ${line}`),
+        Date.now,
+        arn === undefined
+          ? undefined
+          : () => mskFindings(arn, { kafka: mskClient(), cloudWatch: cloudWatchClient() }),
+      ),
+    );
   }
   const { live } = options;
   const session = new CanarySession({

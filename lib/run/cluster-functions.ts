@@ -102,8 +102,20 @@ export class ClusterFunctions extends Construct {
         new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [history] }),
       );
     }
-    // The readiness check the run starts with (docs/preflight.md): broker configs, groups.
+    // The readiness check the run starts with (docs/preflight.md): broker configs, groups,
+    // and on MSK the cluster's state and its AWS/Kafka metrics (CPU, quiet hours).
     grantReadinessCheck(this.baseline, cluster);
+    if (cluster.mskClusterArn !== undefined) {
+      this.baseline.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['kafka:DescribeClusterV2'],
+          resources: [cluster.mskClusterArn],
+        }),
+      );
+      this.baseline.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
+      );
+    }
     // The finished-marker check lists upgrades/<cluster>/ (ListObjectsV2 with the key as
     // prefix): a HeadObject of a missing marker would be 403 without an unconditional
     // s3:ListBucket, which would let the slice list the whole bucket.
@@ -188,7 +200,7 @@ function acknowledge(scope: Construct, runStore: s3.IBucket, cluster: string): v
     ],
     [
       'AwsSolutions-IAM5[Resource::*]',
-      'cloudwatch:PutMetricData accepts no resource ARN; the statement is limited to the KafkaUpgradeVerifier namespace by the cloudwatch:namespace condition.',
+      'cloudwatch:PutMetricData and cloudwatch:GetMetricData accept no resource ARN. PutMetricData is limited to the KafkaUpgradeVerifier namespace by the cloudwatch:namespace condition; GetMetricData (read-only: the MSK baseline’s readiness check of broker CPU and traffic in AWS/Kafka) has no condition key to narrow it.',
     ],
   ];
   if (bucketId !== undefined) {

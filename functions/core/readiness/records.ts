@@ -61,6 +61,8 @@ export function readinessMonitor(
   topics: readonly string[],
   note: (line: string) => void,
   now: () => number = Date.now,
+  /** Findings judged outside Kafka (the MSK part); never throws (msk-check.ts). */
+  extra: () => Promise<Finding[]> = () => Promise.resolve([]),
 ): RunMonitor {
   return {
     name: 'readiness',
@@ -69,7 +71,7 @@ export function readinessMonitor(
       let checked;
       try {
         const snapshot = await gatherReadiness(connection, { topics: [...topics] });
-        findings = readiness(snapshot);
+        findings = readiness(snapshot, await extra());
         checked = readinessReport(snapshot, findings).checked;
       } catch (error) {
         note(

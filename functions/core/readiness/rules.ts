@@ -304,14 +304,18 @@ function subjectKey(s: FindingSubject): string {
   ].join('\u0000');
 }
 
-/** Every finding for the snapshot, blocks first, then by rule and subject. */
-export function readiness(snapshot: ReadinessSnapshot): Finding[] {
+/**
+ * Every finding for the snapshot, with `extra` ones judged elsewhere (the MSK part,
+ * msk.ts), blocks first, then by rule and subject.
+ */
+export function readiness(snapshot: ReadinessSnapshot, extra: readonly Finding[] = []): Finding[] {
   const kip848 = snapshot.brokers.some((b) => b.consumerGroupHeartbeat === true);
   const findings = [
     ...snapshot.topics.flatMap(topicRules),
     ...leadershipRules(snapshot),
     ...groupRules(snapshot.groups, kip848),
     ...addressRules(snapshot),
+    ...extra,
   ];
   return findings.sort(
     (a, b) =>

@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 
 import { VerifierError } from '../../../functions/core/errors.js';
 
@@ -129,4 +130,35 @@ export async function startMotoServer(): Promise<MotoServer> {
     },
     stop,
   };
+}
+
+/**
+ * moto's Kafka answers carry `creationTime` without a zone (`2026-12-04T02:50:50.315192`),
+ * which the AWS SDK refuses as "Invalid RFC-3339 date-time value"; real MSK sends UTC
+ * with a `Z`. This middleware adds the `Z` to the raw answer before the SDK parses it,
+ * and changes nothing else: moto's own deviation corrected, not an answer made up.
+ */
+export function fixMotoKafkaDates(client: {
+  middlewareStack: {
+    add: (
+      m: (next: (a: unknown) => Promise<unknown>) => (a: unknown) => Promise<unknown>,
+      o: { step: 'deserialize'; priority: 'low'; name: string },
+    ) => void;
+  };
+}): void {
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const result = (await next(args)) as {
+        response: { body: AsyncIterable<Uint8Array> & { destroy?: () => void } };
+      };
+      const chunks: Buffer[] = [];
+      for await (const chunk of result.response.body) chunks.push(Buffer.from(chunk));
+      const text = Buffer.concat(chunks)
+        .toString('utf8')
+        .replace(/("creationTime": ?"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?)"/g, '$1Z"');
+      result.response.body = Readable.from([Buffer.from(text)]);
+      return result;
+    },
+    { step: 'deserialize', priority: 'low', name: 'fixMotoKafkaDates' },
+  );
 }

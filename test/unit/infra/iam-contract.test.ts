@@ -128,6 +128,27 @@ describe('the IAM contract of the template', { timeout: SYNTH_TIMEOUT_MS }, () =
     ).toEqual([expect.stringMatching(/→ ImplicitlyDenied$/)]);
   });
 
+  it('lets the MSK baseline read its own cluster’s state and AWS/Kafka metrics (readiness: state, CPU, quiet hours), and no other cluster’s', async () => {
+    const role = p.roleOfFunction(functionId(p, 'payments', 'Baseline'));
+    const other = MSK_ARN.replace(/cluster\/[^/]+/, 'cluster/other');
+    const decisions = await decide(p, role, [
+      { caller: 'baseline', action: 'kafka:DescribeClusterV2', resource: MSK_ARN },
+      { caller: 'baseline', action: 'cloudwatch:GetMetricData', resource: '*' },
+      { caller: 'baseline', action: 'kafka:DescribeClusterV2', resource: other },
+    ]);
+    expect(decisions).toEqual([
+      expect.stringMatching(/→ Allowed$/),
+      expect.stringMatching(/→ Allowed$/),
+      expect.stringMatching(/→ ImplicitlyDenied$/),
+    ]);
+    const slice = p.roleOfFunction(functionId(p, 'payments', 'CanarySlice'));
+    expect(
+      await decide(p, slice, [
+        { caller: 'canary-slice', action: 'cloudwatch:GetMetricData', resource: '*' },
+      ]),
+    ).toEqual([expect.stringMatching(/→ ImplicitlyDenied$/)]);
+  });
+
   it('lets canary-slice and verify put metrics to the verifier’s namespace only (live and final metrics), and no other function', async () => {
     const put = (caller: string, namespace: string): AuthorizedCall => ({
       caller,
