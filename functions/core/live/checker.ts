@@ -22,30 +22,18 @@
  *   waits that long); `at` is that send's tick. Not hard: the verdict does not fail on
  *   a wait (LongestProduceStallMs alarms on it), but it is the first sign of a leader
  *   that went away without a word, seconds before its sends fail or its probe does.
- * - unreachableBroker: a broker `probe` that is not ok (once until it is ok again).
- * - dnsFailure: a `probe` whose `dns` failed (once per endpoint until DNS works again).
- * - addressChanged: a broker `probe` whose endpoint or DNS addresses differ from that
- *   broker's first ok ones.
- * - leaderSkew: a `leaders` snapshot whose leaderSkew is above maxLeaderSkew (once per
- *   topic until it is back at or under it).
- *
- * From the following reader (follower.ts), which reads each canary partition's log as
- * it grows and calls `followed` with each record in offset order (a re-read of offsets
- * it has passed, after a rebalance, is ignored):
- *
- * - duplicate: an identity (producer, seq) found again at a later offset; `at` is the
- *   later copy's log timestamp.
- * - outOfOrder: a record whose seq is below the highest seq its producer had on that
- *   partition at lower offsets, not seen before; `at` is its log timestamp.
- * - suspectedLoss: an acked send whose partition the reader has read past the acked
- *   offset without finding its identity; `at` is the send's sentAt. The final read-back
- *   confirms it (lost) or not; lossCleared when the reader finds it later after all.
+ * - unreachableBroker, dnsFailure, addressChanged, leaderSkew: from `probe` and
+ *   `leaders` records (cluster-check.ts).
+ * - duplicate, outOfOrder, suspectedLoss, lossCleared: from the following reader of
+ *   the log (follower.ts, log-check.ts), through `followed` and `followedTo`.
  *
  * `after` is the latest `broker` down (or up) event at or before the finding's `at`.
  */
 import { STALL_SHOWN_MS } from '../canary/status.js';
 import { InputError } from '../errors.js';
 import type { HistoryRecordOut } from '../probe/monitor.js';
+import { ClusterCheck } from './cluster-check.js';
+import { LogCheck, type FollowedRecord } from './log-check.js';
 import { DEFAULT_MAX_LEADER_SKEW } from '../history/report.js';
 import type {
   LiveFinding,
@@ -77,44 +65,6 @@ const HARD: ReadonlySet<LiveFindingKind> = new Set([
   'unreachableBroker',
   'dnsFailure',
 ]);
-/** Seqs per bit-set chunk of the following reader's seen identities. */
-const SEQ_CHUNK = 4096;
-
-/** The seqs of one (partition, producer) found in the log: chunked bit sets. */
-class SeqBits {
-  private readonly chunks = new Map<number, Uint32Array>();
-  has(seq: number): boolean {
-    const chunk = this.chunks.get(Math.floor(seq / SEQ_CHUNK));
-    const i = seq - Math.floor(seq / SEQ_CHUNK) * SEQ_CHUNK;
-    return chunk !== undefined && (chunk[i >>> 5]! & (1 << (i & 31))) !== 0;
-  }
-  add(seq: number): void {
-    const key = Math.floor(seq / SEQ_CHUNK);
-    let chunk = this.chunks.get(key);
-    if (chunk === undefined) this.chunks.set(key, (chunk = new Uint32Array(SEQ_CHUNK / 32)));
-    const i = seq - key * SEQ_CHUNK;
-    chunk[i >>> 5]! |= 1 << (i & 31);
-  }
-}
-
-/** An acked send the following reader has not passed yet. */
-interface AwaitedAck {
-  offset: number;
-  producer: string;
-  seq: number;
-  sentAt: number;
-}
-
-/** One record of the log as the following reader found it. */
-export interface FollowedRecord {
-  partition: number;
-  offset: number;
-  producer: string;
-  seq: number;
-  /** The record's log timestamp (ms since the epoch). */
-  timestamp: number;
-}
-
 const ANOMALY: ReadonlySet<LiveFindingKind> = new Set([
   'duplicate',
   'outOfOrder',
@@ -145,52 +95,23 @@ function hhmmss(at: number): string {
   return new Date(at).toISOString().slice(11, 19);
 }
 
-/** leaderSkew of one snapshot's partitions (docs/history-format.md), or null when none is led. */
-export function snapshotSkew(partitions: readonly unknown[]): number | null {
-  const brokers = new Set<number>();
-  const leads = new Map<number, number>();
-  let led = 0;
-  for (const p of partitions) {
-    const o = p as { leader?: unknown; replicas?: unknown };
-    if (Array.isArray(o.replicas))
-      for (const r of o.replicas) if (typeof r === 'number') brokers.add(r);
-    if (typeof o.leader === 'number' && o.leader !== -1) {
-      led++;
-      leads.set(o.leader, (leads.get(o.leader) ?? 0) + 1);
-    }
-  }
-  if (led === 0) return null;
-  let most = 0;
-  for (const b of brokers) most = Math.max(most, leads.get(b) ?? 0);
-  return Math.floor((100 * most * brokers.size) / led + 0.5) / 100;
-}
+export type { FollowedRecord } from './log-check.js';
+export { snapshotSkew } from './cluster-check.js';
 
 export class LiveChecker implements LiveMetricSource {
   private readonly unavailableMs: number;
-  private readonly maxLeaderSkew: number;
   private readonly group: string | undefined;
   private readonly now: () => number;
   private readonly listeners: LiveListener[] = [];
   private readonly partitions = new Map<number, PartitionLive>();
   private readonly ackedOffsets = new Map<number, Set<number>>();
   private readonly received = new Map<string, { offsets: Set<number>; max: number }>();
-  private readonly unreachable = new Set<number>();
-  private readonly dnsFailing = new Set<string>();
-  private readonly firstAddress = new Map<number, string>();
-  private readonly changed = new Map<number, string>();
-  private readonly skewed = new Set<string>();
-  private readonly skewByTopic = new Map<string, number>();
   private readonly brokerEvents: BrokerEvent[] = [];
-  /** Per partition: the offset the following reader reads next. */
-  private readonly logNext = new Map<number, number>();
-  /** Per (partition, producer): the seqs found in the log, and the highest. */
-  private readonly logged = new Map<string, { seqs: SeqBits; max: number }>();
-  /** Per partition: acked sends at or beyond the reader's position, oldest first. */
-  private readonly awaited = new Map<number, AwaitedAck[]>();
-  /** Suspected losses not cleared, by `partition producer seq`. */
-  private readonly suspected = new Set<string>();
   /** Partitions whose stall was told (until they wait less than unavailableMs again). */
   private readonly stalledNow = new Set<number>();
+  /** The probe/leaders part (cluster-check.ts) and the log part (log-check.ts). */
+  private readonly cluster: ClusterCheck;
+  private readonly log = new LogCheck((...finding) => this.find(...finding));
   /** Every finding so far, in the order made. */
   readonly findings: LiveFinding[] = [];
   private counts = {
@@ -199,26 +120,24 @@ export class LiveChecker implements LiveMetricSource {
     maxUnavailableMs: 0,
     redelivered: 0,
     skipped: 0,
-    dnsFailures: 0,
-    duplicates: 0,
-    outOfOrder: 0,
     longestWaitMs: 0,
   };
 
   constructor(options: LiveCheckerOptions = {}) {
     this.unavailableMs = options.unavailableMs ?? STALL_SHOWN_MS;
-    this.maxLeaderSkew = options.maxLeaderSkew ?? DEFAULT_MAX_LEADER_SKEW;
+    const maxLeaderSkew = options.maxLeaderSkew ?? DEFAULT_MAX_LEADER_SKEW;
     if (!(Number.isFinite(this.unavailableMs) && this.unavailableMs >= 0)) {
       throw new InputError(
         `live checker: unavailableMs must be a number of ms ≥ 0, not ${String(options.unavailableMs)}`,
       );
     }
-    if (!(Number.isFinite(this.maxLeaderSkew) && this.maxLeaderSkew >= 0)) {
+    if (!(Number.isFinite(maxLeaderSkew) && maxLeaderSkew >= 0)) {
       throw new InputError(
         `live checker: maxLeaderSkew must be a number ≥ 0 (1 is perfectly even), not ${String(options.maxLeaderSkew)}`,
       );
     }
     this.group = options.group;
+    this.cluster = new ClusterCheck(maxLeaderSkew, (...finding) => this.find(...finding));
     this.now = options.now ?? Date.now;
   }
 
@@ -263,9 +182,9 @@ export class LiveChecker implements LiveMetricSource {
       case 'consume':
         return this.consume(record);
       case 'probe':
-        return this.probe(record);
+        return this.cluster.probe(record);
       case 'leaders':
-        return this.leaders(record);
+        return this.cluster.leaders(record);
       case 'broker': {
         const broker = num(record.broker);
         const at = num(record.at);
@@ -314,7 +233,7 @@ export class LiveChecker implements LiveMetricSource {
         if (acked === undefined) this.ackedOffsets.set(partition, (acked = new Set()));
         acked.add(offset);
         if (producer !== undefined && seq !== undefined) {
-          this.awaitAck(partition, { offset, producer, seq, sentAt });
+          this.log.awaitAck(partition, { offset, producer, seq, sentAt });
         }
       }
       s.everAcked = true;
@@ -431,91 +350,6 @@ export class LiveChecker implements LiveMetricSource {
     g.max = Math.max(g.max, offset);
   }
 
-  private probe(r: HistoryRecordOut): void {
-    const at = num(r.at);
-    const endpoint = typeof r.endpoint === 'string' ? r.endpoint : undefined;
-    if (at === undefined || endpoint === undefined) return;
-    const stage = (v: unknown) =>
-      v as { ok?: unknown; error?: unknown; addresses?: unknown } | null | undefined;
-    const dns = stage(r.dns);
-    const tcp = stage(r.tcp);
-    const kafka = stage(r.kafka);
-    const broker = r.role === 'broker' ? num(r.broker) : undefined;
-    const who = broker === undefined ? `bootstrap ${endpoint}` : `broker ${broker} (${endpoint})`;
-    if (dns?.ok === false) {
-      this.counts.dnsFailures++;
-      if (!this.dnsFailing.has(endpoint)) {
-        this.dnsFailing.add(endpoint);
-        this.find(
-          'dnsFailure',
-          at,
-          `DNS lookup of ${who} failed: ${String(dns.error ?? 'no error given')}`,
-          {
-            endpoint,
-            ...(broker === undefined ? {} : { broker }),
-          },
-        );
-      }
-    } else if (dns?.ok === true) {
-      this.dnsFailing.delete(endpoint);
-    }
-    if (broker === undefined) return;
-    const ok = dns?.ok === true && tcp?.ok === true && kafka?.ok === true;
-    if (!ok) {
-      if (!this.unreachable.has(broker)) {
-        this.unreachable.add(broker);
-        const failedStage = dns?.ok !== true ? dns : tcp?.ok !== true ? tcp : kafka;
-        const name = dns?.ok !== true ? 'DNS' : tcp?.ok !== true ? 'TCP' : 'Kafka';
-        this.find(
-          'unreachableBroker',
-          at,
-          `${who} is unreachable: ${name} ${String(failedStage?.error ?? 'not answered')}`,
-          {
-            broker,
-            endpoint,
-          },
-        );
-      }
-    } else {
-      this.unreachable.delete(broker);
-    }
-    if (dns?.ok === true && Array.isArray(dns.addresses)) {
-      const where = `${endpoint} ${[...new Set(dns.addresses.map(String))].sort().join(',')}`;
-      const first = this.firstAddress.get(broker);
-      if (first === undefined) this.firstAddress.set(broker, where);
-      else if (where !== first && this.changed.get(broker) !== where) {
-        this.changed.set(broker, where);
-        this.find('addressChanged', at, `broker ${broker} moved from ${first} to ${where}`, {
-          broker,
-          endpoint,
-        });
-      } else if (where === first) this.changed.delete(broker);
-    }
-  }
-
-  private leaders(r: HistoryRecordOut): void {
-    const at = num(r.at);
-    const topic = typeof r.topic === 'string' ? r.topic : undefined;
-    if (at === undefined || topic === undefined || !Array.isArray(r.partitions)) return;
-    const skew = snapshotSkew(r.partitions);
-    if (skew === null) return;
-    this.skewByTopic.set(topic, skew);
-    if (skew > this.maxLeaderSkew) {
-      if (!this.skewed.has(topic)) {
-        this.skewed.add(topic);
-        this.find(
-          'leaderSkew',
-          at,
-          `topic ${topic} leader skew ${skew} is above ${this.maxLeaderSkew}`,
-          {
-            topic,
-            value: skew,
-          },
-        );
-      }
-    } else this.skewed.delete(topic);
-  }
-
   /**
    * What the producer waits for now: per partition with a send waiting, since its tick
    * (the session's progress, every loop). A stall over `unavailableMs` is told once.
@@ -538,130 +372,28 @@ export class LiveChecker implements LiveMetricSource {
     for (const p of this.stalledNow) if (!over.has(p)) this.stalledNow.delete(p);
   }
 
-  private loggedFor(partition: number, producer: string): { seqs: SeqBits; max: number } {
-    const key = `${partition}\u0000${producer}`;
-    let l = this.logged.get(key);
-    if (l === undefined) this.logged.set(key, (l = { seqs: new SeqBits(), max: -Infinity }));
-    return l;
-  }
-
-  /** An acked send: checked now when the reader has passed its offset, else when it does. */
-  private awaitAck(partition: number, ack: AwaitedAck): void {
-    const next = this.logNext.get(partition);
-    if (next !== undefined && ack.offset < next) {
-      this.confirm(partition, ack);
-      return;
-    }
-    let list = this.awaited.get(partition);
-    if (list === undefined) this.awaited.set(partition, (list = []));
-    list.push(ack);
-  }
-
-  private confirm(partition: number, ack: AwaitedAck): void {
-    if (this.loggedFor(partition, ack.producer).seqs.has(ack.seq)) return;
-    this.suspected.add(`${partition} ${ack.producer} ${ack.seq}`);
-    this.find(
-      'suspectedLoss',
-      ack.sentAt,
-      `acked seq ${ack.seq} of ${ack.producer} (partition ${partition} offset ${ack.offset}) is not in the log, which was read past that offset`,
-      { partition, offset: ack.offset, producer: ack.producer, seq: ack.seq },
-    );
-  }
-
-  /**
-   * Feeds one record the following reader found, in offset order per partition. The
-   * reader's records are not history records: the final read-back writes the `log`
-   * records the verdict is on.
-   */
+  /** A record the following reader found, in offset order per partition (log-check.ts). */
   followed(r: FollowedRecord): void {
-    const { partition, offset, producer, seq, timestamp } = r;
-    const next = this.logNext.get(partition);
-    // Read again after a rebalance: already checked.
-    if (next !== undefined && offset < next) return;
-    this.logNext.set(partition, offset + 1);
-    const l = this.loggedFor(partition, producer);
-    const fields = { partition, offset, producer, seq };
-    if (l.seqs.has(seq)) {
-      this.counts.duplicates++;
-      this.find(
-        'duplicate',
-        timestamp,
-        `seq ${seq} of ${producer} is in partition ${partition}'s log again, at offset ${offset}`,
-        fields,
-      );
-    } else {
-      if (seq < l.max) {
-        this.counts.outOfOrder++;
-        this.find(
-          'outOfOrder',
-          timestamp,
-          `seq ${seq} of ${producer} is at offset ${offset} of partition ${partition}, after seq ${l.max}`,
-          fields,
-        );
-      }
-      l.seqs.add(seq);
-      const key = `${partition} ${producer} ${seq}`;
-      if (this.suspected.delete(key)) {
-        this.find(
-          'lossCleared',
-          timestamp,
-          `seq ${seq} of ${producer}, suspected lost, is in partition ${partition}'s log at offset ${offset} after all`,
-          fields,
-        );
-      }
-    }
-    l.max = Math.max(l.max, seq);
-    const list = this.awaited.get(partition);
-    if (list === undefined) return;
-    let passed = 0;
-    while (passed < list.length && list[passed]!.offset <= offset) passed++;
-    // Acks usually come in offset order; one that did not waits for the next record.
-    for (const ack of list.splice(0, passed)) this.confirm(partition, ack);
+    this.log.followed(r);
   }
 
-  /**
-   * The following reader has read `partition` up to `end` (exclusive: its high
-   * watermark when it caught up): every acked send below it is checked now. Only once
-   * every record below `end` has been given to `followed`: later ones below it would be
-   * taken for re-reads.
-   */
+  /** The following reader has read `partition` up to `end` (log-check.ts). */
   followedTo(partition: number, end: number): void {
-    const next = this.logNext.get(partition) ?? -Infinity;
-    if (end <= next) return;
-    this.logNext.set(partition, end);
-    const list = this.awaited.get(partition);
-    if (list === undefined) return;
-    const passed = list.filter((a) => a.offset < end);
-    this.awaited.set(
-      partition,
-      list.filter((a) => a.offset >= end),
-    );
-    for (const ack of passed) this.confirm(partition, ack);
+    this.log.followedTo(partition, end);
   }
 
   /** The live counts, by catalogue metric name. */
   liveMetricValues(): LiveMetricValues {
-    const skews = [...this.skewByTopic.values()];
     return {
       ProducedMessages: this.counts.produced,
       ProduceErrors: this.counts.failed,
       // A wait still going on counts: a stall shows while it lasts, not at its ack.
       LongestProduceStallMs: this.counts.longestWaitMs,
-      ...(this.logNext.size === 0
-        ? {}
-        : {
-            // Suspected now (a cleared suspicion no longer counts).
-            LostMessages: this.suspected.size,
-            DuplicateMessages: this.counts.duplicates,
-            OutOfOrderMessages: this.counts.outOfOrder,
-          }),
+      ...this.log.liveMetricValues(),
       MaxUnavailableMs: this.counts.maxUnavailableMs,
       RedeliveredMessages: this.counts.redelivered,
       SkippedMessages: this.counts.skipped,
-      UnreachableBrokers: this.unreachable.size,
-      DnsFailures: this.counts.dnsFailures,
-      BrokerAddressChanges: this.changed.size,
-      ...(skews.length === 0 ? {} : { LeaderSkew: Math.max(...skews) }),
+      ...this.cluster.liveMetricValues(),
     };
   }
 }
