@@ -63,6 +63,7 @@ async function main(): Promise<void> {
           topic: 'kuv-canary-bench-live',
           intervalMs: 100,
           producer: 'canary',
+          mode: 'idempotent',
           settleMs: 5000,
           maxDurationMs: 600_000,
         },
