@@ -273,7 +273,10 @@ async function canaryPhase<T>(
     note: (line) => view.note(line),
     cloudwatchCluster: plan.cloudwatchCluster ?? null,
     log: controls.log,
-    ...(controls.cloudWatch === undefined ? {} : { cloudWatch: controls.cloudWatch() }),
+    // A client only when live metrics are published (it is destroyed when they stop).
+    ...(controls.cloudWatch === undefined || plan.cloudwatchCluster == null
+      ? {}
+      : { cloudWatch: controls.cloudWatch() }),
   });
   const state = runCanary(
     {
