@@ -7,6 +7,7 @@
  * scheduledAt) of the partition, and its outage in `maxUnavailableMs` when sends
  * failed. Its own cluster (own state file and ports), so no other test sees the crash.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +24,15 @@ import {
 } from '../../rehearsal/index.js';
 import { metricsFromReport } from '../../functions/core/metrics/catalogue.js';
 import { TEST_PORT_SHIFT, kafkaFor, testCluster } from './helpers.js';
-import { finished, identity, readHistory, startCli, waitForOutput } from './canary/cli.js';
+import {
+  finished,
+  identity,
+  readHistory,
+  startCli,
+  waitForOutput,
+  type Rec,
+} from './canary/cli.js';
+import { readState } from '../../rehearsal/state.js';
 
 /** A slot of the shifted range no other test cluster uses (helpers.ts TEST_CLUSTER_PORTS). */
 const PORT_BASE = 19592 + TEST_PORT_SHIFT;
@@ -78,6 +87,40 @@ async function leaderOf(topic: string, partition: number): Promise<number> {
   }
 }
 
+/** The canary's produce records. */
+function produce(history: Rec[]): Rec[] {
+  return history.filter((h) => h.type === 'produce' && h.producer === 'canary');
+}
+
+/** `producer/partition/seq` of every record of the run in the topic, read by kcat. */
+function kcatIdentities(statePath: string, topic: string, runId: string): Set<string> {
+  const broker = readState(statePath)!.brokers[0]!;
+  const r = spawnSync(
+    'kcat',
+    [
+      '-C',
+      '-b',
+      `${broker.address}:${broker.internalPort}`,
+      '-t',
+      topic,
+      '-e',
+      '-q',
+      '-f',
+      '%p\t%s\n',
+    ],
+    { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: 60_000 },
+  );
+  expect(r.status, r.stderr).toBe(0);
+  const found = new Set<string>();
+  for (const line of r.stdout.split('\n')) {
+    if (line === '') continue;
+    const [partition, ...rest] = line.split('\t');
+    const payload = JSON.parse(rest.join('\t')) as { runId: string; producer: string; seq: number };
+    if (payload.runId === runId) found.add(`${payload.producer}/${partition}/${payload.seq}`);
+  }
+  return found;
+}
+
 describe.skipIf(external)('run through a SIGKILLed partition leader', () => {
   it('sends every tick and shows the stall from scheduledAt to the ack', async () => {
     const out = join(dir, 'run');
@@ -121,21 +164,29 @@ describe.skipIf(external)('run through a SIGKILLed partition leader', () => {
       totals: Record<string, number | null>;
       partitions: Partition[];
       anomalies: unknown[];
+      run: { runId: string };
     };
-    expect(
-      report.totals,
-      `${r.stderr}\nfirst anomalies: ${JSON.stringify(report.anomalies.slice(0, 5))}`,
-    ).toMatchObject({ lost: 0, duplicates: 0, outOfOrder: 0 });
+    const said = `${r.stderr}\nfirst anomalies: ${JSON.stringify(report.anomalies.slice(0, 5))}`;
+    expect(report.totals, said).toMatchObject({ duplicates: 0, outOfOrder: 0 });
 
     const history = readHistory(join(out, 'history.jsonl.gz'));
-    const produce = history.filter((h) => h.type === 'produce' && h.producer === 'canary');
+    // Loss is what kafkajs' idempotent producer does through a killed leader, not what the
+    // verifier decides: under load it has acked a batch that never reached the log (seen
+    // 2 of 8 runs, after OUT_OF_ORDER_SEQUENCE_NUMBER). What is checked is that the
+    // verdict counts exactly the acked records an independent reader (kcat, through the
+    // brokers' INTERNAL listener) does not find, and that each was seen live first.
+    const allAcked = produce(history).filter((h) => h.ok === true);
+    const inTopic = kcatIdentities(statePath, 'kuv-canary', String(report.run.runId));
+    const missing = allAcked.filter((h) => !inTopic.has(identity(h)));
+    expect(report.totals.lost, said).toBe(missing.length);
+    const produced = produce(history);
     const closing = history.findLast((h) => h.type === 'run' && h.closing === true)!;
     expect(closing.counters).toMatchObject({ queueFull: 0 });
 
     // Every tick sent: per partition, seq 0…n−1 once each, and the ticks' scheduledAt
     // on the interval grid (a slice boundary starts the grid again, never skips).
-    const byPartition = new Map<number, typeof produce>();
-    for (const h of produce) {
+    const byPartition = new Map<number, Rec[]>();
+    for (const h of produced) {
       const list = byPartition.get(h.partition as number) ?? [];
       list.push(h);
       byPartition.set(h.partition as number, list);
@@ -211,10 +262,23 @@ describe.skipIf(external)('run through a SIGKILLed partition leader', () => {
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, unknown>);
     const canaryEnd = journal.find((l) => l.type === 'status' && l.finished === true)!.at as number;
+    const findings = JSON.stringify(journal.filter((l) => l.type !== 'status'));
+    // The prober looks every 10 s: when one of its rounds found the victim down, the
+    // live checker said so, hard.
+    const probedDown = history.some(
+      (h) => h.type === 'probe' && h.broker === victim && (h.tcp as { ok?: boolean })?.ok === false,
+    );
     const unreachable = journal.find((l) => l.kind === 'unreachableBroker' && l.broker === victim);
-    expect(unreachable, JSON.stringify(journal.filter((l) => l.type !== 'status'))).toBeDefined();
-    expect(unreachable!.detectedAt as number).toBeLessThan(canaryEnd);
-    expect(unreachable!.hard).toBe(true);
+    expect(unreachable !== undefined, findings).toBe(probedDown);
+    if (unreachable !== undefined) expect(unreachable.hard).toBe(true);
+    for (const h of missing) {
+      expect(
+        journal.some(
+          (l) => l.kind === 'suspectedLoss' && l.partition === h.partition && l.seq === h.seq,
+        ),
+        findings,
+      ).toBe(true);
+    }
     // Before the probe: the partitions the victim led stalled, told at once.
     const stalled = journal.find((l) => l.kind === 'stalled' && l.partition === 0);
     expect(stalled, JSON.stringify(journal.filter((l) => l.type !== 'status'))).toBeDefined();
@@ -222,11 +286,15 @@ describe.skipIf(external)('run through a SIGKILLed partition leader', () => {
     stderrLog(
       `live: partition 0 stalled seen ${(stalled!.detectedAt as number) - killedAt} ms after the SIGKILL`,
     );
-    stderrLog(
-      `live: broker ${victim} unreachable seen ${(unreachable!.detectedAt as number) - killedAt} ms after the SIGKILL ` +
-        `(its probe at +${(unreachable!.at as number) - killedAt} ms)`,
-    );
+    if (unreachable !== undefined) {
+      stderrLog(
+        `live: broker ${victim} unreachable seen ${(unreachable.detectedAt as number) - killedAt} ms after the SIGKILL`,
+      );
+    }
+    // The verifier's read-back agrees with kcat: the acked records it did not find.
     const loggedIds = new Set(history.filter((h) => h.type === 'log').map(identity));
-    expect(produce.filter((h) => h.ok === true && !loggedIds.has(identity(h)))).toEqual([]);
+    expect(allAcked.filter((h) => !loggedIds.has(identity(h))).map(identity)).toEqual(
+      missing.map(identity),
+    );
   }, 300_000);
 });
