@@ -1,6 +1,6 @@
 /**
  * The readiness check as the first step of a run: its findings become `readiness`
- * history records (docs/history-format.md, "Extensions beyond v3"), written with the
+ * history records (docs/history-extensions.md), written with the
  * monitors' baseline before the first canary message, with one `checked` record for the
  * check itself. A v3 analyzer skips them and
  * counts them in `ignoredRecords`. A `block` finding does not stop the run: the run is

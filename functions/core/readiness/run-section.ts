@@ -1,6 +1,6 @@
 /**
  * The Readiness section of a run's reports, from the history's `readiness` records
- * (docs/history-format.md, "Extension beyond v3"): what the check at the start of the
+ * (docs/history-extensions.md): what the check at the start of the
  * run found, for report.json, summary.txt and report.html. Pure: no I/O, no clock.
  *
  * The analyzer skips these records (they change no verdict); this collector reads them
