@@ -41,6 +41,15 @@ import { encodePayload } from './payload.js';
 import type { ProducerMode, SliceState } from './state.js';
 
 /** The broker-side produce timeout: short enough that a stuck replica shows in seconds. */
+/**
+ * How long the oldest message without an outcome has waited since its tick (0 when none
+ * waits), from `waiting()`: in a request in flight or queued behind one. What an
+ * application sending at the canary's rate would be waiting for right now.
+ */
+export function longestWait(waiting: readonly { waitedMs: number }[]): number {
+  return waiting.reduce((most, w) => Math.max(most, w.waitedMs), 0);
+}
+
 export const PRODUCE_REQUEST_TIMEOUT_MS = 5000;
 
 /** Messages that may wait per partition behind its in-flight requests. */
@@ -118,17 +127,6 @@ export class CanaryProducer {
   /** Requests in flight now, all partitions. */
   get outstanding(): number {
     return this.pending.size;
-  }
-
-  /**
-   * How long the oldest message without an outcome has waited since its tick (0 when
-   * none waits): in a request in flight or queued behind one. What an application
-   * sending at the canary's rate would be waiting for right now.
-   */
-  oldestWaitingMs(now: number = this.now()): number {
-    let oldest = 0;
-    for (const w of this.waiting(now)) oldest = Math.max(oldest, w.waitedMs);
-    return oldest;
   }
 
   /**

@@ -11,7 +11,7 @@ import { destroyOpenSockets } from '../kafka/client.js';
 import { sleep } from '../wait.js';
 import type { Emit, RunMonitor } from '../probe/monitor.js';
 import { CanaryConsumer, checkGroupIdle } from './consumer.js';
-import { CanaryProducer } from './producer.js';
+import { CanaryProducer, longestWait } from './producer.js';
 import { readBack } from './reader.js';
 import type { HistorySink } from './sink.js';
 import { emptyCounters, type ProducerMode, type SliceState } from './state.js';
@@ -305,7 +305,7 @@ export class CanarySession {
       }
       const waiting = this.producer?.waiting(now) ?? [];
       this.options.onProgress?.(state, now, {
-        oldestWaitingMs: waiting.reduce((most, w) => Math.max(most, w.waitedMs), 0),
+        oldestWaitingMs: longestWait(waiting),
         waiting,
       });
       const wake = Math.min(

@@ -32,7 +32,7 @@
 import { STALL_SHOWN_MS } from '../canary/status.js';
 import { InputError } from '../errors.js';
 import type { HistoryRecordOut } from '../probe/monitor.js';
-import { ClusterCheck } from './cluster-check.js';
+import { ClusterCheck, num } from './cluster-check.js';
 import { LogCheck, type FollowedRecord } from './log-check.js';
 import { DEFAULT_MAX_LEADER_SKEW } from '../history/report.js';
 import type {
@@ -87,9 +87,6 @@ interface BrokerEvent {
   event: 'down' | 'up';
   at: number;
 }
-
-const num = (v: unknown): number | undefined =>
-  typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 
 function hhmmss(at: number): string {
   return new Date(at).toISOString().slice(11, 19);

@@ -13,7 +13,8 @@ import type { HistoryRecordOut } from '../probe/monitor.js';
 import type { Find } from './log-check.js';
 import type { LiveMetricValues } from './types.js';
 
-const num = (v: unknown): number | undefined =>
+/** A finite number, or undefined (a record field as the checkers read it). */
+export const num = (v: unknown): number | undefined =>
   typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 
 /** leaderSkew of one snapshot's partitions (docs/history-format.md), or null when none is led. */

@@ -10,6 +10,7 @@ import {
   CanaryProducer,
   QUEUE_FULL_ERROR,
   MAX_QUEUED_PER_PARTITION,
+  longestWait,
 } from '../../../functions/core/canary/producer.js';
 import { decodePayload } from '../../../functions/core/canary/payload.js';
 import { emptyCounters, type SliceState } from '../../../functions/core/canary/state.js';
@@ -84,20 +85,20 @@ function setup(overrides: Partial<SliceState> = {}, maxQueued?: number) {
 describe('the canary producer', () => {
   it('says how long the oldest message without an outcome has waited since its tick', async () => {
     const { requests, canary, at } = setup();
-    expect(canary.oldestWaitingMs(1_000)).toBe(0);
+    expect(longestWait(canary.waiting(1_000))).toBe(0);
     canary.tick(1_000);
     at(1_100);
     canary.tick(1_100);
     // In flight since tick 1000, one more queued behind it.
-    expect(canary.oldestWaitingMs(4_000)).toBe(3_000);
+    expect(longestWait(canary.waiting(4_000))).toBe(3_000);
     at(4_000);
     requests[0]!.ack(0);
     await settle();
     // The queued one (tick 1100) is in flight now.
-    expect(canary.oldestWaitingMs(4_500)).toBe(3_400);
+    expect(longestWait(canary.waiting(4_500))).toBe(3_400);
     requests[1]!.ack(1);
     await settle();
-    expect(canary.oldestWaitingMs(5_000)).toBe(0);
+    expect(longestWait(canary.waiting(5_000))).toBe(0);
   });
 
   it('queues the ticks that find their partition busy and sends them together, in order, in one request', async () => {
