@@ -1,4 +1,6 @@
 /** Checking up front that the ports a cluster binds are free, naming the busy ones. */
+import net from 'node:net';
+
 import { ClusterError } from '../functions/core/errors.js';
 import { tcpPortFree, udpPortFree } from './process.js';
 
@@ -23,4 +25,16 @@ export async function checkPorts(checks: Array<[string, number, string, boolean?
         "stop it ('kafka-upgrade-verifier local-cluster stop'), or choose other ports with --port-base / --dns-port.",
     );
   }
+}
+
+/** A TCP port the kernel just gave out on `host`, closed again for the caller to take. */
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen({ host, port: 0 }, () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }

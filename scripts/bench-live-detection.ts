@@ -18,7 +18,6 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,21 +26,11 @@ import { FaultProxy } from '../rehearsal/fault-proxy.js';
 import { HostsDns } from '../rehearsal/hosts-dns.js';
 import { killBroker, restartBroker, start, stop, stderrLog } from '../rehearsal/index.js';
 import { silentLog } from '../rehearsal/log.js';
+import { freePort } from '../rehearsal/ports.js';
 import { readState } from '../rehearsal/state.js';
 
 const CLI = join(import.meta.dirname, '../bin/kafka-upgrade-verifier.js');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen({ host: '127.0.0.1', port: 0 }, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

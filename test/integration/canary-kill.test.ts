@@ -7,7 +7,6 @@
  * scheduledAt) of the partition, and its outage in `maxUnavailableMs` when sends
  * failed. Its own cluster (own state file and ports), so no other test sees the crash.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +26,7 @@ import { TEST_PORT_SHIFT, kafkaFor, testCluster } from './helpers.js';
 import {
   finished,
   identity,
+  kcatOffsets,
   readHistory,
   startCli,
   waitForOutput,
@@ -92,35 +92,6 @@ function produce(history: Rec[]): Rec[] {
   return history.filter((h) => h.type === 'produce' && h.producer === 'canary');
 }
 
-/** `producer/partition/seq` of every record of the run in the topic, read by kcat. */
-function kcatIdentities(statePath: string, topic: string, runId: string): Set<string> {
-  const broker = readState(statePath)!.brokers[0]!;
-  const r = spawnSync(
-    'kcat',
-    [
-      '-C',
-      '-b',
-      `${broker.address}:${broker.internalPort}`,
-      '-t',
-      topic,
-      '-e',
-      '-q',
-      '-f',
-      '%p\t%s\n',
-    ],
-    { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, timeout: 60_000 },
-  );
-  expect(r.status, r.stderr).toBe(0);
-  const found = new Set<string>();
-  for (const line of r.stdout.split('\n')) {
-    if (line === '') continue;
-    const [partition, ...rest] = line.split('\t');
-    const payload = JSON.parse(rest.join('\t')) as { runId: string; producer: string; seq: number };
-    if (payload.runId === runId) found.add(`${payload.producer}/${partition}/${payload.seq}`);
-  }
-  return found;
-}
-
 describe.skipIf(external)('run through a SIGKILLed partition leader', () => {
   it('sends every tick and shows the stall from scheduledAt to the ack', async () => {
     const out = join(dir, 'run');
@@ -176,7 +147,12 @@ describe.skipIf(external)('run through a SIGKILLed partition leader', () => {
     // verdict counts exactly the acked records an independent reader (kcat, through the
     // brokers' INTERNAL listener) does not find, and that each was seen live first.
     const allAcked = produce(history).filter((h) => h.ok === true);
-    const inTopic = kcatIdentities(statePath, 'kuv-canary', String(report.run.runId));
+    const internal = readState(statePath)!.brokers[0]!;
+    const inTopic = kcatOffsets(
+      `${internal.address}:${internal.internalPort}`,
+      'kuv-canary',
+      report.run.runId,
+    );
     const missing = allAcked.filter((h) => !inTopic.has(identity(h)));
     expect(report.totals.lost, said).toBe(missing.length);
     const produced = produce(history);

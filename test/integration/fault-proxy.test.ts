@@ -6,7 +6,6 @@
  * responses make the at-least-once producer write duplicates that the report counts
  * exactly as an independent reader (kcat) finds them.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,25 +17,14 @@ import { createBoundResolver } from '../../functions/core/kafka/dns.js';
 import { FaultProxy, toxiproxyPath } from '../../rehearsal/fault-proxy.js';
 import { HostsDns } from '../../rehearsal/hosts-dns.js';
 import { silentLog, stderrLog } from '../../rehearsal/log.js';
+import { freePort } from '../../rehearsal/ports.js';
 import { readState } from '../../rehearsal/state.js';
-import { readHistory, startCli, waitForOutput } from './canary/cli.js';
+import { finished, kcatOffsets, readHistory, startCli, waitForOutput } from './canary/cli.js';
 import { randomTopic, testCluster } from './helpers.js';
 import { missingUnless, skipWithout } from './requirements.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kuv-fault-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A port nothing holds now on `host` (TCP or UDP). */
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen({ host, port: 0 }, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Sends `text` on a fresh connection to `port` and resolves to what came back within `waitMs`, or an error code. */
 function exchange(host: string, port: number, text: string, waitMs: number): Promise<string> {
@@ -160,33 +148,10 @@ describe('rehearsal DNS server (dnsmasq from a hosts file)', () => {
 const cluster = testCluster();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/**
- * Duplicates as an independent reader finds them: kcat reads the whole topic through
- * broker 1's INTERNAL listener (an address: kcat cannot use the cluster's DNS server)
- * and counts, per identity (producer, partition, seq) of this run, its offsets − 1.
- */
+/** Extra copies in the topic, kcat's count: per identity, its offsets less one. */
 function kcatDuplicates(bootstrap: string, topic: string, runId: string): number {
-  const r = spawnSync(
-    'kcat',
-    ['-C', '-b', bootstrap, '-t', topic, '-e', '-q', '-f', '%p\t%o\t%s\n'],
-    {
-      encoding: 'utf8',
-      maxBuffer: 256 * 1024 * 1024,
-      timeout: 60_000,
-    },
-  );
-  expect(r.status, r.stderr).toBe(0);
-  const offsets = new Map<string, Set<string>>();
-  for (const line of r.stdout.split('\n')) {
-    if (line === '') continue;
-    const [partition, offset, ...rest] = line.split('\t');
-    const payload = JSON.parse(rest.join('\t')) as { runId: string; producer: string; seq: number };
-    if (payload.runId !== runId) continue;
-    const key = `${payload.producer}/${partition}/${payload.seq}`;
-    offsets.set(key, (offsets.get(key) ?? new Set()).add(offset!));
-  }
   let duplicates = 0;
-  for (const seen of offsets.values()) duplicates += seen.size - 1;
+  for (const seen of kcatOffsets(bootstrap, topic, runId).values()) duplicates += seen.size - 1;
   return duplicates;
 }
 
@@ -275,15 +240,8 @@ describe.skipIf(skipWithout(toxiproxyMissing) || cluster.statePath === null)(
       // 2): kafkajs left a connection to broker 2 open that no disconnect reached
       // (destroyOpenSockets in functions/core/kafka/client.ts).
       await waitForOutput(run, 'run folder:', 150_000);
-      const exited = await Promise.race([
-        run.done.then(() => true),
-        sleep(20_000).then(() => false),
-      ]);
-      if (!exited) run.child.kill('SIGKILL');
-      expect(exited, `the ${producer} run wrote its report but had not exited 20 s later`).toBe(
-        true,
-      );
-      const r = await run.done;
+      // It has 20 s from its report to its exit, or it is killed and the test fails.
+      const r = await finished(run, 20_000);
       const report = JSON.parse(r.stdout) as {
         verdict: string;
         run: { runId: string };

@@ -131,6 +131,18 @@ describe.skipIf(skipWithout(motoServerMissing) || kafkaMissing !== null)(
       }
     }
 
+    /** The run of another upgrade of the same cluster (its own runId, marker and groups). */
+    function runOfUpgrade(prefix: string): RunInput {
+      const key = `${prefix}-${secureRandom()}`;
+      return {
+        ...run,
+        upgradeKey: key,
+        upgradeHash: upgradeHash(key),
+        runId: runId(cluster, key),
+        finishedMarker: { bucket: BUCKET, key: finishedMarkerKey(cluster, key) },
+      };
+    }
+
     /** An SQS queue that a rule on this cluster's events of `detailType` delivers to. */
     async function queueForEvents(rule: string, detailType: string): Promise<string> {
       const url = (await sqs.send(new CreateQueueCommand({ QueueName: `kuv-${rule}` }))).QueueUrl!;
@@ -399,14 +411,7 @@ describe.skipIf(skipWithout(motoServerMissing) || kafkaMissing !== null)(
           'verification-anomaly',
           'Verification Anomaly',
         );
-        const key = `it-anomaly-${secureRandom()}`;
-        const anomalyRun: RunInput = {
-          ...run,
-          upgradeKey: key,
-          upgradeHash: upgradeHash(key),
-          runId: runId(cluster, key),
-          finishedMarker: { bucket: BUCKET, key: finishedMarkerKey(cluster, key) },
-        };
+        const anomalyRun = runOfUpgrade('it-anomaly');
         const first = await call<CanaryStep>('baseline', baseline, anomalyRun);
         const statePath = testCluster().statePath!;
         process.env.KUV_SLICE_MS = '35000';
@@ -534,14 +539,7 @@ describe.skipIf(skipWithout(motoServerMissing) || kafkaMissing !== null)(
     });
 
     it('a ~70 s canary slice publishes its live metrics to CloudWatch at least every 30 s while it runs', async () => {
-      const key = `it-live-${secureRandom()}`;
-      const liveRun: RunInput = {
-        ...run,
-        upgradeKey: key,
-        upgradeHash: upgradeHash(key),
-        runId: runId(cluster, key),
-        finishedMarker: { bucket: BUCKET, key: finishedMarkerKey(cluster, key) },
-      };
+      const liveRun = runOfUpgrade('it-live');
       const first = await call<CanaryStep>('baseline', baseline, liveRun);
       const began = new Date();
       /** The live ProducedMessages data points since the slice began, read back from moto. */

@@ -2,7 +2,7 @@
  * Runs the built CLI as a user does (`node dist/bin/kafka-upgrade-verifier.js …`),
  * asynchronously, so a test can roll the cluster or press Ctrl-C while it runs.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -90,6 +90,39 @@ export function readHistory(path: string): Rec[] {
     .split('\n')
     .filter((l) => l.length > 0)
     .map((l) => JSON.parse(l) as Rec);
+}
+
+/**
+ * What an independent reader finds in the topic: kcat reads it to its end (through
+ * `bootstrap`, e.g. a broker's INTERNAL listener) and gives, per identity
+ * (`producer/partition/seq`, as identity() writes it) of this run's records, the
+ * offsets it is at.
+ */
+export function kcatOffsets(
+  bootstrap: string,
+  topic: string,
+  runId: string,
+): Map<string, Set<string>> {
+  const r = spawnSync(
+    'kcat',
+    ['-C', '-b', bootstrap, '-t', topic, '-e', '-q', '-f', '%p\t%o\t%s\n'],
+    {
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024,
+      timeout: 60_000,
+    },
+  );
+  if (r.status !== 0) throw new Error(`kcat could not read ${topic}: ${r.stderr}`);
+  const offsets = new Map<string, Set<string>>();
+  for (const line of r.stdout.split('\n')) {
+    if (line === '') continue;
+    const [partition, offset, ...rest] = line.split('\t');
+    const payload = JSON.parse(rest.join('\t')) as { runId: string; producer: string; seq: number };
+    if (payload.runId !== runId) continue;
+    const key = `${payload.producer}/${partition}/${payload.seq}`;
+    offsets.set(key, (offsets.get(key) ?? new Set()).add(offset!));
+  }
+  return offsets;
 }
 
 /** `partition/seq` of a produce, log or consume record. */
