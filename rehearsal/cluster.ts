@@ -90,6 +90,7 @@ function newState(settings: StartSettings, dataDir: string): ClusterState {
     domain: DOMAIN,
     startedAt: new Date().toISOString(),
     autoLeaderRebalance: settings.autoLeaderRebalance,
+    leaderImbalanceCheckSeconds: settings.leaderImbalanceCheckSeconds,
     dns: {
       address: '127.0.0.1',
       port: settings.dnsPort,
@@ -186,7 +187,9 @@ async function startLocked(
 
     log(
       `formatting ${state.brokers.length} KRaft node(s) with Kafka ${version}, cluster id ${state.clusterId}, data in ${state.dataDir}` +
-        (settings.autoLeaderRebalance ? '' : ', automatic leader rebalancing off'),
+        (settings.autoLeaderRebalance
+          ? `, automatic leader rebalancing every ${settings.leaderImbalanceCheckSeconds} s`
+          : ', automatic leader rebalancing off'),
     );
     await Promise.all(
       state.brokers.map(async (broker) => {

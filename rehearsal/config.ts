@@ -1,5 +1,6 @@
 /** The files a local cluster node runs with: server.properties and logging configs. */
 import { securityProperties } from './security.js';
+import { DEFAULT_IMBALANCE_CHECK_SECONDS } from './settings.js';
 import type { BrokerState, ClusterState } from './state.js';
 
 export function serverProperties(cluster: ClusterState, broker: BrokerState): string {
@@ -36,7 +37,7 @@ export function serverProperties(cluster: ClusterState, broker: BrokerState): st
     'group.initial.rebalance.delay.ms=0',
     'auto.create.topics.enable=true',
     `auto.leader.rebalance.enable=${cluster.autoLeaderRebalance === false ? 'false' : 'true'}`,
-    'leader.imbalance.check.interval.seconds=10',
+    `leader.imbalance.check.interval.seconds=${cluster.leaderImbalanceCheckSeconds ?? DEFAULT_IMBALANCE_CHECK_SECONDS}`,
     'num.network.threads=2',
     'num.io.threads=4',
     'num.recovery.threads.per.data.dir=1',

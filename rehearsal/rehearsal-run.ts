@@ -152,6 +152,7 @@ export async function rehearse(
       portBase: plan.portBase,
       dnsPort: plan.dnsPort,
       security: plan.security,
+      leadership: disturbance.leadership,
       log,
     });
     if (controls.stopCanary.signal.aborted) {

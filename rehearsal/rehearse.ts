@@ -18,7 +18,8 @@ import { cacheRoot } from './paths.js';
 import { roll } from './roll.js';
 import { sleep } from './process.js';
 import type { LocalSecurity } from './security.js';
-import { readState } from './state.js';
+import { DEFAULT_IMBALANCE_CHECK_SECONDS } from './settings.js';
+import { readState, type ClusterState } from './state.js';
 import { DNSMASQ, JAVA, MAVEN, requireTool } from './tools.js';
 
 /** Sized so that a default rehearsal takes about three minutes on a 2-core machine. */
@@ -42,23 +43,50 @@ export function rehearsalStatePath(): string {
   return process.env.KUV_REHEARSE_STATE ?? join(cacheRoot(), 'rehearse', 'state.json');
 }
 
-/** What disturbs the cluster while the canary runs. */
+/**
+ * How leadership comes back after a broker restarts:
+ * - `elect`: a preferred leader election after each broker (a controlled upgrade that
+ *   moves leadership back itself; the brokers' own rebalancing is off);
+ * - `auto`: the brokers' own `auto.leader.rebalance.enable`, checked every
+ *   `leader.imbalance.check.interval.seconds` — what Amazon MSK and most clusters run;
+ * - `off`: neither: leadership stays where the restarts put it.
+ */
+export type Leadership =
+  { mode: 'elect' } | { mode: 'auto'; checkSeconds: number } | { mode: 'off' };
+
+export const LEADERSHIP_MODES = ['elect', 'auto', 'off'] as const;
+
+/** Kafka's own leader.imbalance.check.interval.seconds, and so `--leadership auto`'s default. */
+export const KAFKA_IMBALANCE_CHECK_SECONDS = 300;
+
+/** What disturbs the cluster while the canary runs, and how leadership comes back. */
 export type Disturbance =
-  | { kind: 'roll'; toVersion?: string; readdress: boolean; electLeaders: boolean }
-  | { kind: 'kill'; broker: number };
+  | { kind: 'roll'; toVersion?: string; readdress: boolean; leadership: Leadership }
+  | { kind: 'kill'; broker: number; leadership: Leadership };
+
+/** The summary's words for a leadership mode. */
+export function describeLeadership(l: Leadership): string {
+  switch (l.mode) {
+    case 'elect':
+      return 'leadership: a preferred leader election after each broker';
+    case 'auto':
+      return `leadership: the brokers' own rebalancing (auto.leader.rebalance.enable, checked every ${l.checkSeconds} s)`;
+    case 'off':
+      return 'leadership: no elections, no automatic rebalancing';
+  }
+}
 
 /** One line saying what the disturbance does. */
 export function describeDisturbance(d: Disturbance): string {
   if (d.kind === 'kill') {
-    return `broker ${d.broker} killed (SIGKILL), down ${REHEARSAL_DEFAULTS.crashDownMs / 1000} s, started again`;
+    return `broker ${d.broker} killed (SIGKILL), down ${REHEARSAL_DEFAULTS.crashDownMs / 1000} s, started again; ${describeLeadership(d.leadership)}`;
   }
   const parts = [
     'rolling restart',
     d.toVersion === undefined ? null : `onto Kafka ${d.toVersion}`,
     d.readdress ? 'onto new addresses' : null,
-    d.electLeaders ? null : 'without leader elections',
   ];
-  return parts.filter((p) => p !== null).join(' ');
+  return `${parts.filter((p) => p !== null).join(' ')}; ${describeLeadership(d.leadership)}`;
 }
 
 /**
@@ -106,14 +134,18 @@ export interface OpenClusterOptions {
   dnsPort?: number;
   /** The client listener's security when a new cluster is started (default plaintext). */
   security?: LocalSecurity;
+  /** Decides the brokers' automatic leader rebalancing (on only for `auto`). */
+  leadership: Leadership;
   log: Log;
 }
 
 /**
  * The cluster to rehearse on: the one running at `statePath` if there is one (left
- * running afterwards), else a new one, started with automatic leader rebalancing off
- * (leadership moves only where the roll's own elections move it, as in a provider's
- * controlled upgrade, not on a 10 s background timer in the middle of the canary).
+ * running afterwards; refused when its automatic rebalancing cannot give the
+ * leadership mode asked for), else a new one, started with automatic leader
+ * rebalancing only for `leadership: auto` (with its check interval). For `elect` and
+ * `off` it is off: leadership moves only where the roll's own elections move it, not
+ * on a background timer in the middle of the canary.
  */
 export async function openCluster(options: OpenClusterOptions): Promise<RehearsalCluster> {
   const { statePath, log } = options;
@@ -130,13 +162,17 @@ export async function openCluster(options: OpenClusterOptions): Promise<Rehearsa
     if (!versions.split(', ').includes(options.version)) {
       log(`note: it runs Kafka ${versions}, not the --version ${options.version} asked for`);
     }
+    checkLeadershipOf(existing, options.leadership, statePath, log);
     return { statePath, status, started: false };
   }
   log(`starting a local cluster (Kafka ${options.version}) for the rehearsal; state ${statePath}`);
   const status = await start({
     statePath,
     version: options.version,
-    autoLeaderRebalance: false,
+    autoLeaderRebalance: options.leadership.mode === 'auto',
+    ...(options.leadership.mode === 'auto'
+      ? { leaderImbalanceCheckSeconds: options.leadership.checkSeconds }
+      : {}),
     ...(options.security === undefined ? {} : { security: options.security }),
     ...(options.portBase === undefined ? {} : { portBase: options.portBase }),
     ...(options.dnsPort === undefined ? {} : { dnsPort: options.dnsPort }),
@@ -145,12 +181,44 @@ export async function openCluster(options: OpenClusterOptions): Promise<Rehearsa
   return { statePath, status, started: true };
 }
 
+/**
+ * A running cluster's brokers rebalance leadership as they were started to: `auto`
+ * needs it on at the interval asked for (refused otherwise: the brokers cannot change
+ * it without a restart); `elect` and `off` on a cluster that rebalances by itself run,
+ * with a note that leadership also moves on the brokers' timer.
+ */
+function checkLeadershipOf(
+  state: ClusterState,
+  leadership: Leadership,
+  statePath: string,
+  log: Log,
+): void {
+  const auto = state.autoLeaderRebalance !== false;
+  const every = state.leaderImbalanceCheckSeconds ?? DEFAULT_IMBALANCE_CHECK_SECONDS;
+  const restart = `stop it ('kafka-upgrade-verifier local-cluster stop --state ${statePath}') and rehearse again, or pick another --leadership`;
+  if (leadership.mode === 'auto' && !auto) {
+    throw new ClusterError(
+      `--leadership auto: the cluster already running at ${statePath} was started with auto.leader.rebalance.enable=false, and brokers take that setting only at start; ${restart}`,
+    );
+  }
+  if (leadership.mode === 'auto' && every !== leadership.checkSeconds) {
+    throw new ClusterError(
+      `--leadership auto --rebalance-interval ${leadership.checkSeconds}s: the cluster already running at ${statePath} checks every ${every} s (leader.imbalance.check.interval.seconds, read only at start); ${restart}`,
+    );
+  }
+  if (leadership.mode !== 'auto' && auto) {
+    log(
+      `note: the cluster at ${statePath} rebalances leadership by itself every ${every} s (auto.leader.rebalance.enable=true): leadership also moves on that timer, not only as --leadership ${leadership.mode} says`,
+    );
+  }
+}
+
 /** What the disturbance did, for the summary. */
 export interface DisturbanceResult {
   what: string;
   startedAt: number;
   endedAt: number;
-  /** Preferred leader election left something unsettled (roll without elections: null). */
+  /** Preferred leader election left something unsettled (no election run: null). */
   note: string | null;
 }
 
@@ -167,7 +235,7 @@ export async function disturb(
     await roll({
       statePath,
       readdress: d.readdress,
-      electLeaders: d.electLeaders,
+      electLeaders: d.leadership.mode === 'elect',
       // Every rehearsal's roll goes through the gate, with the run's live findings.
       gate: runDir === undefined ? {} : { runDir },
       ...(d.toVersion === undefined ? {} : { toVersion: d.toVersion }),
@@ -177,9 +245,9 @@ export async function disturb(
     await killBroker(statePath, d.broker, { log });
     await sleep(REHEARSAL_DEFAULTS.crashDownMs);
     await restartBroker(statePath, d.broker, { log });
-    // A crashed leader's partitions stay with their new leaders: move them back, as
-    // the roll does after each broker.
-    note = await electLeaders(statePath, { log });
+    // A crashed leader's partitions stay with their new leaders: with `elect`, move
+    // them back, as the roll does after each broker (`auto` leaves it to the brokers).
+    if (d.leadership.mode === 'elect') note = await electLeaders(statePath, { log });
   }
   return { what: describeDisturbance(d), startedAt, endedAt: Date.now(), note };
 }

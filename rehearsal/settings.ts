@@ -12,6 +12,11 @@ export const DEFAULT_BROKERS = 3;
 export const DEFAULT_START_TIMEOUT_MS = 120_000;
 export const DEFAULT_ROLL_TIMEOUT_MS = 180_000;
 export const DOMAIN = 'kafka.test';
+/**
+ * The local cluster's leader.imbalance.check.interval.seconds: 10 s, not Kafka's 300 s,
+ * so that a local cluster with automatic rebalancing evens leadership out within a test.
+ */
+export const DEFAULT_IMBALANCE_CHECK_SECONDS = 10;
 
 export interface StartSettings {
   version: string;
@@ -22,6 +27,8 @@ export interface StartSettings {
   timeoutMs: number;
   /** auto.leader.rebalance.enable on every broker. */
   autoLeaderRebalance: boolean;
+  /** leader.imbalance.check.interval.seconds: how often the controller checks (and, with auto, restores) leadership. */
+  leaderImbalanceCheckSeconds: number;
   /** What the CLIENT listener serves: plaintext, TLS, or SASL/SCRAM over TLS. */
   security: LocalSecurity;
 }
@@ -35,6 +42,8 @@ export function checkStartSettings(given: Partial<StartSettings>): StartSettings
     dnsPort: given.dnsPort ?? DEFAULT_DNS_PORT,
     timeoutMs: given.timeoutMs ?? DEFAULT_START_TIMEOUT_MS,
     autoLeaderRebalance: given.autoLeaderRebalance ?? true,
+    leaderImbalanceCheckSeconds:
+      given.leaderImbalanceCheckSeconds ?? DEFAULT_IMBALANCE_CHECK_SECONDS,
     security: given.security ?? 'plaintext',
   };
   if (!(LOCAL_SECURITY_MODES as readonly string[]).includes(settings.security)) {
@@ -61,6 +70,12 @@ export function checkStartSettings(given: Partial<StartSettings>): StartSettings
   if (settings.dnsPort >= settings.portBase && settings.dnsPort <= settings.portBase + 2) {
     throw new InputError(
       `--dns-port ${settings.dnsPort} is one of the brokers' ports (${settings.portBase}-${settings.portBase + 2}); pick another.`,
+    );
+  }
+  const check = settings.leaderImbalanceCheckSeconds;
+  if (!Number.isInteger(check) || check < 1 || check > 86_400) {
+    throw new InputError(
+      `--rebalance-interval ${check} s: give whole seconds from 1 s to 24 h (leader.imbalance.check.interval.seconds).`,
     );
   }
   if (!(settings.timeoutMs > 0)) {

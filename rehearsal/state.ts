@@ -30,6 +30,8 @@ export interface ClusterState {
   startedAt: string;
   /** auto.leader.rebalance.enable; absent (older state files) means true. */
   autoLeaderRebalance?: boolean;
+  /** leader.imbalance.check.interval.seconds; absent (older state files) means 10. */
+  leaderImbalanceCheckSeconds?: number;
   dns: { address: string; port: number; pid: number | null; hostsFile: string };
   /** A secured CLIENT listener (start --security tls|sasl-scram); absent: plaintext. */
   security?: SecurityState;

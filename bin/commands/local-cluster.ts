@@ -25,10 +25,11 @@ import {
 import type { StartSettings } from '../../rehearsal/settings.js';
 import { checkKafkaVersion } from '../../rehearsal/jars.js';
 import { LOCAL_SECURITY_MODES } from '../../rehearsal/security.js';
-import { checkStartSettings } from '../../rehearsal/settings.js';
+import { checkStartSettings, DEFAULT_IMBALANCE_CHECK_SECONDS } from '../../rehearsal/settings.js';
 import { parseSecurityProtocol } from '../security-flags.js';
 import type { Command } from './index.js';
 import { parseFlags } from '../flags.js';
+import { wholeSeconds } from './run.js';
 
 export function help(): string {
   return `usage: kafka-upgrade-verifier local-cluster <start|status|roll|stop|fetch> [options]
@@ -47,6 +48,10 @@ Kafka version) and dnsmasq.
              --no-auto-rebalance
                               auto.leader.rebalance.enable=false: leadership stays
                               where restarts leave it until an election
+             --rebalance-interval D
+                              leader.imbalance.check.interval.seconds: how often the
+                              brokers move leadership back on their own (default
+                              ${DEFAULT_IMBALANCE_CHECK_SECONDS}s; Kafka's own default is 300s)
              --security plaintext|tls|sasl-scram
                               secure the CLIENT listener: TLS with a private CA made
                               at start, or SASL/SCRAM (user kuv-canary) over TLS;
@@ -103,6 +108,7 @@ const ACCEPTED: Record<string, string[]> = {
     'dns-port',
     'timeout',
     'no-auto-rebalance',
+    'rebalance-interval',
     'security',
     'json',
     'state',
@@ -156,6 +162,7 @@ export function parseLocalClusterArgs(
       'dns-port': { type: 'string' },
       timeout: { type: 'string' },
       'no-auto-rebalance': { type: 'boolean', default: false },
+      'rebalance-interval': { type: 'string' },
       security: { type: 'string' },
       json: { type: 'boolean', default: false },
       'to-version': { type: 'string' },
@@ -185,6 +192,11 @@ export function parseLocalClusterArgs(
   const lockWaitMs = secondsFlag('wait', v.wait, DEFAULT_LOCK_WAIT_MS / 1000, 0);
   switch (action) {
     case 'start': {
+      if (v['no-auto-rebalance'] && v['rebalance-interval'] !== undefined) {
+        throw new UsageError(
+          'local-cluster start: --rebalance-interval sets how often automatic rebalancing runs, so it does not go with --no-auto-rebalance',
+        );
+      }
       const settings = checkStartSettings({
         version: v.version ?? DEFAULT_KAFKA_VERSION,
         brokers: intFlag('brokers', v.brokers, 3),
@@ -192,6 +204,10 @@ export function parseLocalClusterArgs(
         dnsPort: intFlag('dns-port', v['dns-port'], DEFAULT_DNS_PORT),
         timeoutMs: secondsFlag('timeout', v.timeout, 120, 1),
         autoLeaderRebalance: !v['no-auto-rebalance'],
+        leaderImbalanceCheckSeconds:
+          v['rebalance-interval'] === undefined
+            ? DEFAULT_IMBALANCE_CHECK_SECONDS
+            : wholeSeconds('--rebalance-interval', v['rebalance-interval'], 'local-cluster start'),
         security:
           v.security === undefined
             ? 'plaintext'

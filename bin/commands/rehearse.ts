@@ -8,7 +8,7 @@
 
 import { formatDuration, newRunId, StatusView } from '../../functions/core/canary/index.js';
 import { UsageError } from '../../functions/core/errors.js';
-import { claimRunFolder } from '../../functions/core/run/pipeline.js';
+import { claimRunFolder } from '../../functions/core/run/folder.js';
 import { checkKafkaVersion, DEFAULT_KAFKA_VERSION } from '../../rehearsal/jars.js';
 import { rehearse, type RehearsalPlan } from '../../rehearsal/rehearsal-run.js';
 import { LOCAL_SECURITY_MODES, type LocalSecurity } from '../../rehearsal/security.js';
@@ -19,12 +19,22 @@ import { listenForInterrupts } from '../interrupts.js';
 import { parseSecurityProtocol } from '../security-flags.js';
 import {
   checkRehearsalTools,
+  KAFKA_IMBALANCE_CHECK_SECONDS,
+  LEADERSHIP_MODES,
   REHEARSAL_DEFAULTS,
   rehearsalStatePath,
   type Disturbance,
+  type Leadership,
 } from '../../rehearsal/rehearse.js';
 import type { Command } from './index.js';
-import { canaryChoices, duration, printOutcome, wholeNumber, type RunDeps } from './run.js';
+import {
+  canaryChoices,
+  duration,
+  printOutcome,
+  wholeNumber,
+  wholeSeconds,
+  type RunDeps,
+} from './run.js';
 import { parseFlags } from '../flags.js';
 
 const HELP = `usage: kafka-upgrade-verifier rehearse [options]
@@ -38,8 +48,14 @@ dnsmasq and (once per Kafka version) Maven: it says which is missing and how to 
   --version V              Kafka version the cluster starts on (default ${DEFAULT_KAFKA_VERSION})
   --to-version V           upgrade: roll every broker onto Kafka V, then finalize its features
   --readdress              each broker comes back on another address (its DNS name follows)
-  --no-elect               no preferred leader election after each broker: leadership
-                           stays skewed, and the report says so
+  --leadership MODE        how leadership comes back after each restart (and after --kill):
+                           elect (default): a preferred leader election after each broker;
+                           auto: the brokers' own auto.leader.rebalance.enable, as Amazon MSK
+                           and most clusters run it; off: neither, leadership stays skewed
+                           and the report says so. The summary says which one ran
+  --rebalance-interval D   with --leadership auto: leader.imbalance.check.interval.seconds
+                           (default ${KAFKA_IMBALANCE_CHECK_SECONDS}s, Kafka's own; a rehearsal shorter than
+                           that may end before leadership is back, and the report says so)
   --kill BROKER            instead of the roll: SIGKILL that broker (a crash), start it again
   --warmup D               canary traffic before the roll (default ${formatDuration(REHEARSAL_DEFAULTS.warmupMs)})
   --settle D               consuming after producing stops (default ${formatDuration(REHEARSAL_DEFAULTS.settleMs)})
@@ -80,6 +96,26 @@ function usage(message: string): UsageError {
   return new UsageError(`rehearse: ${message}`);
 }
 
+/** `--leadership` and `--rebalance-interval`, checked together. */
+function parseLeadership(mode: string, interval: string | undefined): Leadership {
+  if (!(LEADERSHIP_MODES as readonly string[]).includes(mode)) {
+    throw usage(`--leadership must be one of ${LEADERSHIP_MODES.join(', ')}, not '${mode}'`);
+  }
+  if (mode !== 'auto') {
+    if (interval !== undefined) {
+      throw usage(
+        `--rebalance-interval sets how often the brokers rebalance leadership by themselves, so it goes only with --leadership auto (not ${mode})`,
+      );
+    }
+    return { mode: mode as 'elect' | 'off' };
+  }
+  const checkSeconds =
+    interval === undefined
+      ? KAFKA_IMBALANCE_CHECK_SECONDS
+      : wholeSeconds('--rebalance-interval', interval, 'rehearse');
+  return { mode: 'auto', checkSeconds };
+}
+
 /** Parses and checks rehearse's arguments; throws UsageError naming the bad one. */
 export function parseRehearseArgs(
   args: string[],
@@ -92,7 +128,8 @@ export function parseRehearseArgs(
       version: { type: 'string', default: DEFAULT_KAFKA_VERSION },
       'to-version': { type: 'string' },
       readdress: { type: 'boolean', default: false },
-      'no-elect': { type: 'boolean', default: false },
+      leadership: { type: 'string', default: 'elect' },
+      'rebalance-interval': { type: 'string' },
       kill: { type: 'string' },
       warmup: { type: 'string', default: formatDuration(REHEARSAL_DEFAULTS.warmupMs) },
       settle: { type: 'string', default: formatDuration(REHEARSAL_DEFAULTS.settleMs) },
@@ -115,12 +152,12 @@ export function parseRehearseArgs(
   const v = parsed.values;
   if (v.help) return 'help';
   const { producer, format, policy } = canaryChoices('rehearse', v);
+  const leadership = parseLeadership(v.leadership, v['rebalance-interval']);
   let disturbance: Disturbance;
   if (v.kill !== undefined) {
     const rollFlags = [
       v['to-version'] === undefined ? null : '--to-version',
       v.readdress ? '--readdress' : null,
-      v['no-elect'] ? '--no-elect' : null,
     ].filter((f) => f !== null);
     if (rollFlags.length > 0) {
       throw usage(
@@ -133,12 +170,12 @@ export function parseRehearseArgs(
         `--kill ${broker}: the rehearsal cluster has brokers 1 to ${DEFAULT_BROKERS}; name one of them`,
       );
     }
-    disturbance = { kind: 'kill', broker };
+    disturbance = { kind: 'kill', broker, leadership };
   } else {
     disturbance = {
       kind: 'roll',
       readdress: v.readdress,
-      electLeaders: !v['no-elect'],
+      leadership,
       ...(v['to-version'] === undefined ? {} : { toVersion: v['to-version'] }),
     };
   }
@@ -167,6 +204,9 @@ export function parseRehearseArgs(
     checkStartSettings({
       version: v.version,
       security,
+      ...(leadership.mode === 'auto'
+        ? { leaderImbalanceCheckSeconds: leadership.checkSeconds, autoLeaderRebalance: true }
+        : {}),
       ...(portBase === undefined ? {} : { portBase }),
       ...(dnsPort === undefined ? {} : { dnsPort }),
     }),

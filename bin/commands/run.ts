@@ -123,6 +123,15 @@ export function duration(flag: string, text: string, allowZero = false, command 
   }
 }
 
+/** A duration flag in whole seconds (`30s`, `5m`), returned in seconds. */
+export function wholeSeconds(flag: string, text: string, command: string): number {
+  const ms = duration(flag, text, false, command);
+  if (ms % 1000 !== 0) {
+    throw new UsageError(`${command}: ${flag} takes whole seconds (e.g. 30s), not '${text}'`);
+  }
+  return ms / 1000;
+}
+
 /** The canary's producer mode and what to print and how to judge, checked; shared with `rehearse`. */
 export function canaryChoices(
   command: string,

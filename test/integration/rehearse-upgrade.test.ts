@@ -1,8 +1,10 @@
 /**
- * `rehearse --version 3.9.1 --to-version 4.4.0 --readdress` as a user runs it: one
- * rehearsal proves both the upgrade (the same checks as a plain roll pass through it)
- * and the address change (the report names each broker's old and new address, and
- * warns). The cluster is the rehearsal's own, started and stopped by it.
+ * `rehearse --version 3.9.1 --to-version 4.4.0 --readdress --leadership auto` as a user
+ * runs it: one rehearsal proves the upgrade (the same checks as a plain roll pass
+ * through it), the address change (the report names each broker's old and new address,
+ * and warns) and leadership as Amazon MSK brings it back — by the brokers' own
+ * rebalancing, no election run by the rehearsal. The cluster is the rehearsal's own,
+ * started and stopped by it.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,20 +27,44 @@ import {
 const { statePath, external } = ownRehearsalState('rehearse-upgrade-state.json');
 
 describe.skipIf(external)('rehearse --to-version --readdress', () => {
-  it('upgrades 3.9.1 → 4.4.0 onto new addresses: three restarts, no loss or duplicate, outages measured; every broker reported moved, old and new address, verdict warn; its report.html opens in Chromium with the bands, markers and moves; cluster stopped', async () => {
+  it('upgrades 3.9.1 → 4.4.0 onto new addresses with the brokers rebalancing leadership themselves: three restarts, no loss or duplicate, outages measured; leadership back without an election; every broker reported moved, old and new address, verdict warn; its report.html opens in Chromium with the bands, markers and moves; cluster stopped', async () => {
     const { out, args } = rehearseArgs(statePath, TEST_CLUSTER_PORTS.rehearseUpgrade, 'upgrade');
     const began = Date.now();
-    const r = await runCli([...args, '--version', '3.9.1', '--to-version', '4.4.0', '--readdress']);
+    const r = await runCli([
+      ...args,
+      '--version',
+      '3.9.1',
+      '--to-version',
+      '4.4.0',
+      '--readdress',
+      '--leadership',
+      'auto',
+      '--rebalance-interval',
+      '10s',
+    ]);
     stderrLog(
       `rehearse --to-version --readdress took ${((Date.now() - began) / 1000).toFixed(1)} s`,
     );
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain('starting a local cluster (Kafka 3.9.1) for the rehearsal');
-    expect(r.stderr).toContain('rolling restart onto Kafka 4.4.0 onto new addresses');
+    expect(r.stderr).toContain(
+      "rolling restart onto Kafka 4.4.0 onto new addresses; leadership: the brokers' own rebalancing (auto.leader.rebalance.enable, checked every 10 s)",
+    );
+    expect(r.stderr).toContain('automatic leader rebalancing every 10 s');
+    expect(r.stderr).not.toContain('preferred leader election');
     expect(r.stderr).toMatch(/finalized features: .*metadata\.version=4\.4/);
     expect(r.stderr).toContain('cluster stopped');
     const report = JSON.parse(r.stdout) as RehearsalReport;
     expectMeasuredRun(report, readHistory(join(out, 'history.jsonl.gz')), [1, 2, 3]);
+
+    // Nobody elected: the brokers moved leadership back themselves, within the run.
+    const canary = report.balance!.topics.find((t) => t.topic === 'kuv-canary')!;
+    stderrLog(
+      `auto: peak leader skew ${canary.peakLeaderSkew}, skewed ${canary.skewedMs} ms, restored ${canary.leadershipRestoredMs} ms after the last broker came up`,
+    );
+    expect(canary.leadershipRestoredMs).not.toBeNull();
+    expect(canary.peakLeaderSkew).toBeGreaterThan(1);
+    expect(report.balance!.totals.leaderSkew).toBeLessThanOrEqual(report.maxLeaderSkew);
 
     expect(report.verdict).toBe('warn');
     expect(report.reasons.join('\n')).toMatch(/address/i);

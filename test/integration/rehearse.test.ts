@@ -28,11 +28,13 @@ describe.skipIf(external)('rehearse', () => {
   it('rolls three brokers under the canary: three restarts, no loss or duplicate, outages measured, reachable before and after; skew reported without elections and gone after electLeaders', async () => {
     const { out, args } = rehearseArgs(statePath, ports, 'roll');
     const began = Date.now();
-    const r = await runCli([...args, '--no-elect', '--keep-cluster']);
-    stderrLog(`rehearse --no-elect took ${((Date.now() - began) / 1000).toFixed(1)} s`);
+    const r = await runCli([...args, '--leadership', 'off', '--keep-cluster']);
+    stderrLog(`rehearse --leadership off took ${((Date.now() - began) / 1000).toFixed(1)} s`);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain('starting a local cluster (Kafka 4.4.0) for the rehearsal');
-    expect(r.stderr).toContain('rolling restart without leader elections');
+    expect(r.stderr).toContain(
+      'rolling restart; leadership: no elections, no automatic rebalancing',
+    );
     expect(r.stderr).toContain('cluster kept running (--keep-cluster)');
     const report = JSON.parse(r.stdout) as RehearsalReport;
     const history = readHistory(join(out, 'history.jsonl.gz'));

@@ -30,6 +30,12 @@ export interface RehearsalReport {
     totals: Record<string, number>;
   } | null;
   balance: {
+    topics: Array<{
+      topic: string;
+      peakLeaderSkew: number | null;
+      skewedMs: number;
+      leadershipRestoredMs: number | null;
+    }>;
     totals: { leaderSkew: number | null; leadersPerBroker: Record<string, number> };
   } | null;
 }

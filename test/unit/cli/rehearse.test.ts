@@ -20,7 +20,7 @@ describe('rehearse flags', () => {
   it('has defaults for everything: a plain rolling restart of Kafka 4.4.0', () => {
     expect(parseRehearseArgs([], state)).toEqual({
       version: '4.4.0',
-      disturbance: { kind: 'roll', readdress: false, electLeaders: true },
+      disturbance: { kind: 'roll', readdress: false, leadership: { mode: 'elect' } },
       warmupMs: 20_000,
       settleMs: 30_000,
       producer: 'idempotent',
@@ -47,7 +47,10 @@ describe('rehearse flags', () => {
         '--to-version',
         '4.4.0',
         '--readdress',
-        '--no-elect',
+        '--leadership',
+        'auto',
+        '--rebalance-interval',
+        '30s',
         '--warmup',
         '5s',
         '--settle',
@@ -81,7 +84,12 @@ describe('rehearse flags', () => {
     );
     expect(parsed).toEqual({
       version: '3.9.1',
-      disturbance: { kind: 'roll', toVersion: '4.4.0', readdress: true, electLeaders: false },
+      disturbance: {
+        kind: 'roll',
+        toVersion: '4.4.0',
+        readdress: true,
+        leadership: { mode: 'auto', checkSeconds: 30 },
+      },
       warmupMs: 5000,
       settleMs: 0,
       producer: 'at-least-once',
@@ -99,7 +107,14 @@ describe('rehearse flags', () => {
       watchTopics: ['orders'],
     });
     expect(parseRehearseArgs(['--kill', '2'], state)).toMatchObject({
-      disturbance: { kind: 'kill', broker: 2 },
+      disturbance: { kind: 'kill', broker: 2, leadership: { mode: 'elect' } },
+    });
+    expect(parseRehearseArgs(['--kill', '2', '--leadership', 'off'], state)).toMatchObject({
+      disturbance: { kind: 'kill', broker: 2, leadership: { mode: 'off' } },
+    });
+    // auto without an interval checks as often as Kafka does by default.
+    expect(parseRehearseArgs(['--leadership', 'auto'], state)).toMatchObject({
+      disturbance: { leadership: { mode: 'auto', checkSeconds: 300 } },
     });
     expect(parseRehearseArgs(['--help'], state)).toBe('help');
   });
@@ -110,6 +125,26 @@ describe('rehearse flags', () => {
       /--kill replaces the roll, so it does not go with --readdress/,
     ],
     [['--kill', '0'], /--kill must be a whole number ≥ 1, not '0'/],
+    [
+      ['--leadership', 'preferred'],
+      /--leadership must be one of elect, auto, off, not 'preferred'/,
+    ],
+    [
+      ['--rebalance-interval', '30s'],
+      /--rebalance-interval .* goes only with --leadership auto \(not elect\)/,
+    ],
+    [
+      ['--leadership', 'auto', '--rebalance-interval', '1500ms'],
+      /--rebalance-interval takes whole seconds \(e.g. 30s\), not '1500ms'/,
+    ],
+    [
+      ['--leadership', 'auto', '--rebalance-interval', '25h'],
+      /^rehearse: --rebalance-interval 90000 s: give whole seconds from 1 s to 24 h/,
+    ],
+    [
+      ['--no-elect'],
+      /^rehearse: unknown flag --no-elect; 'kafka-upgrade-verifier rehearse --help' lists the flags$/,
+    ],
     [['--warmup', '10'], /--warmup '10' is not a duration/],
     [['--settle', 'soon'], /--settle 'soon' is not a duration/],
     [['--interval-ms', '5'], /--interval-ms must be a whole number ≥ 10/],
@@ -174,7 +209,8 @@ describe('rehearse as a user runs it (no cluster needed)', () => {
       '--version',
       '--to-version',
       '--readdress',
-      '--no-elect',
+      '--leadership',
+      '--rebalance-interval',
       '--kill',
       '--warmup',
       '--settle',

@@ -48,6 +48,7 @@ describe('local-cluster arguments', () => {
         dnsPort: 16353,
         timeoutMs: 30_000,
         autoLeaderRebalance: false,
+        leaderImbalanceCheckSeconds: 10,
         security: 'sasl-scram',
       },
     });
@@ -62,9 +63,23 @@ describe('local-cluster arguments', () => {
         statePath: '/default/state.json',
         lockWaitMs: 10_000,
         autoLeaderRebalance: true,
+        leaderImbalanceCheckSeconds: 10,
         security: 'plaintext',
       },
     });
+  });
+
+  it('start --rebalance-interval sets leader.imbalance.check.interval.seconds, and not with --no-auto-rebalance', () => {
+    expect(parse(['start', '--rebalance-interval', '5m'])).toMatchObject({
+      options: { autoLeaderRebalance: true, leaderImbalanceCheckSeconds: 300 },
+    });
+    expect(() => parse(['start', '--rebalance-interval', '30s', '--no-auto-rebalance'])).toThrow(
+      /--rebalance-interval sets how often automatic rebalancing runs, so it does not go with --no-auto-rebalance/,
+    );
+    expect(() => parse(['start', '--rebalance-interval', '0s'])).toThrow(UsageError);
+    expect(() => parse(['roll', '--rebalance-interval', '30s'])).toThrow(
+      /local-cluster roll does not take --rebalance-interval/,
+    );
   });
 
   it('start --security takes what the local cluster serves, and refuses msk-iam', () => {

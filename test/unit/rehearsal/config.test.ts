@@ -93,6 +93,13 @@ describe('serverProperties', () => {
       'false',
     );
   });
+
+  it('checks leader imbalance every 10 s unless the cluster was started with another interval', () => {
+    const interval = (c: ClusterState) =>
+      props(serverProperties(c, c.brokers[0]!)).get('leader.imbalance.check.interval.seconds');
+    expect(interval(cluster(3))).toBe('10');
+    expect(interval(cluster(3, { leaderImbalanceCheckSeconds: 30 }))).toBe('30');
+  });
 });
 
 describe('hostsFile', () => {

@@ -14,6 +14,7 @@ describe('checkStartSettings', () => {
       dnsPort: 15353,
       timeoutMs: 120_000,
       autoLeaderRebalance: true,
+      leaderImbalanceCheckSeconds: 10,
       security: 'plaintext',
     });
   });
@@ -27,6 +28,8 @@ describe('checkStartSettings', () => {
     [{ dnsPort: 70000 }, /^--dns-port 70000:/],
     [{ portBase: 20000, dnsPort: 20001 }, /^--dns-port 20001 is one of the brokers' ports/],
     [{ timeoutMs: 0 }, /^timeout 0 ms: give a positive time/],
+    [{ leaderImbalanceCheckSeconds: 0 }, /^--rebalance-interval 0 s: give whole seconds/],
+    [{ leaderImbalanceCheckSeconds: 2.5 }, /^--rebalance-interval 2\.5 s:/],
     [{ version: '3.6.2' }, /^Kafka 3\.6\.2 is too old for the local cluster/],
     [
       { security: 'msk-iam' as 'tls' },
