@@ -24,9 +24,9 @@ import {
   RUN_DEFAULTS,
   runCanaryToFolder,
   runConnection,
-  claimRunFolder,
   type CanaryRunOutcome,
 } from '../../functions/core/run/pipeline.js';
+import { claimRunFolder } from '../../functions/core/run/folder.js';
 import { DEFAULT_CLIENTS, parseClients, type ClientName } from '../../clients/index.js';
 import { CLOUDWATCH_FLAG_HELP, cloudwatchCluster } from '../cloudwatch.js';
 import { listenForInterrupts } from '../interrupts.js';

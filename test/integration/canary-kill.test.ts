@@ -21,7 +21,7 @@ import {
   stderrLog,
   type ClusterStatus,
 } from '../../rehearsal/index.js';
-import { metricsFromReport } from '../../functions/core/metrics/catalogue.js';
+import { metricsFromReport } from '../../functions/core/metrics/report-metrics.js';
 import { TEST_PORT_SHIFT, kafkaFor, testCluster } from './helpers.js';
 import {
   finished,

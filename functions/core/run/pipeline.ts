@@ -32,8 +32,7 @@ import { runCanary } from '../canary/run.js';
 import { GzipFileSink } from '../canary/sink.js';
 import type { ProducerMode, SliceState } from '../canary/state.js';
 import type { StatusView } from '../canary/status.js';
-import { InputError, TornHistoryError, UsageError, VerifierError } from '../errors.js';
-import { describeHolder, takeLockFile } from '../lock.js';
+import { InputError, TornHistoryError } from '../errors.js';
 import { exitStatusFor, type Policy, type Report } from '../history/index.js';
 import { createKafka, RUN_CLIENT_SETTINGS, type KafkaConnection } from '../kafka/client.js';
 import type { SecurityOptions } from '../kafka/security.js';
@@ -129,75 +128,6 @@ export function notVerified<T>(status: number, problem: string, during?: T): Can
 /** A run ended by a signal exits 128 + its number: 143 for SIGTERM, else 130 (SIGINT, or no signal named). */
 export function interruptedStatus(reason: unknown): number {
   return reason === 'SIGTERM' ? 143 : 130;
-}
-
-/** `20261126T071500Z`: sorts by time, safe in a file name. */
-function utcStamp(at: number): string {
-  return new Date(at)
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z');
-}
-
-/** The lock file a run holds in its folder while it runs (functions/core/lock.ts). */
-export const RUN_LOCK_FILE = 'run.lock';
-
-/** A run's folder, claimed: no other run writes into it until `release`. */
-export interface RunFolder {
-  outDir: string;
-  /** Removes the folder's lock; safe to call twice. Also called when the process exits. */
-  release: () => void;
-}
-
-/**
- * A new run's folder — the given one, else `runs/<UTC time>-<runId>/` — locked for this
- * run before any Kafka work: a second run given the same folder is refused at once
- * (UsageError, exit 2) naming the folder and the pid holding it, and a lock left by a
- * run that was killed (its pid gone) is taken over, said through `log`. The folder is
- * refused too when it already holds a run (history.jsonl.gz or report.json), checked
- * under the lock so two runs cannot both pass it. The lock is released by `release`
- * and, failing that, when the process exits.
- */
-export async function claimRunFolder(
-  commandName: string,
-  out: string | undefined,
-  runId: string,
-  log: (line: string) => void = () => undefined,
-): Promise<RunFolder> {
-  const outDir = out ?? join('runs', `${utcStamp(Date.now())}-${runId}`);
-  const lockPath = join(outDir, RUN_LOCK_FILE);
-  let unlock: () => void;
-  try {
-    unlock = await takeLockFile(lockPath, `${commandName} ${runId}`, {
-      waitMs: 0,
-      log: (line) => log(`${commandName}: ${outDir}: ${line}`),
-      refuse: (holder) =>
-        new UsageError(
-          `${commandName}: the run folder ${outDir} is in use by another run, ${describeHolder(holder)} (lock ${lockPath}). ` +
-            `Nothing was done. Give another --out DIR, or wait for pid ${holder.pid} to finish (if it is stuck: kill ${holder.pid}).`,
-        ),
-    });
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    // Exit 4, as for any run folder that cannot be written.
-    throw new VerifierError(
-      `${commandName}: cannot write the run folder ${outDir}: its lock ${lockPath} cannot be created (${code}). Nothing was done. Give a folder you can write to with --out DIR.`,
-      { cause: error },
-    );
-  }
-  const release = () => {
-    process.off('exit', release);
-    unlock();
-  };
-  process.on('exit', release);
-  if (existsSync(join(outDir, 'history.jsonl.gz')) || existsSync(join(outDir, 'report.json'))) {
-    release();
-    throw new UsageError(
-      `${commandName}: ${outDir} already holds a run (history.jsonl.gz or report.json); give another --out DIR.`,
-    );
-  }
-  return { outDir, release };
 }
 
 /** A CLI run's connection: the run's client settings (RUN_CLIENT_SETTINGS) and client id. */

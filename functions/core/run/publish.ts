@@ -8,12 +8,8 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { SliceState } from '../canary/state.js';
 import { LiveMetricsPublisher, mergeSources, sessionMetricSource } from '../live/publish.js';
 import type { LiveMetricSource } from '../live/types.js';
-import {
-  metricsFromReport,
-  NAMESPACE,
-  type ReportInput,
-  type SkippedMetric,
-} from '../metrics/catalogue.js';
+import { NAMESPACE, type ReportInput } from '../metrics/catalogue.js';
+import { metricsFromReport, type SkippedMetric } from '../metrics/report-metrics.js';
 import {
   publishMetrics,
   type PublishResult,

@@ -18,10 +18,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import {
   CLUSTER_DIMENSION,
-  metricsFromReport,
   NAMESPACE,
   type ReportInput,
 } from '../../../functions/core/metrics/catalogue.js';
+import { metricsFromReport } from '../../../functions/core/metrics/report-metrics.js';
 import { publishMetrics } from '../../../functions/core/metrics/publisher.js';
 import { secureRandom } from '../helpers.js';
 import {

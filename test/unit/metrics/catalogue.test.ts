@@ -15,10 +15,10 @@ import {
   CLUSTER_DIMENSION,
   METRICS,
   metricDefinition,
-  metricsFromReport,
   NAMESPACE,
   type ReportInput,
 } from '../../../functions/core/metrics/catalogue.js';
+import { metricsFromReport } from '../../../functions/core/metrics/report-metrics.js';
 
 /** DESIGN.md, "Names". */
 const DESIGN_NAMES = [

@@ -1,5 +1,5 @@
 /**
- * A run's folder lock (claimRunFolder, functions/core/run/pipeline.ts): one run per
+ * A run's folder lock (claimRunFolder, functions/core/run/folder.ts): one run per
  * folder, refused by name and pid; a lock left by a dead run taken over. The two-process
  * case against the cluster is test/integration/run-folder.test.ts.
  */
@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { UsageError, VerifierError } from '../../../functions/core/errors.js';
 import { processStartTime } from '../../../functions/core/lock.js';
-import { claimRunFolder, RUN_LOCK_FILE } from '../../../functions/core/run/pipeline.js';
+import { claimRunFolder, RUN_LOCK_FILE } from '../../../functions/core/run/folder.js';
 
 const dirs: string[] = [];
 afterEach(() => {
