@@ -187,9 +187,7 @@ async function startLocked(
 
     log(
       `formatting ${state.brokers.length} KRaft node(s) with Kafka ${version}, cluster id ${state.clusterId}, data in ${state.dataDir}` +
-        (settings.autoLeaderRebalance
-          ? `, automatic leader rebalancing every ${settings.leaderImbalanceCheckSeconds} s`
-          : ', automatic leader rebalancing off'),
+        `, automatic leader rebalancing ${settings.autoLeaderRebalance ? `every ${settings.leaderImbalanceCheckSeconds} s` : 'off'}`,
     );
     await Promise.all(
       state.brokers.map(async (broker) => {
