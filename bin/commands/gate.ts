@@ -6,7 +6,6 @@
 
 import { DEFAULT_CANARY_TOPIC } from '../../functions/core/canary/index.js';
 import { formatDuration } from '../../functions/core/duration.js';
-import { InputError, UsageError } from '../../functions/core/errors.js';
 import {
   DEFAULT_GATE_INTERVAL_MS,
   DEFAULT_GATE_TIMEOUT_MS,
@@ -15,14 +14,12 @@ import {
   gateSource,
   waitForGate,
 } from '../../functions/core/gate/index.js';
-import { parseDnsServer } from '../../functions/core/kafka/dns.js';
 import { describeSecurity, type SecurityOptions } from '../../functions/core/kafka/security.js';
-import { parseEndpointList } from '../../functions/core/probe/endpoint.js';
-import { parseTopicList, type WatchedTopics } from '../../functions/core/probe/metadata.js';
-import { SECURITY_HELP, takeSecurityFlags } from '../security-flags.js';
+import type { WatchedTopics } from '../../functions/core/probe/metadata.js';
+import { SECURITY_HELP } from '../security-flags.js';
+import { parseClusterCommand } from '../cluster-flags.js';
 import type { Command } from './index.js';
 import { duration, wholeNumber } from './run.js';
-import { parseFlags } from '../flags.js';
 
 const HELP = `usage: kafka-upgrade-verifier gate --bootstrap HOSTS [--dns-server HOST:PORT]
          [--topics A,B | --all-topics] [--brokers N] [--timeout D] [--interval D]
@@ -67,71 +64,29 @@ export interface GateArgs {
   security: SecurityOptions;
 }
 
-function usage(message: string): UsageError {
-  return new UsageError(`gate: ${message}\n\n${HELP}`);
-}
-
 /** Parses and checks gate's flags; throws UsageError naming the bad one. */
 export function parseGateArgs(args: string[]): GateArgs | 'help' {
-  if (args.includes('--help') || args.includes('-h')) return 'help';
-  let values;
-  let security: SecurityOptions;
-  try {
-    const taken = takeSecurityFlags(args, 'gate');
-    security = taken.security;
-    values = parseFlags('gate', {
-      args: taken.rest,
-      allowPositionals: false,
-      options: {
-        bootstrap: { type: 'string' },
-        'dns-server': { type: 'string' },
-        topics: { type: 'string' },
-        'all-topics': { type: 'boolean', default: false },
-        brokers: { type: 'string' },
-        timeout: { type: 'string' },
-        interval: { type: 'string' },
-        run: { type: 'string' },
-        'quiet-for': { type: 'string' },
-        format: { type: 'string', default: 'text' },
-      },
-    }).values;
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw usage((error as Error).message);
-  }
-  const checked = <T>(flag: string, check: () => T): T => {
-    try {
-      return check();
-    } catch (error) {
-      if (error instanceof UsageError) throw error;
-      if (error instanceof InputError) throw usage(`${flag}: ${error.message}`);
-      throw error;
-    }
-  };
-  const { bootstrap, format } = values;
-  const dnsServer = values['dns-server'];
-  if (bootstrap === undefined) throw usage('--bootstrap HOSTS is required');
-  checked('--bootstrap', () => parseEndpointList(bootstrap));
-  if (dnsServer !== undefined) checked('--dns-server', () => parseDnsServer(dnsServer));
-  if (values.topics !== undefined && values['all-topics']) {
-    throw usage('give --topics A,B or --all-topics, not both');
-  }
-  const topics: WatchedTopics = values['all-topics']
-    ? 'all'
-    : values.topics === undefined
-      ? []
-      : checked('--topics', () => parseTopicList('--topics', values.topics!));
-  if (format !== 'text' && format !== 'json') {
-    throw usage(`--format must be text or json, not '${format}'`);
-  }
+  const parsed = parseClusterCommand(
+    'gate',
+    args,
+    {
+      brokers: { type: 'string' },
+      timeout: { type: 'string' },
+      interval: { type: 'string' },
+      run: { type: 'string' },
+      'quiet-for': { type: 'string' },
+    },
+    HELP,
+    [],
+  );
+  if (parsed === 'help') return 'help';
+  const { cluster, values, usage } = parsed;
   if (values['quiet-for'] !== undefined && values.run === undefined) {
     throw usage('--quiet-for applies to the live findings of --run DIR; give --run too');
   }
   if (values.run !== undefined && values.run.trim() === '') throw usage('--run needs a folder');
   return {
-    bootstrap,
-    dnsServer,
-    topics,
+    ...cluster,
     brokers:
       values.brokers === undefined
         ? undefined
@@ -149,8 +104,6 @@ export function parseGateArgs(args: string[]): GateArgs | 'help' {
       values['quiet-for'] === undefined
         ? DEFAULT_QUIET_FOR_MS
         : duration('--quiet-for', values['quiet-for'], true, 'gate'),
-    format,
-    security,
   };
 }
 

@@ -7,10 +7,7 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { KafkaClient } from '@aws-sdk/client-kafka';
 
-import { InputError, UsageError } from '../../functions/core/errors.js';
-import { parseDnsServer } from '../../functions/core/kafka/dns.js';
 import { describeSecurity, type SecurityOptions } from '../../functions/core/kafka/security.js';
-import { parseEndpointList } from '../../functions/core/probe/endpoint.js';
 import type { WatchedTopics } from '../../functions/core/probe/metadata.js';
 import {
   formatReadinessText,
@@ -20,9 +17,9 @@ import {
 } from '../../functions/core/readiness/index.js';
 import { checkTimeZone } from '../../functions/core/readiness/msk.js';
 import { mskFindings } from '../../functions/core/readiness/msk-check.js';
-import { SECURITY_HELP, takeSecurityFlags } from '../security-flags.js';
+import { SECURITY_HELP } from '../security-flags.js';
+import { parseClusterCommand } from '../cluster-flags.js';
 import type { Command } from './index.js';
-import { parseFlags } from '../flags.js';
 
 const HELP = `usage: kafka-upgrade-verifier preflight --bootstrap HOSTS [--dns-server HOST:PORT]
          [--topics A,B | --all-topics] [--format text|json] [--security MODE …]
@@ -68,63 +65,17 @@ export interface PreflightArgs {
 /** arn:aws:kafka:REGION:ACCOUNT:cluster/NAME/UUID (any AWS partition). */
 const MSK_ARN = /^arn:aws[a-z-]*:kafka:([a-z0-9-]+):\d{12}:cluster\/[^/\s]+(\/[^/\s]+)?$/;
 
-function usage(message: string): UsageError {
-  return new UsageError(`preflight: ${message}\n\n${HELP}`);
-}
-
 /** Parses and checks preflight's flags; throws UsageError naming the bad one. */
 export function parsePreflightArgs(args: string[]): PreflightArgs | 'help' {
-  if (args.includes('--help') || args.includes('-h')) return 'help';
-  let values;
-  let security: SecurityOptions;
-  try {
-    const taken = takeSecurityFlags(args, 'preflight');
-    security = taken.security;
-    values = parseFlags('preflight', {
-      args: taken.rest,
-      allowPositionals: false,
-      options: {
-        bootstrap: { type: 'string' },
-        'dns-server': { type: 'string' },
-        topics: { type: 'string' },
-        'all-topics': { type: 'boolean', default: false },
-        format: { type: 'string', default: 'text' },
-        'msk-arn': { type: 'string' },
-        'time-zone': { type: 'string' },
-      },
-    }).values;
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw usage((error as Error).message);
-  }
-  const checked = (flag: string, check: () => void) => {
-    try {
-      check();
-    } catch (error) {
-      if (error instanceof InputError) throw usage(`${flag}: ${error.message}`);
-      throw error;
-    }
-  };
-  const { bootstrap, format } = values;
-  const dnsServer = values['dns-server'];
-  if (bootstrap === undefined) throw usage('--bootstrap HOSTS is required');
-  checked('--bootstrap', () => parseEndpointList(bootstrap));
-  if (dnsServer !== undefined) checked('--dns-server', () => parseDnsServer(dnsServer));
-  if (values.topics !== undefined && values['all-topics']) {
-    throw usage('give --topics A,B or --all-topics, not both');
-  }
-  let topics: WatchedTopics = 'all';
-  if (values.topics !== undefined) {
-    const list = values.topics
-      .split(',')
-      .map((t) => t.trim())
-      .filter((t) => t.length > 0);
-    if (list.length === 0) throw usage(`--topics '${values.topics}' names no topic`);
-    topics = [...new Set(list)];
-  }
-  if (format !== 'text' && format !== 'json') {
-    throw usage(`--format must be text or json, not '${format}'`);
-  }
+  const parsed = parseClusterCommand(
+    'preflight',
+    args,
+    { 'msk-arn': { type: 'string' }, 'time-zone': { type: 'string' } },
+    HELP,
+    'all',
+  );
+  if (parsed === 'help') return 'help';
+  const { cluster, values, usage } = parsed;
   const mskArn = values['msk-arn'];
   if (mskArn !== undefined && !MSK_ARN.test(mskArn)) {
     throw usage(
@@ -142,7 +93,7 @@ export function parsePreflightArgs(args: string[]): PreflightArgs | 'help' {
       `--time-zone '${timeZone}' is not a time zone Intl knows; give an IANA name such as Europe/Berlin`,
     );
   }
-  return { bootstrap, dnsServer, topics, format, security, mskArn, timeZone };
+  return { ...cluster, mskArn, timeZone };
 }
 
 /** The MSK part, with SDK clients in the ARN's region (the default credential chain). */

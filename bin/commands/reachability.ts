@@ -4,7 +4,6 @@
  * of them (docs/reachability.md).
  */
 
-import { InputError, UsageError } from '../../functions/core/errors.js';
 import {
   type Report,
   analyzeLines,
@@ -15,16 +14,14 @@ import {
   certificatesOf,
   DEFAULT_CERT_WARN_DAYS,
 } from '../../functions/core/history/text-report.js';
-import { parseDnsServer } from '../../functions/core/kafka/dns.js';
 import { describeSecurity, type SecurityOptions } from '../../functions/core/kafka/security.js';
 import { reachabilityCheck } from '../../functions/core/probe/check.js';
-import { parseEndpointList } from '../../functions/core/probe/endpoint.js';
 import type { WatchedTopics } from '../../functions/core/probe/metadata.js';
 import type { HistoryRecordOut } from '../../functions/core/probe/monitor.js';
 import { checkOutputPath, writeFileAtomically } from '../output.js';
-import { SECURITY_HELP, takeSecurityFlags } from '../security-flags.js';
+import { SECURITY_HELP } from '../security-flags.js';
+import { parseClusterCommand } from '../cluster-flags.js';
 import type { Command } from './index.js';
-import { parseFlags } from '../flags.js';
 
 const HELP = `usage: kafka-upgrade-verifier reachability --bootstrap HOSTS [--dns-server HOST:PORT]
          [--phase baseline|after] [--topics A,B | --all-topics] [--out FILE] [--format text|json]
@@ -63,72 +60,24 @@ export interface ReachabilityArgs {
   certWarnDays: number;
 }
 
-function usage(message: string): UsageError {
-  return new UsageError(`reachability: ${message}\n\n${HELP}`);
-}
-
-/** Runs a parser of the flag's value; its InputError becomes a UsageError naming the flag. */
-function checkFlag(flag: string, check: () => unknown): void {
-  try {
-    check();
-  } catch (error) {
-    if (error instanceof InputError) throw usage(`${flag}: ${error.message}`);
-    throw error;
-  }
-}
-
 /** Parses and checks reachability's flags; throws UsageError naming the bad one. */
 export function parseReachabilityArgs(args: string[]): ReachabilityArgs | 'help' {
-  if (args.includes('--help') || args.includes('-h')) return 'help';
-  let parsed;
-  let security: SecurityOptions;
-  try {
-    const taken = takeSecurityFlags(args, 'reachability');
-    security = taken.security;
-    parsed = parseFlags('reachability', {
-      args: taken.rest,
-      allowPositionals: false,
-      options: {
-        bootstrap: { type: 'string' },
-        'dns-server': { type: 'string' },
-        phase: { type: 'string', default: 'baseline' },
-        topics: { type: 'string' },
-        'all-topics': { type: 'boolean', default: false },
-        out: { type: 'string' },
-        format: { type: 'string', default: 'text' },
-        'cert-warn-days': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError(`reachability: ${(error as Error).message}\n\n${HELP}`, { cause: error });
-  }
-  const { values } = parsed;
-  if (values.help) return 'help';
-  if (values.bootstrap === undefined) throw usage('--bootstrap HOSTS is required');
-  checkFlag('--bootstrap', () => parseEndpointList(values.bootstrap!));
-  const dnsServer = values['dns-server'];
-  if (dnsServer !== undefined) checkFlag('--dns-server', () => parseDnsServer(dnsServer));
+  const parsed = parseClusterCommand(
+    'reachability',
+    args,
+    {
+      phase: { type: 'string', default: 'baseline' },
+      out: { type: 'string' },
+      'cert-warn-days': { type: 'string' },
+    },
+    HELP,
+    'all',
+  );
+  if (parsed === 'help') return 'help';
+  const { cluster, values, usage } = parsed;
   const phase = values.phase;
   if (phase !== 'baseline' && phase !== 'after') {
     throw usage(`--phase must be baseline or after, not '${phase}'`);
-  }
-  if (values.topics !== undefined && values['all-topics']) {
-    throw usage('give --topics A,B or --all-topics, not both');
-  }
-  let topics: WatchedTopics = 'all';
-  if (values.topics !== undefined) {
-    const list = values.topics
-      .split(',')
-      .map((t) => t.trim())
-      .filter((t) => t.length > 0);
-    if (list.length === 0) throw usage(`--topics '${values.topics}' names no topic`);
-    topics = [...new Set(list)];
-  }
-  const format = values.format;
-  if (format !== 'text' && format !== 'json') {
-    throw usage(`--format must be text or json, not '${format}'`);
   }
   if (values.out === '') throw usage('--out needs a file path');
   const warnText = values['cert-warn-days'];
@@ -136,16 +85,7 @@ export function parseReachabilityArgs(args: string[]): ReachabilityArgs | 'help'
   if (!Number.isInteger(certWarnDays) || certWarnDays < 0 || warnText?.trim() === '') {
     throw usage(`--cert-warn-days '${warnText}' is not a whole number of days (0 or more)`);
   }
-  return {
-    bootstrap: values.bootstrap,
-    dnsServer: values['dns-server'],
-    phase,
-    topics,
-    out: values.out,
-    format,
-    security,
-    certWarnDays,
-  };
+  return { ...cluster, phase, out: values.out, certWarnDays };
 }
 
 /** The analyzer's report of the round's history lines (default policy, window and skew limit). */

@@ -82,7 +82,7 @@ describe('parseReachabilityArgs', () => {
     ],
     [['--bootstrap', B, '--phase', 'during'], /--phase must be baseline or after, not 'during'/],
     [['--bootstrap', B, '--topics', 'a', '--all-topics'], /--topics A,B or --all-topics, not both/],
-    [['--bootstrap', B, '--topics', ' , '], /--topics ' , ' names no topic/],
+    [['--bootstrap', B, '--topics', ' , '], /--topics " , ": an empty topic name/],
     [['--bootstrap', B, '--format', 'yaml'], /--format must be text or json, not 'yaml'/],
     [['--bootstrap', B, '--out', ''], /--out needs a file path/],
     [

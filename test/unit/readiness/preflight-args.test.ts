@@ -44,7 +44,7 @@ describe('parsePreflightArgs', () => {
     [['--bootstrap', 'b1'], /^preflight: --bootstrap: endpoint 'b1' is not host:port/],
     [['--bootstrap', 'b1:9092', '--dns-server', 'dns.example'], /^preflight: --dns-server: /],
     [['--bootstrap', 'b1:9092', '--topics', 'a', '--all-topics'], /not both/],
-    [['--bootstrap', 'b1:9092', '--topics', ' , '], /--topics ' , ' names no topic/],
+    [['--bootstrap', 'b1:9092', '--topics', ' , '], /--topics " , ": an empty topic name/],
     [['--bootstrap', 'b1:9092', '--format', 'html'], /--format must be text or json, not 'html'/],
     [
       ['--bootstrap', 'b1:9092', '--phase', 'after'],
