@@ -97,11 +97,7 @@ export function parseClusterCommand<O extends Options>(
 }
 
 /** Runs a parser of a flag's value; its InputError becomes a UsageError naming the flag. */
-function checkedFlag<T>(
-  flag: string,
-  usage: (message: string) => UsageError,
-  check: () => T,
-): T {
+function checkedFlag<T>(flag: string, usage: (message: string) => UsageError, check: () => T): T {
   try {
     return check();
   } catch (error) {

@@ -15,6 +15,7 @@ import {
   readiness,
   readinessReport,
 } from '../../functions/core/readiness/index.js';
+import { MSK_CLUSTER_ARN } from '../../functions/core/config/patterns.js';
 import { checkTimeZone } from '../../functions/core/readiness/msk.js';
 import { mskFindings } from '../../functions/core/readiness/msk-check.js';
 import { SECURITY_HELP } from '../security-flags.js';
@@ -62,9 +63,6 @@ export interface PreflightArgs {
   timeZone: string;
 }
 
-/** arn:aws:kafka:REGION:ACCOUNT:cluster/NAME/UUID (any AWS partition). */
-const MSK_ARN = /^arn:aws[a-z-]*:kafka:([a-z0-9-]+):\d{12}:cluster\/[^/\s]+(\/[^/\s]+)?$/;
-
 /** Parses and checks preflight's flags; throws UsageError naming the bad one. */
 export function parsePreflightArgs(args: string[]): PreflightArgs | 'help' {
   const parsed = parseClusterCommand(
@@ -77,7 +75,7 @@ export function parsePreflightArgs(args: string[]): PreflightArgs | 'help' {
   if (parsed === 'help') return 'help';
   const { cluster, values, usage } = parsed;
   const mskArn = values['msk-arn'];
-  if (mskArn !== undefined && !MSK_ARN.test(mskArn)) {
+  if (mskArn !== undefined && !MSK_CLUSTER_ARN.test(mskArn)) {
     throw usage(
       `--msk-arn must be an MSK cluster ARN, arn:aws:kafka:REGION:ACCOUNT:cluster/NAME/UUID, not '${mskArn}'`,
     );
@@ -98,7 +96,7 @@ export function parsePreflightArgs(args: string[]): PreflightArgs | 'help' {
 
 /** The MSK part, with SDK clients in the ARN's region (the default credential chain). */
 async function mskFindingsFor(arn: string, timeZone: string) {
-  const region = MSK_ARN.exec(arn)![1]!;
+  const region = arn.split(':')[3]!;
   const kafka = new KafkaClient({ region });
   const cloudWatch = new CloudWatchClient({ region });
   try {

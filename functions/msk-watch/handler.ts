@@ -15,6 +15,7 @@ import {
 import { StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { Context } from 'aws-lambda';
 
+import { MSK_CLUSTER_ARN } from '../core/config/patterns.js';
 import { InputError, VerifierError } from '../core/errors.js';
 import { mskClient } from '../commons/aws-clients/msk.js';
 import { sfnClient } from '../commons/aws-clients/sfn.js';
@@ -25,8 +26,6 @@ import { logger } from '../commons/powertools/logger.js';
 import { decide, type ClusterView, type OperationInfo } from './watch.js';
 
 const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]+$/;
-const MSK_CLUSTER_ARN =
-  /^arn:aws[a-z-]*:kafka:[a-z0-9-]+:\d{12}:cluster\/[A-Za-z0-9-]+\/[A-Za-z0-9-]+$/;
 /** Ended operations younger than this are finished again on every poll (idempotent). */
 export const FINISH_LOOKBACK_MS = 30 * 60_000;
 

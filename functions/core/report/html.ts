@@ -15,7 +15,7 @@
 import type { Report } from '../history/index.js';
 import type { RunReadiness } from '../readiness/run-section.js';
 import { balanceSection } from './balance-section.js';
-import { CLIENT_SCRIPT } from './client.js';
+import { PAGE_SCRIPT } from './page-script.js';
 import type { CollectedTimeline } from './collector.js';
 import { when } from './formatters.js';
 import { escapeHtml as e, jsonForScript } from './html-text.js';
@@ -82,7 +82,7 @@ ${anomaliesSection(report)}
 <div id="tooltip" hidden></div>
 <script type="application/json" id="kuv-data">${island}</script>
 <script>${assets.uplotJs.replace(/<\/script/gi, '<\\/script')}</script>
-<script>${CLIENT_SCRIPT}</script>
+<script>${PAGE_SCRIPT}</script>
 </body></html>
 `;
 }

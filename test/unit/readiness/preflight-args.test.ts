@@ -51,6 +51,11 @@ describe('parsePreflightArgs', () => {
       /^preflight: unknown flag --phase; 'kafka-upgrade-verifier preflight --help' lists the flags$/,
     ],
     [['--bootstrap', 'b1:9092', '--security', 'kerberos'], /^preflight: --security 'kerberos'/],
+    [
+      ['--bootstrap', 'b1:9092', '--msk-arn', 'arn:aws:kafka:eu-west-1:123456789012:cluster/prod'],
+      /^preflight: --msk-arn must be an MSK cluster ARN, arn:aws:kafka:REGION:ACCOUNT:cluster\/NAME\/UUID/,
+    ],
+    [['--bootstrap', 'b1:9092', '--time-zone', 'UTC'], /--time-zone goes with --msk-arn/],
   ])('refuses %j with a UsageError naming the flag', (args, message) => {
     expect(() => parsePreflightArgs(args)).toThrow(UsageError);
     expect(() => parsePreflightArgs(args)).toThrow(message);

@@ -7,7 +7,7 @@
  * nothing. After drawing it sets data-drawn, data-drawn-bands and
  * data-drawn-markers on #timeline (what the browser tests check).
  */
-export const CLIENT_SCRIPT = String.raw`(function () {
+export const PAGE_SCRIPT = String.raw`(function () {
   'use strict';
   var data = JSON.parse(document.getElementById('kuv-data').textContent);
   var tl = data.timeline;
