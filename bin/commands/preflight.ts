@@ -15,7 +15,6 @@ import {
   readiness,
   readinessReport,
 } from '../../functions/core/readiness/index.js';
-import { MSK_CLUSTER_ARN } from '../../functions/core/config/patterns.js';
 import { checkTimeZone } from '../../functions/core/readiness/msk.js';
 import { mskFindings } from '../../functions/core/readiness/msk-check.js';
 import { SECURITY_HELP } from '../security-flags.js';
@@ -63,6 +62,13 @@ export interface PreflightArgs {
   timeZone: string;
 }
 
+/**
+ * arn:aws:kafka:REGION:ACCOUNT:cluster/NAME/UUID (any AWS partition). Looser than the
+ * configuration's MSK_CLUSTER_ARN on purpose: only the region is used here, and the
+ * AWS API emulator (moto) names its clusters cluster/UUID, without the NAME.
+ */
+const MSK_ARN = /^arn:aws[a-z-]*:kafka:[a-z0-9-]+:\d{12}:cluster\/[^/\s]+(\/[^/\s]+)?$/;
+
 /** Parses and checks preflight's flags; throws UsageError naming the bad one. */
 export function parsePreflightArgs(args: string[]): PreflightArgs | 'help' {
   const parsed = parseClusterCommand(
@@ -75,7 +81,7 @@ export function parsePreflightArgs(args: string[]): PreflightArgs | 'help' {
   if (parsed === 'help') return 'help';
   const { cluster, values, usage } = parsed;
   const mskArn = values['msk-arn'];
-  if (mskArn !== undefined && !MSK_CLUSTER_ARN.test(mskArn)) {
+  if (mskArn !== undefined && !MSK_ARN.test(mskArn)) {
     throw usage(
       `--msk-arn must be an MSK cluster ARN, arn:aws:kafka:REGION:ACCOUNT:cluster/NAME/UUID, not '${mskArn}'`,
     );

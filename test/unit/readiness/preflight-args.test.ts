@@ -52,7 +52,7 @@ describe('parsePreflightArgs', () => {
     ],
     [['--bootstrap', 'b1:9092', '--security', 'kerberos'], /^preflight: --security 'kerberos'/],
     [
-      ['--bootstrap', 'b1:9092', '--msk-arn', 'arn:aws:kafka:eu-west-1:123456789012:cluster/prod'],
+      ['--bootstrap', 'b1:9092', '--msk-arn', 'arn:aws:kafka:eu-west-1:123456789012:prod'],
       /^preflight: --msk-arn must be an MSK cluster ARN, arn:aws:kafka:REGION:ACCOUNT:cluster\/NAME\/UUID/,
     ],
     [['--bootstrap', 'b1:9092', '--time-zone', 'UTC'], /--time-zone goes with --msk-arn/],
