@@ -16,6 +16,7 @@ import { readFileSync } from 'node:fs';
 import { InputError, UsageError } from '../functions/core/errors.js';
 import {
   checkSecurityOptions,
+  describeSecurity,
   Secret,
   SECURITY_PROTOCOLS,
   type SecurityOptions,
@@ -158,5 +159,15 @@ export function takeSecurityFlags(
       throw fail(error.message);
     }
     throw error;
+  }
+}
+
+/** What a command tells standard error about its connection: each security warning, and the mode when not plaintext. */
+export function announceSecurity(command: string, security: SecurityOptions): void {
+  for (const warning of security.securityWarnings) {
+    process.stderr.write(`${command}: WARNING: ${warning}\n`);
+  }
+  if (security.security !== 'plaintext') {
+    process.stderr.write(`${command}: connecting with ${describeSecurity(security)}\n`);
   }
 }

@@ -14,9 +14,9 @@ import {
   gateSource,
   waitForGate,
 } from '../../functions/core/gate/index.js';
-import { describeSecurity, type SecurityOptions } from '../../functions/core/kafka/security.js';
+import type { SecurityOptions } from '../../functions/core/kafka/security.js';
 import type { WatchedTopics } from '../../functions/core/probe/metadata.js';
-import { SECURITY_HELP } from '../security-flags.js';
+import { announceSecurity, SECURITY_HELP } from '../security-flags.js';
 import { parseClusterCommand } from '../cluster-flags.js';
 import type { Command } from './index.js';
 import { duration, wholeNumber } from './run.js';
@@ -119,12 +119,7 @@ export const gateCommand: Command = {
       process.stdout.write(HELP);
       return 0;
     }
-    for (const warning of parsed.security.securityWarnings) {
-      process.stderr.write(`gate: WARNING: ${warning}\n`);
-    }
-    if (parsed.security.security !== 'plaintext') {
-      process.stderr.write(`gate: connecting with ${describeSecurity(parsed.security)}\n`);
-    }
+    announceSecurity('gate', parsed.security);
     const text = parsed.format === 'text';
     const source = gateSource({
       connection: {

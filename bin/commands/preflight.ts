@@ -7,7 +7,7 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { KafkaClient } from '@aws-sdk/client-kafka';
 
-import { describeSecurity, type SecurityOptions } from '../../functions/core/kafka/security.js';
+import type { SecurityOptions } from '../../functions/core/kafka/security.js';
 import type { WatchedTopics } from '../../functions/core/probe/metadata.js';
 import {
   formatReadinessText,
@@ -17,7 +17,7 @@ import {
 } from '../../functions/core/readiness/index.js';
 import { checkTimeZone } from '../../functions/core/readiness/msk.js';
 import { mskFindings } from '../../functions/core/readiness/msk-check.js';
-import { SECURITY_HELP } from '../security-flags.js';
+import { announceSecurity, SECURITY_HELP } from '../security-flags.js';
 import { parseClusterCommand } from '../cluster-flags.js';
 import type { Command } from './index.js';
 
@@ -121,12 +121,7 @@ export const preflightCommand: Command = {
       process.stdout.write(HELP);
       return 0;
     }
-    for (const warning of parsed.security.securityWarnings) {
-      process.stderr.write(`preflight: WARNING: ${warning}\n`);
-    }
-    if (parsed.security.security !== 'plaintext') {
-      process.stderr.write(`preflight: connecting with ${describeSecurity(parsed.security)}\n`);
-    }
+    announceSecurity('preflight', parsed.security);
     const snapshot = await gatherReadiness(
       { bootstrap: parsed.bootstrap, dnsServer: parsed.dnsServer, security: parsed.security },
       { topics: parsed.topics },

@@ -14,12 +14,12 @@ import {
   certificatesOf,
   DEFAULT_CERT_WARN_DAYS,
 } from '../../functions/core/history/text-report.js';
-import { describeSecurity, type SecurityOptions } from '../../functions/core/kafka/security.js';
+import type { SecurityOptions } from '../../functions/core/kafka/security.js';
 import { reachabilityCheck } from '../../functions/core/probe/check.js';
 import type { WatchedTopics } from '../../functions/core/probe/metadata.js';
 import type { HistoryRecordOut } from '../../functions/core/probe/monitor.js';
 import { checkOutputPath, writeFileAtomically } from '../output.js';
-import { SECURITY_HELP } from '../security-flags.js';
+import { announceSecurity, SECURITY_HELP } from '../security-flags.js';
 import { parseClusterCommand } from '../cluster-flags.js';
 import type { Command } from './index.js';
 
@@ -120,12 +120,7 @@ export const reachabilityCommand: Command = {
       return 0;
     }
     if (parsed.out !== undefined) await checkOutputPath('reachability', '--out', parsed.out);
-    for (const warning of parsed.security.securityWarnings) {
-      process.stderr.write(`reachability: WARNING: ${warning}\n`);
-    }
-    if (parsed.security.security !== 'plaintext') {
-      process.stderr.write(`reachability: connecting with ${describeSecurity(parsed.security)}\n`);
-    }
+    announceSecurity('reachability', parsed.security);
     const { records, problems, securityProblems } = await reachabilityCheck(parsed);
     for (const problem of problems) process.stderr.write(`reachability: note: ${problem}\n`);
     const lines = records.map((r) => JSON.stringify(r));

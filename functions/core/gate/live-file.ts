@@ -7,6 +7,7 @@
  * silently ignores a finding would let a roll go on over lost records.
  */
 import { InputError } from '../errors.js';
+import type { LiveStatus } from '../live/types.js';
 
 /** A hard live finding as the gate reads it (the contract's LiveFinding, the fields the gate prints). */
 export interface GateFinding {
@@ -19,15 +20,8 @@ export interface GateFinding {
   broker?: number;
 }
 
-/** The contract's LiveStatus. */
-export interface GateStatus {
-  at: number;
-  sent: number;
-  acked: number;
-  failed: number;
-  oldestWaitingMs: number;
-  finished: boolean;
-}
+/** A live.jsonl status line as the gate reads it (live/types.ts's LiveStatus). */
+export type GateStatus = Omit<LiveStatus, 'type'>;
 
 export interface LiveView {
   /** Hard findings (hard: true), in file order. */
