@@ -15,6 +15,7 @@ import type { LiveSection } from '../live/summary.js';
 import { formatReadinessSummary, type RunReadiness } from '../readiness/run-section.js';
 import { readReportData, renderHtmlReport } from '../report/index.js';
 import { putText, type S3Like } from '../store/s3-history.js';
+import type { ClientEntry } from '../../../clients/table.js';
 import { openGzipHistory } from './history-file.js';
 
 export interface JudgeOptions {
@@ -33,6 +34,8 @@ export type RunReport = Report & {
   readiness: RunReadiness | null;
   /** A CLI run's live findings beside the verdict (functions/core/live/summary.ts); absent elsewhere. */
   live?: LiveSection;
+  /** A CLI run's client libraries, one entry each (docs/clients.md, "report.json"); absent elsewhere. */
+  clients?: ClientEntry[];
 };
 
 /** A judged history: the report and its page, nothing written yet. */
