@@ -18,6 +18,7 @@ import { createRequire } from 'node:module';
 import { StringDecoder } from 'node:string_decoder';
 
 import { formatSeconds } from '../functions/core/duration.js';
+import { CLIENT_TABLE_COLUMNS } from '../functions/core/report/clients-section.js';
 import { InputError } from '../functions/core/errors.js';
 import { startsAtLatest, type ClientSettings } from './profiles.js';
 import { TextLines } from './protocol.js';
@@ -315,19 +316,7 @@ function notAnObject(line: number, cause?: unknown): InputError {
 /** The table as text for the run's summary: one line per group, then the not-measured reasons. */
 export function formatClientTable(rows: readonly ClientRow[]): string {
   if (rows.length === 0) return '';
-  const head = [
-    'client',
-    'library',
-    'settings',
-    'group',
-    'received',
-    'redelivered',
-    'skipped',
-    'missing',
-    'before start',
-    'longest gap',
-    'rebalances',
-  ];
+  const head = [...CLIENT_TABLE_COLUMNS];
   const body = rows.map((r) =>
     r.status === 'not measured'
       ? [

@@ -6,6 +6,10 @@
  * Sarama consumer killed and restarted whose redeliveries are what its group's
  * committed offsets in Kafka say they must be.
  */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { runCanary } from '../../functions/core/canary/run.js';
@@ -25,6 +29,7 @@ import type { HistoryRecordOut, RunMonitor } from '../../functions/core/probe/mo
 import { roll } from '../../rehearsal/roll.js';
 import { stderrLog } from '../../rehearsal/log.js';
 import { kafkaFor, randomTopic, testCluster, trackClients } from './helpers.js';
+import { finished, readHistory, startCli } from './canary/cli.js';
 
 const cluster = testCluster();
 const track = trackClients();
@@ -292,6 +297,72 @@ describe('client libraries side by side', () => {
       expect(row.redelivered).toBe(expected);
     }, 180_000);
   }
+
+  it('run --clients sarama,librdkafka --client-settings careful writes the profile into the run record, report.json, the summary and the page', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kuv-it-clients-'));
+    try {
+      const out = join(dir, 'run');
+      const r = await finished(
+        startCli([
+          'run',
+          '--bootstrap',
+          cluster.bootstrap,
+          ...(cluster.dnsServer === null ? [] : ['--dns-server', cluster.dnsServer]),
+          '--topic',
+          randomTopic('kuv-it-canary-clients'),
+          '--duration',
+          '8s',
+          '--settle',
+          '4s',
+          '--interval-ms',
+          '200',
+          '--clients',
+          'kafkajs,sarama,librdkafka',
+          '--client-settings',
+          'careful',
+          '--quiet',
+          '--out',
+          out,
+        ]),
+        150_000,
+      );
+      expect(r.status, r.stderr).toBe(0);
+      const history = readHistory(join(out, 'history.jsonl.gz'));
+      expect(history.find((h) => h.type === 'run')).toMatchObject({
+        clients: ['kafkajs', 'sarama', 'librdkafka'],
+        clientSettings: 'careful',
+      });
+      const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
+        clients: {
+          client: string;
+          profile: string;
+          settings: Record<string, string> | null;
+          consumer: { missing: number } | null;
+          producer: null;
+        }[];
+      };
+      expect(report.clients.map((c) => [c.client, c.profile])).toEqual([
+        ['kafkajs', 'canary'],
+        ['librdkafka', 'careful'],
+        ['sarama', 'careful'],
+      ]);
+      for (const c of report.clients) {
+        expect(c.consumer?.missing, c.client).toBe(0);
+        expect(c.producer).toBeNull();
+      }
+      expect(report.clients.find((c) => c.client === 'sarama')?.settings).toMatchObject({
+        'Consumer.Offsets.AutoCommit.Enable': 'false',
+      });
+      const summary = readFileSync(join(out, 'summary.txt'), 'utf8');
+      expect(summary).toMatch(/sarama\s+sarama \d[\w.]*\s+careful\s+kuv-sarama-/);
+      expect(summary).toContain('sarama (careful):');
+      const html = readFileSync(join(out, 'report.html'), 'utf8');
+      expect(html).toContain('<table id="clients-table"');
+      expect(html).toContain('<dt>Consumer.Offsets.AutoCommit.Enable</dt><dd>false</dd>');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 
   it.skipIf(cluster.statePath === null)(
     'through a rolling restart that moves every broker address, every library still receives every logged record',

@@ -23,6 +23,11 @@ export interface JudgeOptions {
   windowMs: number;
   /** How the history is named in messages and on the page (a path, an s3:// URL). */
   source: string;
+  /**
+   * The run's client libraries (clients/index.ts clientEntries), asked once the analyzer
+   * accepted the history: into report.json's `clients` and the page. Absent: neither.
+   */
+  clients?: () => Promise<ClientEntry[]>;
 }
 
 /**
@@ -51,9 +56,17 @@ export async function judgeHistory(
 ): Promise<Judged> {
   const data = await readReportData(chunks, { source: options.source });
   const judged = { policy: options.policy, windowMs: options.windowMs };
+  const clients = await options.clients?.();
   return {
-    report: { ...data.analysis.report(judged), readiness: data.readiness },
-    html: await renderHtmlReport(data, judged),
+    report: {
+      ...data.analysis.report(judged),
+      readiness: data.readiness,
+      ...(clients === undefined ? {} : { clients }),
+    },
+    html: await renderHtmlReport(data, {
+      ...judged,
+      ...(clients === undefined ? {} : { clients }),
+    }),
   };
 }
 

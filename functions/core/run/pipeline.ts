@@ -25,6 +25,7 @@ import {
   DEFAULT_CLIENTS,
   formatClientTable,
   type ClientName,
+  type ClientRow,
   type ClientSettingsProfile,
 } from '../../../clients/index.js';
 import { formatDuration, parseDuration } from '../duration.js';
@@ -409,8 +410,16 @@ export async function runCanaryToFolder<T = never>(
   }
 
   let judged;
+  let clientRows: ClientRow[] = [];
   try {
-    judged = await judgeHistoryFile(historyPath, { policy: plan.policy, windowMs: plan.windowMs });
+    judged = await judgeHistoryFile(historyPath, {
+      policy: plan.policy,
+      windowMs: plan.windowMs,
+      clients: async () => {
+        clientRows = await clientTableOfHistory(openGzipHistory(historyPath));
+        return clientEntries(clientRows);
+      },
+    });
   } catch (error) {
     // The run's own history cut off under it: its last write did not complete (the
     // disk, or another writer). Not verified, exit 3; what was kept is still readable.
@@ -429,8 +438,6 @@ export async function runCanaryToFolder<T = never>(
     ...formatLiveSection(live).trimEnd().split('\n'),
   ];
   const clients = plan.clients ?? DEFAULT_CLIENTS;
-  const clientRows = await clientTableOfHistory(openGzipHistory(historyPath));
-  judged.report.clients = clientEntries(clientRows);
   const clientTable =
     clients.length === 1 && clients[0] === 'kafkajs' ? '' : `\n${formatClientTable(clientRows)}`;
   const header = `${runHeader(canary.state, historyPath)}${extra.map((l) => `${l}\n`).join('')}${extra.length > 0 ? '\n' : ''}`;
