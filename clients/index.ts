@@ -4,8 +4,10 @@
  * builds one RunMonitor per library, which the run adds to its monitor list;
  * `clientTable` / `formatClientTable` give the per-group table of the summary.
  *
- * Each library's group is `kuv-<client>-<runId>`: a new group every run, so "from the
- * earliest offset of a new group" means the same thing for every library.
+ * Each library's group is `kuv-<client>-<runId>`: a new group every run, so where a new
+ * group starts (the profile's reset policy) means the same thing for every library. The
+ * run produces only once every client is positioned (ClientsReady), so a client that
+ * starts at the latest offset is owed every canary record.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +21,7 @@ import { ClusterHostsFile } from './hosts.js';
 import { KAFKAJS_LIBRARY } from './table.js';
 import { javaDriver, kcatDriver, saramaDriver } from './libraries.js';
 import { ClientMonitor, NotMeasuredError, type ClientDriver } from './monitor.js';
+import { DEFAULT_CLIENT_SETTINGS, type ClientSettingsProfile } from './profiles.js';
 
 export {
   ClientMonitor,
@@ -28,11 +31,21 @@ export {
 } from './monitor.js';
 export { parseClientLine, TextLines, type ClientLine } from './protocol.js';
 export {
+  CLIENT_SETTINGS_PROFILES,
+  DEFAULT_CLIENT_SETTINGS,
+  parseClientSettings,
+  startsAtLatest,
+  type ClientSettings,
+  type ClientSettingsProfile,
+} from './profiles.js';
+export {
   ClientTableBuilder,
   clientTable,
+  clientEntries,
   clientTableOfHistory,
   formatClientTable,
   KAFKAJS_LIBRARY,
+  type ClientEntry,
   type ClientRow,
 } from './table.js';
 
@@ -77,6 +90,10 @@ export interface ClientMonitorsOptions {
   runId: string;
   /** The canary's kafkajs group: with `kafkajs` in the list, a `client` record names it. */
   canaryGroup?: string;
+  /** `--client-settings`; default `defaults` (each library as shipped). */
+  settings?: ClientSettingsProfile;
+  /** How long the run waits for every client to be positioned before producing; default 60 s. */
+  readyTimeoutMs?: number;
   /** The Kafka version whose cached jars the Java consumer uses; default the local cluster's. */
   kafkaVersion?: string;
   /** Replaces the drivers (tests). */
@@ -93,6 +110,9 @@ class KafkajsClientRecord implements RunMonitor {
       name: 'kafkajs',
       group: this.group,
       library: KAFKAJS_LIBRARY,
+      version: KAFKAJS_LIBRARY.split(' ')[1],
+      // The verifier's own consumer (docs/canary.md): --client-settings does not change it.
+      profile: 'canary',
       status: 'started',
       at: Date.now(),
     });
@@ -112,6 +132,58 @@ class KafkajsClientRecord implements RunMonitor {
   }
 }
 
+/** How long the run waits, at most, for every client to be positioned before producing. */
+export const CLIENTS_READY_TIMEOUT_MS = 60_000;
+
+/**
+ * Holds the canary's first produce until every client is positioned on its first
+ * assignment (or gone, or `timeoutMs` passed): it runs after the clients' own baselines,
+ * which start them all at once. A client at its shipped `latest` reset policy thus
+ * starts before the canary's first record and is owed every one of them; one still not
+ * positioned at the deadline gets a `client` event `not ready`, and the table counts what
+ * was logged before its first record in a partition as `before start`, not missing.
+ */
+export class ClientsReady implements RunMonitor {
+  readonly name = 'clients:ready';
+  constructor(
+    private readonly clients: readonly ClientMonitor[],
+    private readonly timeoutMs: number,
+    private readonly note?: (line: string) => void,
+  ) {}
+  async baseline(emit: Emit): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.timeoutMs);
+    });
+    const began = Date.now();
+    await Promise.race([Promise.all(this.clients.map((c) => c.ready)), deadline]);
+    clearTimeout(timer);
+    for (const c of this.clients) {
+      if (c.positioned || c.pid === undefined) continue;
+      emit({
+        type: 'client',
+        name: c.name.replace(/^client:/, ''),
+        group: c.group,
+        event: 'not ready',
+        text: `not positioned on its first assignment ${Math.round((Date.now() - began) / 1000)} s after it started; the canary started without it`,
+        at: Date.now(),
+      });
+    }
+  }
+  tick(): Promise<void> {
+    return Promise.resolve();
+  }
+  after(): Promise<void> {
+    return Promise.resolve();
+  }
+  state(): unknown {
+    return {};
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
 /**
  * One RunMonitor per named library (kafkajs: a `client` record for the canary group
  * when `canaryGroup` is given). The child clients speak plaintext only: with TLS or SASL
@@ -125,6 +197,8 @@ export function clientMonitors(
   options: ClientMonitorsOptions,
 ): RunMonitor[] {
   const monitors: RunMonitor[] = [];
+  const children: ClientMonitor[] = [];
+  const profile = options.settings ?? DEFAULT_CLIENT_SETTINGS;
   const needsHosts =
     connection.dnsServer !== undefined && names.some((n) => n === 'java' || n === 'librdkafka');
   const dir = needsHosts ? mkdtempSync(join(tmpdir(), 'kuv-clients-')) : null;
@@ -153,7 +227,7 @@ export function clientMonitors(
           ? kcatDriver({ hostsFile: hosts?.path ?? null })
           : saramaDriver());
     const usesHosts = hosts !== null && (name === 'java' || name === 'librdkafka');
-    monitors.push(
+    children.push(
       new ClientMonitor({
         driver,
         runId: options.runId,
@@ -162,6 +236,7 @@ export function clientMonitors(
           dnsServer: connection.dnsServer,
           group: clientGroup(name, options.runId),
           topic: options.topic,
+          profile,
         },
         prepare: async () => {
           if (connection.security !== undefined) {
@@ -177,5 +252,10 @@ export function clientMonitors(
       }),
     );
   }
-  return monitors;
+  if (children.length === 0) return monitors;
+  return [
+    ...monitors,
+    ...children,
+    new ClientsReady(children, options.readyTimeoutMs ?? CLIENTS_READY_TIMEOUT_MS),
+  ];
 }

@@ -1,10 +1,13 @@
 /**
  * The client libraries `--clients` can run beside the canary's own kafkajs group
  * (docs/clients.md): each a ClientDriver that builds its consumer at first use into
- * the user cache and says how to start it. Same settings where the library allows:
- * auto commit off and a commit after the records are printed; a new group starts at
- * the earliest offset. librdkafka through kcat is the exception: kcat cannot commit
- * by hand, so it auto-commits every second offsets stored once a record is handed over.
+ * the user cache and says how to start it, under the run's settings profile
+ * (clients/profiles.ts): `defaults`, the library as shipped (auto commit, a new group
+ * starts at the latest offset), or `careful` (auto commit off and a commit after the
+ * records are printed, from the earliest offset; kcat cannot commit by hand, so its
+ * careful settings only ask librdkafka to auto-commit stored offsets sooner). Each
+ * client's effective settings are written to the history: Java and Sarama print them
+ * (`# settings`), kcat's come from `kcat -X dump` with the same arguments.
  */
 import { createHash } from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
@@ -22,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { cacheRoot } from '../rehearsal/paths.js';
 import type { ClientDriver, ClientLaunch, LaunchContext } from './monitor.js';
 import { NotMeasuredError } from './monitor.js';
+import type { ClientSettings } from './profiles.js';
 import type { ClientLine } from './protocol.js';
 
 /** Where the consumer sources (clients/java, clients/sarama) are: the repo or the installed package. */
@@ -181,8 +185,11 @@ export function javaDriver(options: JavaDriverOptions): ClientDriver {
           context.bootstrap,
           context.group,
           context.topic,
+          context.profile,
         ],
         library: `java kafka-clients ${version}`,
+        version,
+        readyOn: 'ready',
       };
     },
   };
@@ -204,10 +211,94 @@ export function kcatStderrEvent(line: string): ClientLine | null {
   return null;
 }
 
+/** librdkafka's version in `kcat -V`'s text (the library measured), or `unknown`. */
+export function kcatVersion(versionText: string): string {
+  return /librdkafka\s+v?([\w.-]+)/i.exec(versionText)?.[1] ?? 'unknown';
+}
+
 export function kcatLibrary(versionText: string): string {
-  const rdkafka = /librdkafka\s+v?([\w.-]+)/i.exec(versionText)?.[1];
   const kcat = /Version\s+([\w.-]+)/.exec(versionText)?.[1];
-  return `librdkafka ${rdkafka ?? 'unknown'}${kcat === undefined ? '' : ` (kcat ${kcat})`}`;
+  return `librdkafka ${kcatVersion(versionText)}${kcat === undefined ? '' : ` (kcat ${kcat})`}`;
+}
+
+/**
+ * kcat's arguments for a profile. `careful` is the set this tool always ran with: note
+ * that kcat applies `-X enable.auto.commit` and `-X auto.commit.interval.ms` to the
+ * legacy topic-level properties of the same names, so librdkafka's consumer keeps its
+ * global 5 s interval (what `kcat -X dump` shows, and the history records).
+ */
+export function kcatArgs(context: LaunchContext): string[] {
+  const careful =
+    context.profile === 'careful'
+      ? [
+          '-X',
+          'auto.offset.reset=earliest',
+          // kcat cannot commit by hand: offsets are stored as records are handed over and
+          // auto-committed, and once more when it closes on SIGTERM.
+          '-X',
+          'enable.auto.commit=true',
+          '-X',
+          'auto.commit.interval.ms=1000',
+        ]
+      : [];
+  return [
+    '-b',
+    context.bootstrap,
+    '-G',
+    context.group,
+    '-u',
+    '-f',
+    '%p\\t%o\\t%s\\n',
+    ...careful,
+    '-X',
+    'broker.address.family=v4',
+    '-X',
+    'client.id=kuv-librdkafka',
+    context.topic,
+  ];
+}
+
+/** The global settings of `kcat -X dump` the history records (auto.offset.reset is a topic setting). */
+const KCAT_GLOBAL = [
+  'enable.auto.commit',
+  'auto.commit.interval.ms',
+  'enable.auto.offset.store',
+  'partition.assignment.strategy',
+  'group.protocol',
+  'session.timeout.ms',
+  'heartbeat.interval.ms',
+  'max.poll.interval.ms',
+  'topic.metadata.refresh.interval.ms',
+  'broker.address.family',
+  'client.id',
+];
+
+/**
+ * The effective settings in `kcat -X dump`'s output: the global section's KCAT_GLOBAL,
+ * the topic section's `auto.offset.reset`, and how offsets get committed.
+ */
+export function kcatSettings(dump: string): ClientSettings {
+  const global = new Map<string, string>();
+  const topic = new Map<string, string>();
+  let section: Map<string, string> | null = null;
+  for (const line of dump.split('\n')) {
+    if (/^#\s*Global config/i.test(line)) section = global;
+    else if (/^#\s*Topic config/i.test(line)) section = topic;
+    else {
+      const m = /^([\w.]+)\s*=\s*(.*)$/.exec(line);
+      if (m !== null && section !== null) section.set(m[1]!, m[2]!.trim());
+    }
+  }
+  const out: ClientSettings = {};
+  for (const key of KCAT_GLOBAL) {
+    const value = global.get(key);
+    if (value !== undefined) out[key] = value;
+  }
+  const reset = topic.get('auto.offset.reset');
+  if (reset !== undefined) out['auto.offset.reset'] = reset;
+  out['application commit'] =
+    'none (kcat cannot commit by hand; librdkafka auto-commits the offsets it stored when handing records over, and on close)';
+  return out;
 }
 
 export function kcatDriver(options: KcatDriverOptions): ClientDriver {
@@ -218,34 +309,30 @@ export function kcatDriver(options: KcatDriverOptions): ClientDriver {
       if (v.error !== undefined || v.status !== 0) {
         throw new NotMeasuredError('kcat (librdkafka) is not installed', 'apt-get install -y kcat');
       }
-      const kcatArgs = [
-        '-b',
-        context.bootstrap,
-        '-G',
-        context.group,
-        '-u',
-        '-f',
-        '%p\\t%o\\t%s\\n',
-        '-X',
-        'auto.offset.reset=earliest',
-        // kcat cannot commit by hand: offsets are stored as records are handed over and
-        // committed every second, and once more when it closes on SIGTERM.
-        '-X',
-        'enable.auto.commit=true',
-        '-X',
-        'auto.commit.interval.ms=1000',
-        '-X',
-        'broker.address.family=v4',
-        '-X',
-        'client.id=kuv-librdkafka',
-        context.topic,
-      ];
-      const library = kcatLibrary(`${v.stdout}${v.stderr}`);
+      const args = kcatArgs(context);
+      // The settings librdkafka will run with: -X dump parses the same arguments and exits.
+      const dump = spawnSync('kcat', ['-X', 'dump', ...args], {
+        encoding: 'utf8',
+        timeout: 10_000,
+      });
+      if (dump.error !== undefined || dump.status !== 0) {
+        throw new NotMeasuredError(
+          `kcat -X dump refused the arguments ${args.join(' ')}: ${firstLines(`${dump.stdout}${dump.stderr}`)}`,
+          null,
+        );
+      }
+      const settings = kcatSettings(dump.stdout);
+      const versionText = `${v.stdout}${v.stderr}`;
+      const library = kcatLibrary(versionText);
+      const version = kcatVersion(versionText);
       if (context.dnsServer === undefined || options.hostsFile === null) {
         return Promise.resolve({
           command: 'kcat',
-          args: kcatArgs,
+          args,
           library,
+          version,
+          settings,
+          readyOn: 'rebalance',
           stderrEvent: kcatStderrEvent,
         });
       }
@@ -266,9 +353,12 @@ export function kcatDriver(options: KcatDriverOptions): ClientDriver {
           '-c',
           'mount --bind "$0" /etc/hosts && exec kcat "$@"',
           options.hostsFile,
-          ...kcatArgs,
+          ...args,
         ],
         library,
+        version,
+        settings,
+        readyOn: 'rebalance',
         stderrEvent: kcatStderrEvent,
       });
     },
@@ -315,9 +405,13 @@ export function saramaDriver(): ClientDriver {
           context.group,
           '-topic',
           context.topic,
+          '-settings',
+          context.profile,
           ...(context.dnsServer === undefined ? [] : ['-dns-server', context.dnsServer]),
         ],
         library: `sarama ${version}`,
+        version,
+        readyOn: 'ready',
       };
     },
   };

@@ -1,14 +1,17 @@
 /**
  * A client library's consumer group as a RunMonitor: `baseline` starts the client's
  * child process, `tick` turns what it printed (docs/clients.md, the protocol) into
- * `consume` records, `after` stops it (SIGTERM: it commits and leaves) and drains the
+ * `consume` records, `after` stops it (SIGTERM: it leaves the group) and drains the
  * rest, `close` always kills it. A client that cannot start is written as a `client`
  * record with status `not measured`, its reason and the install command; the run goes on.
+ * `ready` settles once the client is positioned on its first assignment (or gone), so
+ * the run can start producing after it (clients/index.ts, ClientsReady).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 
 import type { Emit, HistoryRecordOut, RunMonitor } from '../functions/core/probe/monitor.js';
 import { payloadOfRun } from '../functions/core/canary/payload.js';
+import type { ClientSettings, ClientSettingsProfile } from './profiles.js';
 import { TextLines, parseClientLine, type ClientLine } from './protocol.js';
 
 /** How a client library is started; `launch` throws NotMeasuredError when it cannot be. */
@@ -18,6 +21,15 @@ export interface ClientLaunch {
   env?: NodeJS.ProcessEnv;
   /** The library and its version, e.g. `sarama 1.61.1`: the `consumer` field of its records. */
   library: string;
+  /** The library's version alone, e.g. `1.61.1`. */
+  version: string;
+  /** Effective settings known at launch (kcat's `-X dump`); others print `# settings`. */
+  settings?: ClientSettings;
+  /**
+   * What says the client is positioned: its `# ready` line, or (a client that cannot
+   * print one, kcat) its first `rebalance` event.
+   */
+  readyOn: 'ready' | 'rebalance';
   /** A stderr line that is an event (kcat prints rebalances there), else null. */
   stderrEvent?: (line: string) => ClientLine | null;
 }
@@ -27,6 +39,8 @@ export interface LaunchContext {
   dnsServer: string | undefined;
   group: string;
   topic: string;
+  /** `--client-settings`: the library's shipped settings or the careful ones. */
+  profile: ClientSettingsProfile;
 }
 
 export interface ClientDriver {
@@ -99,6 +113,14 @@ export class ClientMonitor implements RunMonitor {
   readonly name: string;
   private child: ChildProcess | null = null;
   private library: string | null = null;
+  private exitStatus: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  private launched: ClientLaunch | null = null;
+  private markReady: () => void = () => undefined;
+  /** Settles when the client is positioned on its first assignment, or has exited / never started. */
+  readonly ready: Promise<void>;
+  private isReady = false;
+  /** True between kill() and relaunch(): the exit is the test's doing, not the client's. */
+  private restarting = false;
   private readonly pending: Pending[] = [];
   private readonly stderrTail: string[] = [];
   private exited: Promise<void> = Promise.resolve();
@@ -110,6 +132,17 @@ export class ClientMonitor implements RunMonitor {
 
   constructor(private readonly options: ClientMonitorOptions) {
     this.name = `client:${options.driver.name}`;
+    this.ready = new Promise<void>((resolve) => {
+      this.markReady = () => {
+        this.isReady = true;
+        resolve();
+      };
+    });
+  }
+
+  /** Whether the client said it was positioned (false when it timed out, exited or never started). */
+  get positioned(): boolean {
+    return this.isReady && this.child !== null && this.exitStatus === null;
   }
 
   get group(): string {
@@ -127,6 +160,7 @@ export class ClientMonitor implements RunMonitor {
       name: this.options.driver.name,
       group: this.group,
       ...(this.library === null ? {} : { library: this.library }),
+      profile: this.options.context.profile,
     };
   }
 
@@ -139,9 +173,24 @@ export class ClientMonitor implements RunMonitor {
       const reason = error instanceof Error ? error.message : String(error);
       const install = error instanceof NotMeasuredError ? error.install : null;
       emit({ ...this.base(), status: 'not measured', reason, install, at: Date.now() });
+      this.markReady();
       return;
     }
     this.library = launch.library;
+    this.launched = launch;
+    this.start(launch);
+    emit({
+      ...this.base(),
+      status: 'started',
+      version: launch.version,
+      ...(launch.settings === undefined ? {} : { settings: launch.settings }),
+      command: [launch.command, ...launch.args].join(' '),
+      at: Date.now(),
+    });
+  }
+
+  private start(launch: ClientLaunch): void {
+    this.exitStatus = null;
     const child = spawn(launch.command, launch.args, {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: launch.env ?? process.env,
@@ -153,15 +202,19 @@ export class ClientMonitor implements RunMonitor {
     const err = new TextLines();
     child.stdout.setEncoding('utf8');
     child.stderr.setEncoding('utf8');
+    const take = (at: number, line: ClientLine) => {
+      if (line.kind === launch.readyOn) this.markReady();
+      this.pending.push({ at, line });
+    };
     child.stdout.on('data', (chunk: string) => {
       const at = Date.now();
-      for (const raw of out.push(chunk)) this.pending.push({ at, line: parseClientLine(raw) });
+      for (const raw of out.push(chunk)) take(at, parseClientLine(raw));
     });
     child.stderr.on('data', (chunk: string) => {
       const at = Date.now();
       for (const raw of err.push(chunk)) {
         const event = launch.stderrEvent?.(raw) ?? null;
-        if (event !== null) this.pending.push({ at, line: event });
+        if (event !== null) take(at, event);
         if (raw.trim() === '') continue;
         this.stderrTail.push(raw);
         if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift();
@@ -171,12 +224,13 @@ export class ClientMonitor implements RunMonitor {
       let spawnError: string | null = null;
       child.once('error', (error) => {
         spawnError = error.message;
+        this.markReady();
         resolve();
       });
       child.once('close', (code, signal) => {
         const at = Date.now();
         for (const raw of out.end()) this.pending.push({ at, line: parseClientLine(raw) });
-        if (!this.stopping || spawnError !== null) {
+        if ((!this.stopping && !this.restarting) || spawnError !== null) {
           this.pending.push({
             at,
             line: {
@@ -186,18 +240,40 @@ export class ClientMonitor implements RunMonitor {
           });
         }
         this.exitStatus = { code, signal };
+        this.markReady();
         resolve();
       });
     });
-    emit({
-      ...this.base(),
-      status: 'started',
-      command: [launch.command, ...launch.args].join(' '),
-      at: Date.now(),
-    });
   }
 
-  private exitStatus: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  /**
+   * Kills the client's process at once (SIGKILL: no commit, no leaving the group), as a
+   * crashed application would be, and waits until its output is read. `relaunch` starts
+   * it again in the same group. Written as a `client` event `killed`.
+   */
+  async kill(emit: Emit): Promise<void> {
+    const child = this.child;
+    if (child === null || this.exitStatus !== null) return;
+    this.restarting = true;
+    killGroup(child, 'SIGKILL');
+    await this.exited;
+    this.drain(emit);
+    emit({ ...this.base(), event: 'killed', text: 'SIGKILL (restart)', at: Date.now() });
+  }
+
+  /** Starts the killed client again, same command and group: a `client` event `restart`. */
+  relaunch(emit: Emit): void {
+    if (this.launched === null || !this.restarting) return;
+    this.restarting = false;
+    this.drain(emit);
+    emit({
+      ...this.base(),
+      event: 'restart',
+      text: 'started again in the same group',
+      at: Date.now(),
+    });
+    this.start(this.launched);
+  }
 
   private drain(emit: Emit): void {
     const { runId } = this.options;
@@ -227,6 +303,12 @@ export class ClientMonitor implements RunMonitor {
           break;
         case 'error':
           emit({ ...this.base(), event: 'error', text: line.text, at });
+          break;
+        case 'settings':
+          emit({ ...this.base(), event: 'settings', settings: line.settings, at });
+          break;
+        case 'ready':
+          emit({ ...this.base(), event: 'ready', at });
           break;
         case 'event':
           emit({ ...this.base(), event: line.text.split(' ')[0] ?? 'event', text: line.text, at });

@@ -1,14 +1,18 @@
 /**
  * The client child-process protocol (docs/clients.md): a client prints one line per
  * record it receives, `partition<TAB>offset<TAB>value`, and optional event lines that
- * start with `#` (`# rebalance …`, `# error TEXT`). Anything else is noise (a library's
- * log line that went to stdout) and is counted, not fatal.
+ * start with `#` (`# rebalance …`, `# error TEXT`, `# settings {JSON}` with the client's
+ * effective settings, `# ready` once it is positioned on its first assignment). Anything
+ * else is noise (a library's log line that went to stdout) and is counted, not fatal.
  */
+import type { ClientSettings } from './profiles.js';
 
 export type ClientLine =
   | { kind: 'record'; partition: number; offset: number; value: string }
   | { kind: 'rebalance'; text: string }
   | { kind: 'error'; text: string }
+  | { kind: 'settings'; settings: ClientSettings }
+  | { kind: 'ready' }
   | { kind: 'event'; text: string }
   | { kind: 'noise'; text: string }
   | { kind: 'blank' };
@@ -24,6 +28,11 @@ export function parseClientLine(raw: string): ClientLine {
     const tail = rest.join(' ');
     if (word === 'rebalance') return { kind: 'rebalance', text: tail };
     if (word === 'error') return { kind: 'error', text: tail };
+    if (word === 'ready' && tail === '') return { kind: 'ready' };
+    if (word === 'settings') {
+      const settings = settingsOf(tail);
+      if (settings !== null) return { kind: 'settings', settings };
+    }
     return { kind: 'event', text };
   }
   const first = line.indexOf('\t');
@@ -36,6 +45,20 @@ export function parseClientLine(raw: string): ClientLine {
   const o = Number(offset);
   if (!Number.isSafeInteger(p) || !Number.isSafeInteger(o)) return { kind: 'noise', text: line };
   return { kind: 'record', partition: p, offset: o, value: line.slice(second + 1) };
+}
+
+/** A `# settings` line's JSON: an object of string values (others made strings), else null. */
+function settingsOf(text: string): ClientSettings | null {
+  let o: unknown;
+  try {
+    o = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) return null;
+  const out: ClientSettings = {};
+  for (const [k, v] of Object.entries(o)) out[k] = typeof v === 'string' ? v : JSON.stringify(v);
+  return out;
 }
 
 /**

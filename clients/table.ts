@@ -5,17 +5,22 @@
  * history's `log`, `consume` and `client` records, so that it scales with the history
  * like the analyzer does.
  *
- * Counts add up against the log: for every group, `logged = receivedLogged + missing`
- * (every logged offset was received at least once, or is missing). `skipped` is the
- * analyzer's figure (missing offsets between the lowest and highest the group
- * received); `missing` also counts those after the last record it received (a client
- * that stopped) or before its first.
+ * Counts add up against the log: for every group,
+ * `logged = receivedLogged + missing + beforeStart` (every logged offset was received at
+ * least once, is missing, or was written before a client that starts at the latest
+ * offset was positioned). `skipped` is the analyzer's figure (missing offsets between
+ * the lowest and highest the group received); `missing` also counts those after the
+ * last record it received (a client that stopped) and, for a client that starts at the
+ * earliest offset, before its first. `beforeStart` is never counted for a client that
+ * starts at the earliest offset: there, a record before its first is missing.
  */
 import { createRequire } from 'node:module';
 import { StringDecoder } from 'node:string_decoder';
 
 import { formatSeconds } from '../functions/core/duration.js';
+import { CLIENT_TABLE_COLUMNS } from '../functions/core/report/clients-section.js';
 import { InputError } from '../functions/core/errors.js';
+import { startsAtLatest, type ClientSettings } from './profiles.js';
 import { TextLines } from './protocol.js';
 
 /** `kafkajs 2.2.4`: the canary's own consumer, the library of a group no `client` record names. */
@@ -26,6 +31,12 @@ export interface ClientRow {
   /** The `--clients` name, or null for a group no `client` record names. */
   name: string | null;
   library: string;
+  /** The library's version alone, when its client record gives it. */
+  version: string | null;
+  /** The settings profile (`defaults`, `careful`; `canary` for the kafkajs canary group), when recorded. */
+  profile: string | null;
+  /** The client's effective settings as it reported them, when it did. */
+  settings: ClientSettings | null;
   /** `started`, `stopped`, `not measured`, `exited` (the process ended mid-run), or `consumed` (no client record). */
   status: string;
   reason: string | null;
@@ -37,6 +48,11 @@ export interface ClientRow {
   redelivered: number;
   skipped: number;
   missing: number;
+  /**
+   * Logged offsets below the first the group received in their partition, for a client
+   * that starts at the latest offset: written before it was positioned, not owed to it.
+   */
+  beforeStart: number;
   logged: number;
   /** The longest time between two records the group received, or from its last to the last any group received; null with fewer than two. */
   longestGapMs: number | null;
@@ -44,11 +60,16 @@ export interface ClientRow {
   errors: number;
   /** Why the process exited mid-run, when it did. */
   exit: string | null;
+  /** Why the canary started before the client was positioned, when it did (`not ready`). */
+  notReady: string | null;
 }
 
 interface GroupAcc {
   name: string | null;
   library: string | null;
+  version: string | null;
+  profile: string | null;
+  settings: ClientSettings | null;
   consumers: Set<string>;
   status: string | null;
   reason: string | null;
@@ -60,9 +81,19 @@ interface GroupAcc {
   rebalances: number;
   errors: number;
   exit: string | null;
+  notReady: string | null;
 }
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+/** A client record's `settings`: an object of string values, else null. */
+function settingsOf(v: unknown): ClientSettings | null {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
+  const out: ClientSettings = {};
+  for (const [k, value] of Object.entries(v)) {
+    out[k] = typeof value === 'string' ? value : JSON.stringify(value);
+  }
+  return out;
+}
 const int = (v: unknown): number | null => (Number.isSafeInteger(v) ? (v as number) : null);
 
 export class ClientTableBuilder {
@@ -79,6 +110,9 @@ export class ClientTableBuilder {
       g = {
         name: null,
         library: null,
+        version: null,
+        profile: null,
+        settings: null,
         consumers: new Set(),
         status: null,
         reason: null,
@@ -90,6 +124,7 @@ export class ClientTableBuilder {
         rebalances: 0,
         errors: 0,
         exit: null,
+        notReady: null,
       };
       this.groups.set(name, g);
     }
@@ -134,6 +169,10 @@ export class ClientTableBuilder {
         const g = this.group(group);
         g.name = str(record.name) ?? g.name;
         g.library = str(record.library) ?? g.library;
+        g.version = str(record.version) ?? g.version;
+        g.profile = str(record.profile) ?? g.profile;
+        const settings = settingsOf(record.settings);
+        if (settings !== null) g.settings = { ...g.settings, ...settings };
         const status = str(record.status);
         if (status !== null) {
           if (g.status !== 'exited') g.status = status;
@@ -144,6 +183,7 @@ export class ClientTableBuilder {
         }
         if (record.event === 'rebalance') g.rebalances += 1;
         if (record.event === 'error') g.errors += 1;
+        if (record.event === 'not ready') g.notReady = str(record.text) ?? 'not ready';
         if (record.event === 'exit') {
           g.status = 'exited';
           g.exit = str(record.text);
@@ -162,6 +202,8 @@ export class ClientTableBuilder {
     for (const [group, g] of this.groups) {
       let receivedLogged = 0;
       let skipped = 0;
+      let beforeStart = 0;
+      const latest = startsAtLatest(g.settings);
       for (const [partition, set] of this.logged) {
         const got = g.offsets.get(partition);
         if (got === undefined || got.size === 0) continue;
@@ -174,6 +216,7 @@ export class ClientTableBuilder {
         for (const o of set) {
           if (got.has(o)) receivedLogged += 1;
           else if (o >= lo && o <= hi) skipped += 1;
+          else if (latest && o < lo) beforeStart += 1;
         }
       }
       const times = g.times.sort((a, b) => a - b);
@@ -189,6 +232,9 @@ export class ClientTableBuilder {
         group,
         name: g.name,
         library: g.library ?? (g.name === null ? this.defaultLibrary : g.name),
+        version: g.version,
+        profile: g.profile,
+        settings: g.settings,
         status: g.status ?? 'consumed',
         reason: g.reason,
         install: g.install,
@@ -196,13 +242,15 @@ export class ClientTableBuilder {
         receivedLogged,
         redelivered: g.redelivered,
         skipped,
-        missing: measured ? logged - receivedLogged : 0,
+        missing: measured ? logged - receivedLogged - beforeStart : 0,
+        beforeStart,
         logged,
         longestGapMs: gap,
         // The canary's kafkajs consumer writes no rebalance events: unknown, not zero.
         rebalances: g.name === null || g.name === 'kafkajs' ? null : g.rebalances,
         errors: g.errors,
         exit: g.exit,
+        notReady: g.notReady,
       });
     }
     return rows.sort(
@@ -268,28 +316,32 @@ function notAnObject(line: number, cause?: unknown): InputError {
 /** The table as text for the run's summary: one line per group, then the not-measured reasons. */
 export function formatClientTable(rows: readonly ClientRow[]): string {
   if (rows.length === 0) return '';
-  const head = [
-    'client',
-    'library',
-    'group',
-    'received',
-    'redelivered',
-    'skipped',
-    'missing',
-    'longest gap',
-    'rebalances',
-  ];
+  const head = [...CLIENT_TABLE_COLUMNS];
   const body = rows.map((r) =>
     r.status === 'not measured'
-      ? [r.name ?? '?', r.library, r.group, 'not measured', '', '', '', '', '']
+      ? [
+          r.name ?? '?',
+          r.library,
+          r.profile ?? '—',
+          r.group,
+          'not measured',
+          '',
+          '',
+          '',
+          '',
+          '',
+          '',
+        ]
       : [
           r.name ?? 'kafkajs',
           r.library,
+          r.profile ?? '—',
           r.group,
           `${r.received}`,
           `${r.redelivered}`,
           `${r.skipped}`,
           `${r.missing}/${r.logged}`,
+          `${r.beforeStart}`,
           formatSeconds(r.longestGapMs),
           r.rebalances === null ? '—' : `${r.rebalances}`,
         ],
@@ -297,7 +349,7 @@ export function formatClientTable(rows: readonly ClientRow[]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) =>
     cells
-      .map((c, i) => (i >= 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .map((c, i) => (i >= 4 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
       .join('  ')
       .trimEnd();
   const out = ['CLIENT LIBRARIES (one consumer group each)', line(head), ...body.map(line)];
@@ -311,6 +363,78 @@ export function formatClientTable(rows: readonly ClientRow[]): string {
         `  ${r.name ?? r.group}: its process exited mid-run (${r.exit ?? 'no reason'}); records after that are missing`,
       );
     }
+    if (r.notReady !== null && r.status !== 'not measured') {
+      out.push(
+        `  ${r.name ?? r.group}: ${r.notReady}${r.beforeStart > 0 ? `; ${r.beforeStart} record(s) written before its first are counted as before start, not missing` : ''}`,
+      );
+    }
+  }
+  const withSettings = rows.filter((r) => r.settings !== null);
+  if (withSettings.length > 0) {
+    out.push('', 'CLIENT SETTINGS (effective, as each client reported them)');
+    for (const r of withSettings) {
+      out.push(`${r.name ?? r.group} (${r.profile ?? 'no profile'}):`);
+      for (const [k, v] of Object.entries(r.settings!).sort(([a], [b]) => a.localeCompare(b))) {
+        out.push(`  ${k} = ${v}`);
+      }
+    }
   }
   return `${out.join('\n')}\n`;
+}
+
+/** report.json's `clients` entry of one library (docs/clients.md, "report.json"). */
+export interface ClientEntry {
+  client: string;
+  library: string;
+  version: string | null;
+  group: string;
+  /** `defaults`, `careful`, or `canary` (the kafkajs canary group); null when not recorded. */
+  profile: string | null;
+  settings: ClientSettings | null;
+  /** `stopped`, `exited`, `not measured`, …: the row's status. */
+  status: string;
+  /** Why it was not measured, or how its process exited mid-run; else null. */
+  reason: string | null;
+  /** Null when the client was not measured. */
+  consumer: Pick<
+    ClientRow,
+    | 'received'
+    | 'redelivered'
+    | 'skipped'
+    | 'missing'
+    | 'beforeStart'
+    | 'logged'
+    | 'longestGapMs'
+    | 'rebalances'
+  > | null;
+  /** Per-library producers are not run yet: always null. */
+  producer: null;
+}
+
+/** The table's rows as report.json's `clients` array. */
+export function clientEntries(rows: readonly ClientRow[]): ClientEntry[] {
+  return rows.map((r) => ({
+    client: r.name ?? 'kafkajs',
+    library: r.library,
+    version: r.version,
+    group: r.group,
+    profile: r.profile,
+    settings: r.settings,
+    status: r.status,
+    reason: r.status === 'not measured' ? r.reason : r.exit,
+    consumer:
+      r.status === 'not measured'
+        ? null
+        : {
+            received: r.received,
+            redelivered: r.redelivered,
+            skipped: r.skipped,
+            missing: r.missing,
+            beforeStart: r.beforeStart,
+            logged: r.logged,
+            longestGapMs: r.longestGapMs,
+            rebalances: r.rebalances,
+          },
+    producer: null,
+  }));
 }

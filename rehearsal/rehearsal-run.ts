@@ -23,7 +23,7 @@ import {
   type During,
 } from '../functions/core/run/pipeline.js';
 import { pause } from '../functions/core/wait.js';
-import type { ClientName } from '../clients/index.js';
+import type { ClientName, ClientSettingsProfile } from '../clients/index.js';
 import {
   closeCluster,
   describeDisturbance,
@@ -114,6 +114,8 @@ export interface RehearsalPlan {
   dnsPort: number | undefined;
   security: LocalSecurity;
   clients: readonly ClientName[];
+  /** `--client-settings`: how those libraries are configured; default `defaults`. */
+  clientSettings?: ClientSettingsProfile;
   /** The user's topics the watcher also watches, read-only (`--topics`). */
   watchTopics: readonly string[];
 }
@@ -172,6 +174,7 @@ export async function rehearse(
           clientSecurityOf(opened.status),
         ),
         clients: plan.clients,
+        ...(plan.clientSettings === undefined ? {} : { clientSettings: plan.clientSettings }),
         watchTopics: plan.watchTopics,
         cluster: 'local-rehearsal',
         topic,

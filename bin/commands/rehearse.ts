@@ -13,7 +13,12 @@ import { checkKafkaVersion, DEFAULT_KAFKA_VERSION } from '../../rehearsal/jars.j
 import { rehearse, type RehearsalPlan } from '../../rehearsal/rehearsal-run.js';
 import { LOCAL_SECURITY_MODES, type LocalSecurity } from '../../rehearsal/security.js';
 import { checkStartSettings, DEFAULT_BROKERS } from '../../rehearsal/settings.js';
-import { DEFAULT_CLIENTS, parseClients } from '../../clients/index.js';
+import {
+  DEFAULT_CLIENT_SETTINGS,
+  DEFAULT_CLIENTS,
+  parseClients,
+  parseClientSettings,
+} from '../../clients/index.js';
 import { parseTopicList } from '../../functions/core/probe/metadata.js';
 import { listenForInterrupts } from '../interrupts.js';
 import { parseSecurityProtocol } from '../security-flags.js';
@@ -75,6 +80,8 @@ dnsmasq and (once per Kafka version) Maven: it says which is missing and how to 
   --topics A,B             topics to watch beside the canary, read-only, as for run
   --clients LIST           client libraries consuming beside the canary, as for run
                            (kafkajs, java, librdkafka, sarama or all; docs/clients.md)
+  --client-settings defaults|careful
+                           how those libraries are configured, as for run (default defaults)
   --quiet                  no progress on standard error
 
 Ctrl-C once: producing stops, the run settles and verifies (a roll under way finishes
@@ -144,6 +151,7 @@ export function parseRehearseArgs(
       'dns-port': { type: 'string' },
       security: { type: 'string', default: 'plaintext' },
       clients: { type: 'string', default: DEFAULT_CLIENTS.join(',') },
+      'client-settings': { type: 'string', default: DEFAULT_CLIENT_SETTINGS },
       topics: { type: 'string' },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -228,6 +236,7 @@ export function parseRehearseArgs(
     quiet: v.quiet,
     security,
     clients: parseClients(v.clients),
+    clientSettings: parseClientSettings(v['client-settings'], 'rehearse'),
     watchTopics: v.topics === undefined ? [] : parseTopicList('rehearse: --topics', v.topics),
   };
 }

@@ -27,7 +27,14 @@ import {
   type CanaryRunOutcome,
 } from '../../functions/core/run/pipeline.js';
 import { claimRunFolder } from '../../functions/core/run/folder.js';
-import { DEFAULT_CLIENTS, parseClients, type ClientName } from '../../clients/index.js';
+import {
+  DEFAULT_CLIENT_SETTINGS,
+  DEFAULT_CLIENTS,
+  parseClients,
+  parseClientSettings,
+  type ClientName,
+  type ClientSettingsProfile,
+} from '../../clients/index.js';
 import { CLOUDWATCH_FLAG_HELP, cloudwatchCluster } from '../cloudwatch.js';
 import { listenForInterrupts } from '../interrupts.js';
 import { SECURITY_HELP, takeSecurityFlags } from '../security-flags.js';
@@ -70,6 +77,11 @@ a verdict.
   --clients LIST           client libraries that each consume the canary in a group of their
                            own: kafkajs (default), java, librdkafka, sarama, or all
                            (docs/clients.md); the summary gets a table per library
+  --client-settings defaults|careful
+                           how those libraries are configured: defaults (default) as each
+                           ships (auto commit; a new group starts at the latest offset, so
+                           the run starts producing once each is positioned), careful
+                           (commit after each record; new groups start at the earliest)
   --quiet                  no progress on standard error
 ${CLOUDWATCH_FLAG_HELP}
 ${SECURITY_HELP}
@@ -100,6 +112,7 @@ export interface RunArgs {
   sliceMs: number;
   quiet: boolean;
   clients: ClientName[];
+  clientSettings: ClientSettingsProfile;
   watchTopics: string[];
   /** Publish the report's metrics for this cluster (--cloudwatch), or null. */
   cloudwatchCluster: string | null;
@@ -176,6 +189,7 @@ export function parseRunArgs(args: string[]): RunArgs | 'help' {
       'window-ms': { type: 'string', default: String(DEFAULT_WINDOW_MS) },
       slice: { type: 'string', default: DEFAULTS.slice },
       clients: { type: 'string', default: DEFAULT_CLIENTS.join(',') },
+      'client-settings': { type: 'string', default: DEFAULT_CLIENT_SETTINGS },
       cloudwatch: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -232,6 +246,7 @@ export function parseRunArgs(args: string[]): RunArgs | 'help' {
     sliceMs: duration('--slice', v.slice),
     quiet: v.quiet,
     clients: parseClients(v.clients),
+    clientSettings: parseClientSettings(v['client-settings']),
     watchTopics: v.topics === undefined ? [] : parseTopicList('run: --topics', v.topics),
     cloudwatchCluster: cloudwatchCluster('run', v),
     security: security.security === 'plaintext' ? undefined : security,

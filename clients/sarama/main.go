@@ -1,15 +1,26 @@
 // Command kuv-sarama is kafka-upgrade-verifier's Sarama (IBM/sarama) canary consumer
 // (docs/clients.md): it joins a consumer group on the canary topic and prints one line
 // per record, "partition<TAB>offset<TAB>value", plus "# rebalance …" and "# error …"
-// event lines. Auto commit is off: offsets are marked and committed after each record
-// is printed. On SIGTERM it commits and leaves the group.
+// event lines, "# settings {json}" first and "# ready" once it is positioned on every
+// partition of its first assignment (the run starts producing only then).
 //
-//	kuv-sarama -bootstrap host:port[,…] -group G -topic T [-dns-server addr:port]
+// -settings defaults: what an application that sets only the brokers and the group
+// runs: sarama.NewConfig() as shipped (Version, Consumer.Offsets.AutoCommit every 1 s,
+// Offsets.Initial OffsetNewest, Metadata.RefreshFrequency 10 min), each record marked
+// after it is printed (MarkMessage, as sarama's examples do) and committed only by the
+// auto-commit loop and Close (IBM/sarama#1543, #1965: marked offsets not flushed before
+// a rebalance come again).
+// -settings careful: auto commit off, OffsetOldest, Version 3.9, each record marked and
+// committed (Commit) after it is printed, and in Cleanup. On SIGTERM it closes the group
+// (careful: after a last commit).
+//
+//	kuv-sarama -bootstrap host:port[,…] -group G -topic T [-settings defaults|careful] [-dns-server addr:port]
 package main
 
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,6 +29,7 @@ import (
 	"os/signal"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -35,17 +47,35 @@ func printLine(line string) {
 	out.Flush()
 }
 
-type handler struct{}
+type handler struct {
+	careful bool
+	// Claims of the first assignment not yet positioned; "# ready" when it reaches 0.
+	unpositioned atomic.Int64
+	ready        atomic.Bool
+}
 
-func (handler) Setup(s sarama.ConsumerGroupSession) error {
+func (h *handler) Setup(s sarama.ConsumerGroupSession) error {
 	printLine(fmt.Sprintf("# rebalance assigned=%v", s.Claims()))
+	if !h.ready.Load() {
+		n := 0
+		for _, parts := range s.Claims() {
+			n += len(parts)
+		}
+		h.unpositioned.Store(int64(n))
+	}
 	return nil
 }
-func (handler) Cleanup(s sarama.ConsumerGroupSession) error {
-	s.Commit()
+func (h *handler) Cleanup(s sarama.ConsumerGroupSession) error {
+	if h.careful {
+		s.Commit()
+	}
 	return nil
 }
-func (handler) ConsumeClaim(s sarama.ConsumerGroupSession, c sarama.ConsumerGroupClaim) error {
+func (h *handler) ConsumeClaim(s sarama.ConsumerGroupSession, c sarama.ConsumerGroupClaim) error {
+	// The claim exists once its partition consumer resolved the starting offset.
+	if !h.ready.Load() && h.unpositioned.Add(-1) == 0 && h.ready.CompareAndSwap(false, true) {
+		printLine("# ready")
+	}
 	for {
 		select {
 		case m, ok := <-c.Messages():
@@ -55,7 +85,9 @@ func (handler) ConsumeClaim(s sarama.ConsumerGroupSession, c sarama.ConsumerGrou
 			value := strings.NewReplacer("\t", " ", "\n", " ").Replace(string(m.Value))
 			printLine(fmt.Sprintf("%d\t%d\t%s", m.Partition, m.Offset, value))
 			s.MarkMessage(m, "")
-			s.Commit()
+			if h.careful {
+				s.Commit()
+			}
 		case <-s.Context().Done():
 			return nil
 		}
@@ -66,12 +98,18 @@ func main() {
 	bootstrap := flag.String("bootstrap", "", "comma-separated host:port list")
 	group := flag.String("group", "", "consumer group")
 	topic := flag.String("topic", "", "topic")
+	profile := flag.String("settings", "careful", "defaults (sarama.NewConfig() as shipped) or careful (commit after each record)")
 	dnsServer := flag.String("dns-server", "", "host:port of the DNS server for broker names (default: the system resolver)")
 	flag.Parse()
 	if *bootstrap == "" || *group == "" || *topic == "" {
-		fmt.Fprintln(os.Stderr, "usage: kuv-sarama -bootstrap host:port[,…] -group G -topic T [-dns-server addr:port]")
+		fmt.Fprintln(os.Stderr, "usage: kuv-sarama -bootstrap host:port[,…] -group G -topic T [-settings defaults|careful] [-dns-server addr:port]")
 		os.Exit(2)
 	}
+	if *profile != "defaults" && *profile != "careful" {
+		fmt.Fprintf(os.Stderr, "kuv-sarama: -settings must be defaults or careful, not %q\n", *profile)
+		os.Exit(2)
+	}
+	careful := *profile == "careful"
 	if *dnsServer != "" {
 		server := *dnsServer
 		net.DefaultResolver = &net.Resolver{
@@ -84,11 +122,16 @@ func main() {
 	}
 
 	config := sarama.NewConfig()
-	config.Version = sarama.V3_9_0_0
 	config.ClientID = "kuv-sarama"
-	config.Consumer.Offsets.AutoCommit.Enable = false
-	config.Consumer.Offsets.Initial = sarama.OffsetOldest
+	// Errors come back on cg.Errors() as "# error" lines instead of sarama's (silent)
+	// logger; delivery is the same either way.
 	config.Consumer.Return.Errors = true
+	if careful {
+		config.Version = sarama.V3_9_0_0
+		config.Consumer.Offsets.AutoCommit.Enable = false
+		config.Consumer.Offsets.Initial = sarama.OffsetOldest
+	}
+	printLine("# settings " + settingsJSON(config, careful))
 
 	cg, err := sarama.NewConsumerGroup(strings.Split(*bootstrap, ","), *group, config)
 	if err != nil {
@@ -107,8 +150,9 @@ func main() {
 			printLine("# error " + strings.ReplaceAll(err.Error(), "\n", " "))
 		}
 	}()
+	h := &handler{careful: careful}
 	for ctx.Err() == nil {
-		if err := cg.Consume(ctx, []string{*topic}, handler{}); err != nil {
+		if err := cg.Consume(ctx, []string{*topic}, h); err != nil {
 			if errors.Is(err, sarama.ErrClosedConsumerGroup) {
 				break
 			}
@@ -119,4 +163,39 @@ func main() {
 	if err := cg.Close(); err != nil {
 		fmt.Fprintf(os.Stderr, "kuv-sarama: close: %v\n", err)
 	}
+}
+
+// settingsJSON gives the effective settings that decide redelivery, skips and how soon
+// a moved broker is seen, defaults included, for the history's client record.
+func settingsJSON(c *sarama.Config, careful bool) string {
+	initial := fmt.Sprintf("%d", c.Consumer.Offsets.Initial)
+	switch c.Consumer.Offsets.Initial {
+	case sarama.OffsetNewest:
+		initial = "OffsetNewest"
+	case sarama.OffsetOldest:
+		initial = "OffsetOldest"
+	}
+	strategies := []string{}
+	for _, s := range c.Consumer.Group.Rebalance.GroupStrategies {
+		strategies = append(strategies, s.Name())
+	}
+	commit := "MarkMessage after each record; commits by the auto-commit loop and Close only"
+	if careful {
+		commit = "MarkMessage and Commit after each record, and in Cleanup"
+	}
+	settings := map[string]string{
+		"Version":                                  c.Version.String(),
+		"Consumer.Offsets.AutoCommit.Enable":       fmt.Sprintf("%t", c.Consumer.Offsets.AutoCommit.Enable),
+		"Consumer.Offsets.AutoCommit.Interval":     c.Consumer.Offsets.AutoCommit.Interval.String(),
+		"Consumer.Offsets.Initial":                 initial,
+		"Consumer.Group.Rebalance.GroupStrategies": strings.Join(strategies, ","),
+		"Consumer.Group.Session.Timeout":           c.Consumer.Group.Session.Timeout.String(),
+		"Consumer.Group.Heartbeat.Interval":        c.Consumer.Group.Heartbeat.Interval.String(),
+		"Consumer.Return.Errors":                   fmt.Sprintf("%t", c.Consumer.Return.Errors),
+		"Metadata.RefreshFrequency":                c.Metadata.RefreshFrequency.String(),
+		"ClientID":                                 c.ClientID,
+		"application commit":                       commit,
+	}
+	b, _ := json.Marshal(settings)
+	return string(b)
 }

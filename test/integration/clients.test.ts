@@ -1,24 +1,35 @@
 /**
  * Consumer groups in other client libraries (docs/clients.md) against the shared
  * cluster, through the canary core: the client monitors in a short run's monitor list,
- * each library's group in the history, counts that add up against the log.
+ * each library's group in the history, counts that add up against the log; each
+ * library at its shipped settings and at the careful ones (--client-settings), and a
+ * Sarama consumer killed and restarted whose redeliveries are what its group's
+ * committed offsets in Kafka say they must be.
  */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { runCanary } from '../../functions/core/canary/run.js';
 import { MemorySink } from '../../functions/core/canary/sink.js';
 import {
+  clientEntries,
+  clientGroup,
   clientMonitors,
   clientTable,
   ClientMonitor,
   formatClientTable,
   parseClients,
   type ClientRow,
+  type ClientSettingsProfile,
 } from '../../clients/index.js';
-import type { RunMonitor } from '../../functions/core/probe/monitor.js';
+import type { HistoryRecordOut, RunMonitor } from '../../functions/core/probe/monitor.js';
 import { roll } from '../../rehearsal/roll.js';
 import { stderrLog } from '../../rehearsal/log.js';
 import { kafkaFor, randomTopic, testCluster, trackClients } from './helpers.js';
+import { finished, readHistory, startCli } from './canary/cli.js';
 
 const cluster = testCluster();
 const track = trackClients();
@@ -29,8 +40,9 @@ afterAll(() => {
 
 async function run(
   clients: string,
-  monitors: (ms: RunMonitor[]) => RunMonitor[],
+  monitors: (ms: RunMonitor[], ctx: { topic: string; runId: string }) => RunMonitor[],
   durationMs: number,
+  settings: ClientSettingsProfile = 'careful',
 ) {
   const kafka = kafkaFor(cluster);
   const admin = track(kafka.admin());
@@ -47,10 +59,11 @@ async function run(
     topic,
     runId,
     canaryGroup: group,
+    settings,
   });
   const sink = new MemorySink();
   await runCanary(
-    { kafka, sink, monitors: monitors(own) },
+    { kafka, sink, monitors: monitors(own, { topic, runId }) },
     {
       runId,
       cluster: 'it',
@@ -65,8 +78,8 @@ async function run(
     },
   );
   const rows = clientTable(sink.records);
-  tables.push(`${clients} (${durationMs / 1000} s):\n${formatClientTable(rows)}`);
-  return { rows, records: sink.records, group, own };
+  tables.push(`${clients} at ${settings} (${durationMs / 1000} s):\n${formatClientTable(rows)}`);
+  return { rows, records: sink.records, group, own, runId, topic };
 }
 
 function rowOf(rows: ClientRow[], name: string): ClientRow {
@@ -133,6 +146,223 @@ describe('client libraries side by side', () => {
       expect(row.receivedLogged).toBe(row.logged);
     }
   }, 150_000);
+
+  /** What each library reports it ran with, per profile (clients/java, clients/sarama, kcat -X dump). */
+  const EXPECTED_SETTINGS: Record<ClientSettingsProfile, Record<string, Record<string, string>>> = {
+    defaults: {
+      java: {
+        'enable.auto.commit': 'true',
+        'auto.commit.interval.ms': '5000',
+        'auto.offset.reset': 'latest',
+      },
+      librdkafka: {
+        'enable.auto.commit': 'true',
+        'auto.commit.interval.ms': '5000',
+        'auto.offset.reset': 'largest',
+      },
+      sarama: {
+        'Consumer.Offsets.AutoCommit.Enable': 'true',
+        'Consumer.Offsets.AutoCommit.Interval': '1s',
+        'Consumer.Offsets.Initial': 'OffsetNewest',
+        'Metadata.RefreshFrequency': '10m0s',
+      },
+    },
+    careful: {
+      java: { 'enable.auto.commit': 'false', 'auto.offset.reset': 'earliest' },
+      librdkafka: { 'enable.auto.commit': 'true', 'auto.offset.reset': 'smallest' },
+      sarama: {
+        'Consumer.Offsets.AutoCommit.Enable': 'false',
+        'Consumer.Offsets.Initial': 'OffsetOldest',
+      },
+    },
+  };
+
+  for (const profile of ['defaults', 'careful'] as const) {
+    it(`at ${profile} settings, each library records what it ran with and is owed, and receives, every canary record`, async () => {
+      const { rows, records } = await run('all', (m) => m, 15_000, profile);
+      const logged = records.filter((r) => r.type === 'log').length;
+      expect(logged).toBeGreaterThan(50);
+      expect(records.find((r) => r.type === 'client' && r.event === 'not ready')).toBeUndefined();
+      for (const name of ['java', 'librdkafka', 'sarama']) {
+        const row = rowOf(rows, name);
+        expect(row.status, JSON.stringify(row)).not.toBe('not measured');
+        expect(row.profile).toBe(profile);
+        expect(row.settings, name).toMatchObject(EXPECTED_SETTINGS[profile][name]!);
+        expect(row.receivedLogged + row.missing + row.beforeStart).toBe(row.logged);
+        expect(row.missing, `${name} missing`).toBe(0);
+        expect(row.skipped, `${name} skipped`).toBe(0);
+      }
+      // Java and Sarama say they are positioned (# ready) before the canary's first
+      // record: at latest they are owed, and receive, every one. kcat can only say it
+      // was assigned: its offset lookup may come after the first records.
+      expect(rowOf(rows, 'java').beforeStart).toBe(0);
+      expect(rowOf(rows, 'sarama').beforeStart).toBe(0);
+      const entries = clientEntries(rows);
+      expect(entries.map((e) => e.client)).toEqual(['java', 'kafkajs', 'librdkafka', 'sarama']);
+      for (const e of entries) {
+        expect(Object.keys(e.consumer ?? {})).toEqual(
+          expect.arrayContaining([
+            'received',
+            'redelivered',
+            'skipped',
+            'missing',
+            'longestGapMs',
+            'rebalances',
+          ]),
+        );
+        expect(e.producer).toBeNull();
+      }
+      expect(entries.find((e) => e.client === 'kafkajs')?.profile).toBe('canary');
+      expect(entries.find((e) => e.client === 'sarama')?.version).toMatch(/^\d+\.\d+/);
+    }, 180_000);
+
+    it(`a Sarama consumer at ${profile} settings killed and restarted redelivers exactly what its committed offsets say`, async () => {
+      let committed: Map<number, number> | null = null;
+      let restartError: unknown = null;
+      const { rows, records, runId } = await run(
+        'kafkajs,sarama',
+        (own, ctx) => {
+          const sarama = own.find((m) => m.name === 'client:sarama') as ClientMonitor;
+          let firstTick: number | null = null;
+          let restarting: Promise<void> | null = null;
+          const restarter: RunMonitor = {
+            name: 'restarter',
+            baseline: () => Promise.resolve(),
+            tick: (emit: (r: HistoryRecordOut) => void, now: number) => {
+              firstTick ??= now;
+              if (restarting === null && now - firstTick > 6000) {
+                restarting = (async () => {
+                  await sarama.kill(emit);
+                  // The offsets the group committed before it died: where Kafka restarts it.
+                  const kafka = kafkaFor(cluster);
+                  const admin = track(kafka.admin());
+                  await admin.connect();
+                  const [t] = await admin.fetchOffsets({
+                    groupId: clientGroup('sarama', ctx.runId),
+                    topics: [ctx.topic],
+                  });
+                  await admin.disconnect();
+                  committed = new Map(t!.partitions.map((p) => [p.partition, Number(p.offset)]));
+                  sarama.relaunch(emit);
+                })().catch((e: unknown) => {
+                  restartError = e;
+                });
+              }
+              return Promise.resolve();
+            },
+            after: async () => {
+              await restarting;
+            },
+            state: () => ({}),
+            close: () => Promise.resolve(),
+          };
+          return [...own, restarter];
+        },
+        30_000,
+        profile,
+      );
+      expect(restartError).toBeNull();
+      expect(committed).not.toBeNull();
+      const group = clientGroup('sarama', runId);
+      const restartAt = records.findIndex(
+        (r) => r.type === 'client' && r.group === group && r.event === 'restart',
+      );
+      expect(restartAt).toBeGreaterThan(0);
+      // Before the kill: what the group received. After a restart Kafka hands it every
+      // offset from the committed one on, so each received one at or past it comes again.
+      const before = new Map<number, Set<number>>();
+      let duplicatesBefore = 0;
+      for (const r of records.slice(0, restartAt)) {
+        if (r.type !== 'consume' || r.group !== group) continue;
+        const p = r.partition as number;
+        const set = before.get(p) ?? new Set<number>();
+        before.set(p, set);
+        if (set.has(r.offset as number)) duplicatesBefore += 1;
+        set.add(r.offset as number);
+      }
+      let expected = duplicatesBefore;
+      for (const [p, offsets] of before) {
+        const from = committed!.get(p) ?? -1;
+        // A partition with no commit starts at the reset policy's end, not here.
+        expect(from, `partition ${p} committed`).toBeGreaterThanOrEqual(0);
+        for (const o of offsets) if (o >= from) expected += 1;
+      }
+      const row = rowOf(rows, 'sarama');
+      tables.push(
+        `sarama at ${profile}, killed and restarted: redelivered ${row.redelivered}, committed offsets predict ${expected}\n`,
+      );
+      expect(row.status).not.toBe('exited');
+      expect(row.missing, 'sarama missing').toBe(0);
+      expect(row.skipped).toBe(0);
+      expect(row.redelivered).toBe(expected);
+    }, 180_000);
+  }
+
+  it('run --clients sarama,librdkafka --client-settings careful writes the profile into the run record, report.json, the summary and the page', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kuv-it-clients-'));
+    try {
+      const out = join(dir, 'run');
+      const r = await finished(
+        startCli([
+          'run',
+          '--bootstrap',
+          cluster.bootstrap,
+          ...(cluster.dnsServer === null ? [] : ['--dns-server', cluster.dnsServer]),
+          '--topic',
+          randomTopic('kuv-it-canary-clients'),
+          '--duration',
+          '8s',
+          '--settle',
+          '4s',
+          '--interval-ms',
+          '200',
+          '--clients',
+          'kafkajs,sarama,librdkafka',
+          '--client-settings',
+          'careful',
+          '--quiet',
+          '--out',
+          out,
+        ]),
+        150_000,
+      );
+      expect(r.status, r.stderr).toBe(0);
+      const history = readHistory(join(out, 'history.jsonl.gz'));
+      expect(history.find((h) => h.type === 'run')).toMatchObject({
+        clients: ['kafkajs', 'sarama', 'librdkafka'],
+        clientSettings: 'careful',
+      });
+      const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
+        clients: {
+          client: string;
+          profile: string;
+          settings: Record<string, string> | null;
+          consumer: { missing: number } | null;
+          producer: null;
+        }[];
+      };
+      expect(report.clients.map((c) => [c.client, c.profile])).toEqual([
+        ['kafkajs', 'canary'],
+        ['librdkafka', 'careful'],
+        ['sarama', 'careful'],
+      ]);
+      for (const c of report.clients) {
+        expect(c.consumer?.missing, c.client).toBe(0);
+        expect(c.producer).toBeNull();
+      }
+      expect(report.clients.find((c) => c.client === 'sarama')?.settings).toMatchObject({
+        'Consumer.Offsets.AutoCommit.Enable': 'false',
+      });
+      const summary = readFileSync(join(out, 'summary.txt'), 'utf8');
+      expect(summary).toMatch(/sarama\s+sarama \d[\w.]*\s+careful\s+kuv-sarama-/);
+      expect(summary).toContain('sarama (careful):');
+      const html = readFileSync(join(out, 'report.html'), 'utf8');
+      expect(html).toContain('<table id="clients-table"');
+      expect(html).toContain('<dt>Consumer.Offsets.AutoCommit.Enable</dt><dd>false</dd>');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 
   it.skipIf(cluster.statePath === null)(
     'through a rolling restart that moves every broker address, every library still receives every logged record',

@@ -16,6 +16,8 @@ import type { Report } from '../history/index.js';
 import type { RunReadiness } from '../readiness/run-section.js';
 import { balanceSection } from './balance-section.js';
 import { PAGE_SCRIPT } from './page-script.js';
+import type { ClientEntry } from '../../../clients/table.js';
+import { clientsSection } from './clients-section.js';
 import type { CollectedTimeline } from './collector.js';
 import { when } from './formatters.js';
 import { escapeHtml as e, jsonForScript } from './html-text.js';
@@ -39,6 +41,8 @@ export interface PageOptions {
   source?: string;
   /** The history's readiness check; null or absent: the section says it was not checked. */
   readiness?: RunReadiness | null;
+  /** A CLI run's client libraries (docs/clients.md); no section when absent. */
+  clients?: readonly ClientEntry[];
 }
 
 export { ANOMALY_ROWS, PARTITION_ROWS } from './tables-section.js';
@@ -75,6 +79,7 @@ ${facts(report, collected, timeline, options)}
 ${readinessSection(options.readiness ?? null)}
 ${reachabilitySection(report, collected)}
 ${balanceSection(report, collected, timeline)}
+${clientsSection(options.clients)}
 ${partitionsSection(report)}
 ${anomaliesSection(report)}
 <footer>kafka-upgrade-verifier report${options.generatedAt === undefined ? '' : `, made ${when(options.generatedAt)}`}. Times are UTC. Charts drawn with uPlot (MIT licence), inlined: this page loads nothing from the network.</footer>

@@ -106,6 +106,7 @@ async function renderReportPage(
   const page: PageOptions = { readiness: data.readiness };
   if (options.generatedAt !== undefined) page.generatedAt = options.generatedAt;
   if (data.source !== undefined) page.source = data.source;
+  if (options.clients !== undefined) page.clients = options.clients;
   return renderPage(report, data.timeline, assets, page);
 }
 

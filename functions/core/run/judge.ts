@@ -15,6 +15,7 @@ import type { LiveSection } from '../live/summary.js';
 import { formatReadinessSummary, type RunReadiness } from '../readiness/run-section.js';
 import { readReportData, renderHtmlReport } from '../report/index.js';
 import { putText, type S3Like } from '../store/s3-history.js';
+import type { ClientEntry } from '../../../clients/table.js';
 import { openGzipHistory } from './history-file.js';
 
 export interface JudgeOptions {
@@ -22,6 +23,11 @@ export interface JudgeOptions {
   windowMs: number;
   /** How the history is named in messages and on the page (a path, an s3:// URL). */
   source: string;
+  /**
+   * The run's client libraries (clients/index.ts clientEntries), asked once the analyzer
+   * accepted the history: into report.json's `clients` and the page. Absent: neither.
+   */
+  clients?: () => Promise<ClientEntry[]>;
 }
 
 /**
@@ -33,6 +39,8 @@ export type RunReport = Report & {
   readiness: RunReadiness | null;
   /** A CLI run's live findings beside the verdict (functions/core/live/summary.ts); absent elsewhere. */
   live?: LiveSection;
+  /** A CLI run's client libraries, one entry each (docs/clients.md, "report.json"); absent elsewhere. */
+  clients?: ClientEntry[];
 };
 
 /** A judged history: the report and its page, nothing written yet. */
@@ -48,9 +56,17 @@ export async function judgeHistory(
 ): Promise<Judged> {
   const data = await readReportData(chunks, { source: options.source });
   const judged = { policy: options.policy, windowMs: options.windowMs };
+  const clients = await options.clients?.();
   return {
-    report: { ...data.analysis.report(judged), readiness: data.readiness },
-    html: await renderHtmlReport(data, judged),
+    report: {
+      ...data.analysis.report(judged),
+      readiness: data.readiness,
+      ...(clients === undefined ? {} : { clients }),
+    },
+    html: await renderHtmlReport(data, {
+      ...judged,
+      ...(clients === undefined ? {} : { clients }),
+    }),
   };
 }
 

@@ -18,11 +18,15 @@ import { join } from 'node:path';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 
 import {
+  clientEntries,
   clientMonitors,
   clientTableOfHistory,
+  DEFAULT_CLIENT_SETTINGS,
   DEFAULT_CLIENTS,
   formatClientTable,
   type ClientName,
+  type ClientRow,
+  type ClientSettingsProfile,
 } from '../../../clients/index.js';
 import { formatDuration, parseDuration } from '../duration.js';
 import { CanaryAbortedError, CanaryRunError } from '../canary/errors.js';
@@ -75,6 +79,8 @@ export interface CanaryRunPlan {
   tool: string;
   /** Client libraries consuming beside the canary (docs/clients.md); default kafkajs alone. */
   clients?: readonly ClientName[];
+  /** How those libraries are configured (`--client-settings`, clients/profiles.ts); default `defaults`. */
+  clientSettings?: ClientSettingsProfile;
   /** The user's topics the watcher also watches, read-only (`--topics`); default none. */
   watchTopics?: readonly string[];
   /** Publish the report's metrics for this cluster name, or null/absent. */
@@ -223,6 +229,7 @@ async function canaryPhase<T>(
           topic: plan.topic,
           runId,
           canaryGroup: plan.group,
+          settings: plan.clientSettings ?? DEFAULT_CLIENT_SETTINGS,
         }),
       ],
       clientId: `kuv-run-${runId}`,
@@ -252,7 +259,12 @@ async function canaryPhase<T>(
       brokers,
       sliceMs: plan.sliceMs,
       readTimeoutMs: parseDuration(RUN_DEFAULTS.readTimeout, 'read timeout'),
-      runInfo: { bootstrap: connection.bootstrap, tool: plan.tool },
+      runInfo: {
+        bootstrap: connection.bootstrap,
+        tool: plan.tool,
+        clients: [...(plan.clients ?? DEFAULT_CLIENTS)],
+        clientSettings: plan.clientSettings ?? DEFAULT_CLIENT_SETTINGS,
+      },
     },
   );
   let end: { ok: true; state: SliceState } | { ok: false; error: unknown };
@@ -328,8 +340,16 @@ export async function runCanaryToFolder<T = never>(
   }
 
   let judged;
+  let clientRows: ClientRow[] = [];
   try {
-    judged = await judgeHistoryFile(historyPath, { policy: plan.policy, windowMs: plan.windowMs });
+    judged = await judgeHistoryFile(historyPath, {
+      policy: plan.policy,
+      windowMs: plan.windowMs,
+      clients: async () => {
+        clientRows = await clientTableOfHistory(openGzipHistory(historyPath));
+        return clientEntries(clientRows);
+      },
+    });
   } catch (error) {
     // The run's own history cut off under it: its last write did not complete (the
     // disk, or another writer). Not verified, exit 3; what was kept is still readable.
@@ -349,9 +369,7 @@ export async function runCanaryToFolder<T = never>(
   ];
   const clients = plan.clients ?? DEFAULT_CLIENTS;
   const clientTable =
-    clients.length === 1 && clients[0] === 'kafkajs'
-      ? ''
-      : `\n${formatClientTable(await clientTableOfHistory(openGzipHistory(historyPath)))}`;
+    clients.length === 1 && clients[0] === 'kafkajs' ? '' : `\n${formatClientTable(clientRows)}`;
   const header = `${runHeader(canary.state, historyPath)}${extra.map((l) => `${l}\n`).join('')}${extra.length > 0 ? '\n' : ''}`;
   const files = runFiles(judged, header, clientTable);
   await writeRunFiles(plan.outDir, files);

@@ -35,6 +35,7 @@ describe('rehearse flags', () => {
       quiet: false,
       security: 'plaintext',
       clients: ['kafkajs'],
+      clientSettings: 'defaults',
       watchTopics: [],
     });
   });
@@ -104,6 +105,7 @@ describe('rehearse flags', () => {
       quiet: true,
       security: 'sasl-scram',
       clients: ['kafkajs', 'java'],
+      clientSettings: 'defaults',
       watchTopics: ['orders'],
     });
     expect(parseRehearseArgs(['--kill', '2'], state)).toMatchObject({
@@ -117,6 +119,15 @@ describe('rehearse flags', () => {
       disturbance: { leadership: { mode: 'auto', checkSeconds: 300 } },
     });
     expect(parseRehearseArgs(['--help'], state)).toBe('help');
+  });
+
+  it('reads --client-settings, refusing anything but defaults or careful', () => {
+    expect(parseRehearseArgs(['--client-settings', 'careful'], state)).toMatchObject({
+      clientSettings: 'careful',
+    });
+    expect(() => parseRehearseArgs(['--client-settings', 'paranoid'], state)).toThrow(
+      /^rehearse: --client-settings has 'paranoid'; choose defaults .* or careful/,
+    );
   });
 
   it.each([

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { UsageError } from '../../../functions/core/errors.js';
@@ -5,15 +7,20 @@ import {
   clientGroup,
   clientMonitors,
   ClientMonitor,
+  ClientsReady,
   NotMeasuredError,
   parseClients,
+  parseClientSettings,
+  startsAtLatest,
   type ClientDriver,
 } from '../../../clients/index.js';
 import { hostsText, hostOf } from '../../../clients/hosts.js';
 import {
   javaDriver,
+  kcatArgs,
   kcatDriver,
   kcatLibrary,
+  kcatSettings,
   saramaDriver,
   kcatStderrEvent,
   saramaVersion,
@@ -70,28 +77,47 @@ describe('library details', () => {
 function shellDriver(script: string): ClientDriver {
   return {
     name: 'sarama',
-    launch: () => Promise.resolve({ command: 'sh', args: ['-c', script], library: 'fake 1.0' }),
+    launch: () =>
+      Promise.resolve({
+        command: 'sh',
+        args: ['-c', script],
+        library: 'fake 1.0',
+        version: '1.0',
+        readyOn: 'ready' as const,
+      }),
   };
 }
 
 const payload = (seq: number, runId = 'r-1') =>
   JSON.stringify({ runId, producer: 'canary', seq, sentAt: 1 });
 
-describe('ClientMonitor', () => {
-  const context = { bootstrap: 'b:1', dnsServer: undefined, group: 'kuv-sarama-r-1', topic: 't' };
+/** A Sarama client's launch context at defaults. */
+const context = {
+  bootstrap: 'b:1',
+  dnsServer: undefined,
+  group: 'kuv-sarama-r-1',
+  topic: 't',
+  profile: 'defaults' as const,
+};
 
+/** A monitor of a shell "client" printing `lines` then idling, and the records it emits. */
+function scripted(lines: string[]) {
+  const script = [...lines, 'while true; do sleep 0.05; done'].join('; ');
+  const monitor = new ClientMonitor({ driver: shellDriver(script), context, runId: 'r-1' });
+  const out: HistoryRecordOut[] = [];
+  const emit = (r: HistoryRecordOut) => out.push(r);
+  return { monitor, out, emit };
+}
+
+describe('ClientMonitor', () => {
   it('turns printed lines into consume records, events into client records; SIGTERM stops it', async () => {
-    const script = [
+    const { monitor, out, emit } = scripted([
       `printf '# rebalance assigned=2\\n'`,
       `printf '0\\t5\\t%s\\n' '${payload(7)}'`,
       `printf '0\\t6\\t%s\\n' '${payload(8, 'r-other')}'`,
       `printf 'log noise\\n1\\t9\\t%s\\n' '${payload(9)}'`,
       `trap 'printf "# committed\\n"; exit 0' TERM`,
-      'while true; do sleep 0.05; done',
-    ].join('; ');
-    const monitor = new ClientMonitor({ driver: shellDriver(script), context, runId: 'r-1' });
-    const out: HistoryRecordOut[] = [];
-    const emit = (r: HistoryRecordOut) => out.push(r);
+    ]);
     try {
       await monitor.baseline(emit);
       expect(out[0]).toMatchObject({
@@ -181,18 +207,26 @@ describe('clientMonitors', () => {
       'client:kafkajs',
       'client:sarama',
       'client:librdkafka',
+      'clients:ready',
     ]);
     expect(clientGroup('sarama', 'r-9')).toBe('kuv-sarama-r-9');
     const out: HistoryRecordOut[] = [];
     for (const m of monitors) await m.baseline((r) => out.push(r));
     for (const m of monitors) await m.close();
-    expect(out[0]).toMatchObject({ name: 'kafkajs', group: 'canary-g', library: 'kafkajs 2.2.4' });
+    expect(out[0]).toMatchObject({
+      name: 'kafkajs',
+      group: 'canary-g',
+      library: 'kafkajs 2.2.4',
+      version: '2.2.4',
+      profile: 'canary',
+    });
     // TLS/SASL: the child clients are not measured rather than connecting in plaintext.
     expect(out.slice(1)).toEqual([
       expect.objectContaining({
         group: 'kuv-sarama-r-9',
         status: 'not measured',
         reason: expect.stringMatching(/plaintext only/),
+        profile: 'defaults',
       }),
       expect.objectContaining({ group: 'kuv-librdkafka-r-9', status: 'not measured' }),
     ]);
@@ -201,13 +235,26 @@ describe('clientMonitors', () => {
         ['sarama'],
         { bootstrap: 'b:1' },
         { topic: 't', runId: 'r', canaryGroup: 'g' },
+      ).map((m) => m.name),
+    ).toEqual(['client:sarama', 'clients:ready']);
+    expect(
+      clientMonitors(
+        ['kafkajs'],
+        { bootstrap: 'b:1' },
+        { topic: 't', runId: 'r', canaryGroup: 'g' },
       ),
     ).toHaveLength(1);
   });
 });
 
 describe('a missing tool', () => {
-  const context = { bootstrap: 'b:1', dnsServer: undefined, group: 'g', topic: 't' };
+  const context = {
+    bootstrap: 'b:1',
+    dnsServer: undefined,
+    group: 'g',
+    topic: 't',
+    profile: 'defaults' as const,
+  };
   const path = process.env.PATH;
   afterEach(() => {
     process.env.PATH = path;
@@ -236,5 +283,120 @@ describe('a missing tool', () => {
       expect((error as NotMeasuredError).reason).toMatch(reason);
       expect((error as NotMeasuredError).install).toMatch(install);
     }
+  });
+});
+
+describe('settings profiles', () => {
+  it('reads --client-settings', () => {
+    expect(parseClientSettings('defaults')).toBe('defaults');
+    expect(parseClientSettings(' Careful ')).toBe('careful');
+    expect(() => parseClientSettings('shipped')).toThrow(UsageError);
+    expect(() => parseClientSettings('shipped', 'rehearse')).toThrow(
+      /^rehearse: --client-settings has 'shipped'; choose defaults/,
+    );
+  });
+
+  it('knows which settings start a new group at the latest offset', () => {
+    expect(startsAtLatest({ 'auto.offset.reset': 'latest' })).toBe(true);
+    expect(startsAtLatest({ 'auto.offset.reset': 'largest' })).toBe(true);
+    expect(startsAtLatest({ 'auto.offset.reset': 'smallest' })).toBe(false);
+    expect(startsAtLatest({ 'Consumer.Offsets.Initial': 'OffsetNewest' })).toBe(true);
+    expect(startsAtLatest({ 'Consumer.Offsets.Initial': 'OffsetOldest' })).toBe(false);
+    expect(startsAtLatest(null)).toBe(false);
+  });
+
+  it('gives kcat its shipped settings at defaults and the careful ones otherwise', () => {
+    const context = { bootstrap: 'b:1', dnsServer: undefined, group: 'g', topic: 't' };
+    const defaults = kcatArgs({ ...context, profile: 'defaults' });
+    expect(defaults.join(' ')).not.toMatch(/auto\.offset\.reset|auto\.commit/);
+    expect(defaults.slice(0, 4)).toEqual(['-b', 'b:1', '-G', 'g']);
+    expect(defaults.at(-1)).toBe('t');
+    const careful = kcatArgs({ ...context, profile: 'careful' }).join(' ');
+    expect(careful).toContain(
+      '-X auto.offset.reset=earliest -X enable.auto.commit=true -X auto.commit.interval.ms=1000',
+    );
+  });
+
+  it("reads librdkafka's effective settings from kcat -X dump: careful's interval lands on the legacy topic property", () => {
+    // Captured from kcat 1.7.1 (librdkafka 2.0.2) with the careful arguments.
+    const dump = readFileSync(
+      new URL('../../fixtures/clients/kcat-1.7.1-dump-careful.txt', import.meta.url),
+      'utf8',
+    );
+    expect(kcatSettings(dump)).toMatchObject({
+      'enable.auto.commit': 'true',
+      // the global interval librdkafka's consumer uses: still its default
+      'auto.commit.interval.ms': '5000',
+      'auto.offset.reset': 'smallest',
+      'client.id': 'kuv-librdkafka',
+      'application commit': expect.stringMatching(/^none \(kcat cannot commit by hand/),
+    });
+  });
+});
+
+describe('ClientMonitor settings, readiness and restarts', () => {
+  it('writes the printed settings, settles ready on # ready, and restarts in the same group after a kill', async () => {
+    const { monitor, out, emit } = scripted([
+      `printf '# settings {"Consumer.Offsets.Initial":"OffsetNewest"}\\n'`,
+      `printf '# ready\\n'`,
+      `printf '0\\t5\\t%s\\n' '${payload(7)}'`,
+    ]);
+    try {
+      await monitor.baseline(emit);
+      await monitor.ready;
+      expect(monitor.positioned).toBe(true);
+      const first = monitor.pid;
+      await monitor.kill(emit);
+      expect(monitor.positioned).toBe(false);
+      monitor.relaunch(emit);
+      expect(monitor.pid).not.toBe(first);
+      await new Promise((r) => setTimeout(r, 300));
+      await monitor.tick(emit, Date.now());
+      await monitor.after(emit);
+    } finally {
+      await monitor.close();
+    }
+    expect(out[0]).toMatchObject({ status: 'started', version: '1.0', profile: 'defaults' });
+    expect(out.find((r) => r.event === 'settings')).toMatchObject({
+      settings: { 'Consumer.Offsets.Initial': 'OffsetNewest' },
+      profile: 'defaults',
+    });
+    const events = out.filter((r) => r.event !== undefined).map((r) => r.event);
+    expect(events).toEqual(['settings', 'ready', 'killed', 'restart', 'settings', 'ready']);
+    // the kill is the test's, not the client's: no exit event, status stopped
+    expect(out.filter((r) => r.type === 'consume')).toHaveLength(2);
+    expect(out.at(-1)).toMatchObject({ status: 'stopped', received: 2 });
+  });
+
+  it('holds the canary until every client is ready, and names one that is not', async () => {
+    const ready = new ClientMonitor({
+      driver: shellDriver(`printf '# ready\\n'; while true; do sleep 0.05; done`),
+      context,
+      runId: 'r-1',
+    });
+    const silent = new ClientMonitor({
+      driver: { ...shellDriver('while true; do sleep 0.05; done'), name: 'java' },
+      context: { ...context, group: 'kuv-java-r-1' },
+      runId: 'r-1',
+    });
+    const out: HistoryRecordOut[] = [];
+    const emit = (r: HistoryRecordOut) => out.push(r);
+    try {
+      await ready.baseline(emit);
+      await silent.baseline(emit);
+      await new ClientsReady([ready, silent], 500).baseline(emit);
+    } finally {
+      await ready.close();
+      await silent.close();
+    }
+    expect(ready.positioned).toBe(false); // closed
+    const notReady = out.filter((r) => r.event === 'not ready');
+    expect(notReady).toEqual([
+      expect.objectContaining({
+        name: 'java',
+        group: 'kuv-java-r-1',
+        text: expect.stringMatching(/^not positioned on its first assignment/),
+      }),
+    ]);
   });
 });

@@ -23,6 +23,19 @@ describe('parseClientLine', () => {
     expect(parseClientLine('#started')).toEqual({ kind: 'event', text: 'started' });
   });
 
+  it('reads settings and ready lines; a settings line that is not a JSON object stays an event', () => {
+    expect(parseClientLine('# ready')).toEqual({ kind: 'ready' });
+    expect(parseClientLine('# ready now')).toEqual({ kind: 'event', text: 'ready now' });
+    expect(
+      parseClientLine('# settings {"enable.auto.commit":"true","auto.commit.interval.ms":5000}'),
+    ).toEqual({
+      kind: 'settings',
+      settings: { 'enable.auto.commit': 'true', 'auto.commit.interval.ms': '5000' },
+    });
+    expect(parseClientLine('# settings [1]')).toEqual({ kind: 'event', text: 'settings [1]' });
+    expect(parseClientLine('# settings {oops')).toEqual({ kind: 'event', text: 'settings {oops' });
+  });
+
   it('counts anything else as noise, never throws', () => {
     for (const line of [
       'INFO hello',

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Readable } from 'node:stream';
 
 import {
+  clientEntries,
   clientTable,
   clientTableOfHistory,
   formatClientTable,
@@ -167,14 +168,125 @@ describe('clientTable', () => {
   it('formats a table with the not-measured reason and install command', () => {
     const text = formatClientTable(rows);
     expect(text).toMatch(/^CLIENT LIBRARIES/);
-    expect(text).toMatch(/kafkajs\s+kafkajs 2\.2\.4\s+canary-g\s+5\s+1\s+0\s+0\/4\s+1\.0 s\s+—/);
     expect(text).toMatch(
-      /sarama\s+sarama 1\.61\.1\s+kuv-sarama-r-1\s+2\s+0\s+1\s+2\/4\s+1\.0 s\s+1/,
+      /kafkajs\s+kafkajs 2\.2\.4\s+—\s+canary-g\s+5\s+1\s+0\s+0\/4\s+0\s+1\.0 s\s+—/,
+    );
+    expect(text).toMatch(
+      /sarama\s+sarama 1\.61\.1\s+—\s+kuv-sarama-r-1\s+2\s+0\s+1\s+2\/4\s+0\s+1\.0 s\s+1/,
     );
     expect(text).toContain(
       'java: not measured — java and javac are needed (install: apt-get install -y openjdk-17-jdk-headless)',
     );
     expect(text).toContain('sarama: its process exited mid-run (exit SIGKILL)');
     expect(formatClientTable([])).toBe('');
+  });
+});
+
+describe('settings profiles in the table', () => {
+  const settings = (profile: string, reset: string) => ({
+    type: 'client',
+    name: 'java',
+    group: `kuv-java-${profile}`,
+    library: 'java kafka-clients 4.4.0',
+    profile,
+    event: 'settings',
+    settings: { 'auto.offset.reset': reset, 'enable.auto.commit': `${profile === 'defaults'}` },
+    at: 1,
+  });
+  const started = (profile: string) => ({
+    type: 'client',
+    name: 'java',
+    group: `kuv-java-${profile}`,
+    library: 'java kafka-clients 4.4.0',
+    version: '4.4.0',
+    profile,
+    status: 'started',
+    at: 1,
+  });
+  // Both groups received offsets 2 and 3 of partition 0 only, and all of partition 1.
+  const records = [
+    started('defaults'),
+    settings('defaults', 'latest'),
+    started('careful'),
+    settings('careful', 'earliest'),
+    ...[0, 1, 2, 3].map((o) => log(0, o)),
+    log(1, 0),
+    ...['defaults', 'careful'].flatMap((p) => [
+      consume(`kuv-java-${p}`, 0, 2, 10),
+      consume(`kuv-java-${p}`, 0, 3, 20),
+      consume(`kuv-java-${p}`, 1, 0, 20),
+    ]),
+    {
+      type: 'client',
+      name: 'java',
+      group: 'kuv-java-defaults',
+      event: 'not ready',
+      text: 'not positioned on its first assignment 60 s after it started; the canary started without it',
+      at: 5,
+    },
+  ];
+  const rows = clientTable(records);
+  const [careful, defaults] = rows;
+
+  it('counts what was logged before the first record of a latest-starting client as before start, not missing', () => {
+    expect(defaults).toMatchObject({
+      group: 'kuv-java-defaults',
+      profile: 'defaults',
+      version: '4.4.0',
+      settings: { 'auto.offset.reset': 'latest', 'enable.auto.commit': 'true' },
+      beforeStart: 2,
+      missing: 0,
+      skipped: 0,
+    });
+    // From the earliest offset, the same gap is owed: missing.
+    expect(careful).toMatchObject({ profile: 'careful', beforeStart: 0, missing: 2 });
+    for (const r of rows) expect(r.receivedLogged + r.missing + r.beforeStart).toBe(r.logged);
+  });
+
+  it('shows the profile per row, the settings below, and why a client was not ready', () => {
+    const text = formatClientTable(rows);
+    expect(text).toMatch(
+      /java\s+java kafka-clients 4\.4\.0\s+defaults\s+kuv-java-defaults\s+3\s+0\s+0\s+0\/5\s+2\s/,
+    );
+    expect(text).toMatch(
+      /java\s+java kafka-clients 4\.4\.0\s+careful\s+kuv-java-careful\s+3\s+0\s+0\s+2\/5\s+0\s/,
+    );
+    expect(text).toContain('CLIENT SETTINGS (effective, as each client reported them)');
+    expect(text).toContain(
+      'java (defaults):\n  auto.offset.reset = latest\n  enable.auto.commit = true',
+    );
+    expect(text).toContain(
+      'java: not positioned on its first assignment 60 s after it started; the canary started without it; 2 record(s) written before its first are counted as before start, not missing',
+    );
+  });
+
+  it("gives report.json's clients entries, producer null until per-library producers exist", () => {
+    const entries = clientEntries([...rows, ...clientTable(history)]);
+    expect(entries[0]).toEqual({
+      client: 'java',
+      library: 'java kafka-clients 4.4.0',
+      version: '4.4.0',
+      group: 'kuv-java-careful',
+      profile: 'careful',
+      settings: { 'auto.offset.reset': 'earliest', 'enable.auto.commit': 'false' },
+      status: 'started',
+      reason: null,
+      consumer: {
+        received: 3,
+        redelivered: 0,
+        skipped: 0,
+        missing: 2,
+        beforeStart: 0,
+        logged: 5,
+        longestGapMs: 10,
+        rebalances: 0,
+      },
+      producer: null,
+    });
+    const java = entries.find((e) => e.group === 'kuv-java-r-1');
+    expect(java).toMatchObject({ status: 'not measured', consumer: null, producer: null });
+    expect(java?.reason).toBe('java and javac are needed');
+    expect(entries.find((e) => e.group === 'kuv-sarama-r-1')?.reason).toBe('exit SIGKILL');
+    expect(entries.find((e) => e.group === 'canary-g')?.client).toBe('kafkajs');
   });
 });

@@ -47,6 +47,55 @@ describe('judgeHistory', () => {
     expect(files.summary.endsWith('\nTAIL')).toBe(true);
   });
 
+  it("puts the run's client libraries into report.json and the page, asked only once the analyzer accepted the history", async () => {
+    const entry = {
+      client: 'sarama',
+      library: 'sarama 1.61.1',
+      version: '1.61.1',
+      group: 'kuv-sarama-r-1',
+      profile: 'defaults',
+      settings: { 'Consumer.Offsets.Initial': 'OffsetNewest', '<b>': '<i>' },
+      status: 'stopped',
+      reason: null,
+      consumer: {
+        received: 12,
+        redelivered: 2,
+        skipped: 0,
+        missing: 0,
+        beforeStart: 0,
+        logged: 10,
+        longestGapMs: 900,
+        rebalances: 2,
+      },
+      producer: null,
+    };
+    let asked = 0;
+    const clients = () => {
+      asked += 1;
+      return Promise.resolve([entry]);
+    };
+    const judged = await judgeHistory([await readFile(fixture)], {
+      ...judging,
+      source: 'x',
+      clients,
+    });
+    expect(asked).toBe(1);
+    expect(JSON.parse(runFiles(judged).report).clients).toEqual([entry]);
+    expect(judged.html).toContain('<table id="clients-table"');
+    expect(judged.html).toMatch(/<td>sarama<\/td><td>sarama 1\.61\.1<\/td><td>defaults<\/td>/);
+    expect(judged.html).toContain('<dt>Consumer.Offsets.Initial</dt><dd>OffsetNewest</dd>');
+    expect(judged.html).toContain('<dt>&lt;b&gt;</dt><dd>&lt;i&gt;</dd>');
+    // Without clients: neither the field nor the section.
+    const plain = await judgeHistory([await readFile(fixture)], { ...judging, source: 'x' });
+    expect('clients' in plain.report).toBe(false);
+    expect(plain.html).not.toContain('clients-table');
+    // A history the analyzer refuses: the clients are never asked.
+    await expect(
+      judgeHistory(['{"type":"produce"}\n'], { ...judging, source: 'x', clients }),
+    ).rejects.toThrow();
+    expect(asked).toBe(1);
+  });
+
   it('judges a run folder gzip history as the same history uncompressed', async () => {
     const dir = await folder();
     const path = join(dir, 'history.jsonl.gz');
