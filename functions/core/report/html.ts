@@ -15,6 +15,8 @@
 import type { Report } from '../history/index.js';
 import type { RunReadiness } from '../readiness/run-section.js';
 import { balanceSection } from './balance-section.js';
+import type { MskBrokersSection } from './msk-brokers.js';
+import { mskBrokersSection } from './msk-brokers-section.js';
 import { CLIENT_SCRIPT } from './client.js';
 import type { CollectedTimeline } from './collector.js';
 import { when } from './formatters.js';
@@ -39,6 +41,8 @@ export interface PageOptions {
   source?: string;
   /** The history's readiness check; null or absent: the section says it was not checked. */
   readiness?: RunReadiness | null;
+  /** Per-broker AWS/Kafka traffic (msk-brokers.ts); absent: no section (not read by this caller). */
+  mskBrokers?: MskBrokersSection;
 }
 
 export { ANOMALY_ROWS, PARTITION_ROWS } from './tables-section.js';
@@ -75,6 +79,7 @@ ${facts(report, collected, timeline, options)}
 ${readinessSection(options.readiness ?? null)}
 ${reachabilitySection(report, collected)}
 ${balanceSection(report, collected, timeline)}
+${options.mskBrokers === undefined ? '' : mskBrokersSection(options.mskBrokers, timeline.restarts)}
 ${partitionsSection(report)}
 ${anomaliesSection(report)}
 <footer>kafka-upgrade-verifier report${options.generatedAt === undefined ? '' : `, made ${when(options.generatedAt)}`}. Times are UTC. Charts drawn with uPlot (MIT licence), inlined: this page loads nothing from the network.</footer>
