@@ -10,6 +10,8 @@
  * (a real IAM policy evaluator). A run whose metrics are not published yet says so.
  */
 import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
@@ -25,9 +27,13 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { Template } from 'aws-cdk-lib/assertions';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+
+import { analyzeCommand } from '../../../bin/commands/analyze.js';
+import { reportCommand } from '../../../bin/commands/report.js';
 
 import type { RunInput } from '../../../functions/core/config/events.js';
+import { exitStatusFor } from '../../../functions/core/history/index.js';
 import { parseVerifierConfig } from '../../../functions/core/config/verifier-config.js';
 import { judgeHistory, type RunReport } from '../../../functions/core/run/judge.js';
 import { partKey } from '../../../functions/core/store/s3-history.js';
@@ -329,6 +335,55 @@ describe.skipIf(skipWithout(motoServerMissing))(
       const { report } = await verifyRun(input, history(input.runId, W0, MINUTES), undefined);
       expect(report.mskBrokers).toMatchObject({ status: 'not-msk', brokers: [] });
       expect(aws.calls.filter((c) => c.command === 'GetMetricDataCommand')).toHaveLength(before);
+    });
+
+    it('analyze and report --msk-arn read the same figures from the CLI, and keep the exit status', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'kuv-msk-cli-'));
+      const saved = { ...process.env };
+      let out = '';
+      const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+        out += String(chunk);
+        return true;
+      });
+      const quiet = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+      try {
+        const text = history(run.runId, W0, MINUTES);
+        const file = join(dir, 'history.jsonl');
+        await writeFile(file, text);
+        Object.assign(process.env, {
+          AWS_ENDPOINT_URL: moto.endpoint,
+          AWS_ACCESS_KEY_ID: 'testing',
+          AWS_SECRET_ACCESS_KEY: 'testing',
+        });
+        const code = await analyzeCommand.run([file, '--format', 'json', '--msk-arn', MSK_ARN]);
+        const plain = await judgeHistory([text], {
+          policy: 'strict',
+          windowMs: 300_000,
+          source: 'x',
+        });
+        expect(code).toBe(exitStatusFor(plain.report.verdict));
+        const report = JSON.parse(out) as RunReport;
+        expect(report.verdict).toBe(plain.report.verdict);
+        // The Lambda's figures for the same history and metrics (the first test's).
+        expect(report.mskBrokers?.status).toBe('ok');
+        expect(report.mskBrokers?.peakTrafficSkewBroker).toBe(1);
+        expect(report.mskBrokers?.brokers.map((b) => b.leaderCountMin)).toEqual([10, 10, 0]);
+        out = '';
+        expect(await analyzeCommand.run([file, '--msk-arn', MSK_ARN])).toBe(code);
+        expect(out).toContain(
+          `MSK BROKER TRAFFIC (AWS/Kafka BytesInPerSec, LeaderCount, cluster ${MSK_NAME}`,
+        );
+        const page = join(dir, 'page.html');
+        expect(await reportCommand.run([file, '--out', page, '--msk-arn', MSK_ARN])).toBe(code);
+        expect(await readFile(page, 'utf8')).toContain(
+          '<section id="msk-brokers" data-status="ok">',
+        );
+      } finally {
+        spy.mockRestore();
+        quiet.mockRestore();
+        process.env = saved;
+        await rm(dir, { recursive: true, force: true });
+      }
     });
 
     it(
