@@ -10,29 +10,63 @@ import { percent, rate, type MskBrokersSection } from './msk-brokers.js';
 import { stepChart } from './svg-chart.js';
 import type { RestartBand } from './timeline.js';
 
+/**
+ * At most this many points a line: a longer window is drawn k minutes a point, so a
+ * 12-hour run of 30 brokers stays a few hundred KB of page (report.json keeps every minute).
+ */
+export const MSK_CHART_POINTS = 240;
+
+/** Every k-th minute, each point the `pick` (largest or smallest) of its k values. */
+export function thinSeries(
+  minutes: readonly number[],
+  rows: readonly (number | null)[][],
+  pick: (a: number, b: number) => number,
+  most = MSK_CHART_POINTS,
+): { k: number; t: number[]; values: (number | null)[][] } {
+  const k = Math.max(1, Math.ceil(minutes.length / most));
+  const t = minutes.filter((_, i) => i % k === 0);
+  const values = rows.map((row) =>
+    t.map((_, g) => {
+      const group = row.slice(g * k, g * k + k).filter((v): v is number => v !== null);
+      return group.length === 0 ? null : group.reduce((a, v) => pick(a, v));
+    }),
+  );
+  return { k, t, values };
+}
+
 function charts(s: MskBrokersSection, restarts: readonly RestartBand[]): string {
   if (s.from === null || s.to === null || s.minutes.length === 0) return '';
   const brokers = s.brokers.map((b) => b.broker);
   const common = { from: s.from, to: s.to, restarts, yText: (v: number) => rate(v) };
-  const bytes = s.brokers.map((b) => b.bytesInPerSec);
-  const leaders = s.brokers.map((b) => b.leaderCount);
+  const bytes = thinSeries(
+    s.minutes,
+    s.brokers.map((b) => b.bytesInPerSec),
+    Math.max,
+  );
+  const leaders = thinSeries(
+    s.minutes,
+    s.brokers.map((b) => b.leaderCount),
+    Math.min,
+  );
   const top = (rows: (number | null)[][]) => Math.max(1, ...rows.flat().map((v) => v ?? 0));
+  const per = (k: number, word: string) =>
+    k === 1 ? `the minute’s ${word}` : `each point the ${word} of ${k} minutes`;
   return [
-    '<h3>Bytes in per broker over time</h3><p>AWS/Kafka BytesInPerSec, the minute’s average; a band while a broker was down (from the history).</p>',
+    `<h3>Bytes in per broker over time</h3><p>AWS/Kafka BytesInPerSec, ${per(bytes.k, 'largest')} (each minute’s average); a band while a broker was down (from the history).</p>`,
     stepChart({
       ...common,
       id: 'msk-bytes-chart',
       label: 'bytes in per second per broker over time (AWS/Kafka)',
-      series: { brokers, t: s.minutes, values: bytes },
-      yMax: top(bytes),
+      series: { brokers, t: bytes.t, values: bytes.values },
+      yMax: top(bytes.values),
     }),
-    '<h3>Leader count per broker over time</h3><p>AWS/Kafka LeaderCount, the minute’s minimum.</p>',
+    `<h3>Leader count per broker over time</h3><p>AWS/Kafka LeaderCount, ${per(leaders.k, 'smallest')} (each minute’s minimum).</p>`,
     stepChart({
       ...common,
       id: 'msk-leaders-chart',
       label: 'partitions led per broker over time (AWS/Kafka)',
-      series: { brokers, t: s.minutes, values: leaders },
-      yMax: top(leaders),
+      series: { brokers, t: leaders.t, values: leaders.values },
+      yMax: top(leaders.values),
       yText: (v) => String(Math.round(v)),
     }),
   ].join('\n');
@@ -47,7 +81,7 @@ export function mskBrokersSection(s: MskBrokersSection, restarts: readonly Resta
   const peak =
     s.peakTrafficSkew === null
       ? '<p>Peak traffic skew: n/a (no minute had every broker’s bytes in).</p>'
-      : `<p>Peak traffic skew <b>${s.peakTrafficSkew}</b> at ${when(s.peakTrafficSkewAt)}: broker ${s.peakTrafficSkewBroker} took the largest share of the cluster’s bytes in (1 is even, ${s.brokers.length} is all on one broker; ${s.minutesCompared} minute(s) compared).</p>`;
+      : `<p>Peak traffic skew <b>${s.peakTrafficSkew}</b> at ${when(s.peakTrafficSkewAt)}: broker ${s.peakTrafficSkewBroker} took the largest share of the cluster’s bytes in (1 is even, ${s.brokers.filter((b) => b.bytesInMean !== null).length} is all on one broker; ${s.minutesCompared} minute(s) compared).</p>`;
   const rows = s.brokers.map(
     (b) =>
       `<tr data-broker="${b.broker}"><td>broker ${b.broker}</td><td class="num" data-v="${b.bytesInMean ?? -1}">${rate(b.bytesInMean)}</td><td class="num" data-v="${b.bytesInMax ?? -1}">${rate(b.bytesInMax)}</td><td class="num" data-v="${b.shareAtPeakSkew ?? -1}">${percent(b.shareAtPeakSkew)}</td><td class="num">${b.leaderCountMin ?? 'n/a'}</td><td class="num">${b.leaderCountMax ?? 'n/a'}</td></tr>`,

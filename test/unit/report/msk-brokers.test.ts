@@ -18,7 +18,11 @@ import {
   summarizeMskBrokers,
   type MskBrokersQuery,
 } from '../../../functions/core/report/msk-brokers.js';
-import { mskBrokersSection } from '../../../functions/core/report/msk-brokers-section.js';
+import {
+  MSK_CHART_POINTS,
+  mskBrokersSection,
+  thinSeries,
+} from '../../../functions/core/report/msk-brokers-section.js';
 import type { Report } from '../../../functions/core/history/index.js';
 
 const MIN = 60_000;
@@ -261,5 +265,48 @@ describe('readMskBrokers and mskBrokersFor', () => {
     const noWindow = await mskBrokersFor(ARN, client, report, { firstAt: null, lastAt: null });
     expect(noWindow.status).toBe('no-window');
     expect(noWindow.clusterName).toBe('prod-orders');
+  });
+});
+
+describe('the charts of a long run', () => {
+  it('draw every minute up to the cap, then k minutes a point: the largest bytes, the fewest leaders', () => {
+    const minutes = [0, 1, 2, 3, 4].map((i) => T0 + i * MIN);
+    expect(thinSeries(minutes, [[1, 2, 3, 4, 5]], Math.max, 5)).toEqual({
+      k: 1,
+      t: minutes,
+      values: [[1, 2, 3, 4, 5]],
+    });
+    expect(thinSeries(minutes, [[1, null, 0, 7, null]], Math.max, 2)).toEqual({
+      k: 3,
+      t: [minutes[0], minutes[3]],
+      values: [[1, 7]],
+    });
+    expect(thinSeries(minutes, [[4, 0, 4, null, null]], Math.min, 2).values).toEqual([[0, null]]);
+  });
+
+  it('keep a 12-hour run of 30 brokers under 300 KB of page, and every minute in the section', () => {
+    const brokers = Array.from({ length: 30 }, (_, i) => i + 1);
+    const long = { ...query, to: T0 + 720 * MIN, brokers };
+    const series = (f: (b: number, i: number) => number) =>
+      new Map(
+        brokers.map((b) => [
+          b,
+          new Map(Array.from({ length: 720 }, (_, i) => [T0 + i * MIN, f(b, i)])),
+        ]),
+      );
+    const s = summarizeMskBrokers(
+      long,
+      {
+        bytesIn: series((b, i) => 1_234_567 + b * 1000 + i),
+        leaderMin: series((b, i) => (i % 50) + b),
+        leaderMax: series((b, i) => (i % 50) + b),
+      },
+      T0 + 800 * MIN,
+    );
+    expect(s.minutes).toHaveLength(720);
+    const html = mskBrokersSection(s, []);
+    expect(html).toMatch(new RegExp(`id="msk-bytes-chart"[^>]*data-times="${MSK_CHART_POINTS}"`));
+    expect(html).toContain('each point the largest of 3 minutes');
+    expect(html.length).toBeLessThan(300_000);
   });
 });
