@@ -9,7 +9,10 @@ import {
   formatText,
   readHistory,
 } from '../../functions/core/history/index.js';
+import { readReportData } from '../../functions/core/report/index.js';
+import { formatMskBrokers } from '../../functions/core/report/msk-brokers.js';
 import { CLOUDWATCH_HELP, cloudwatchCluster, publishReportMetrics } from '../cloudwatch.js';
+import { MSK_ARN_HELP, mskArnFlag, mskBrokersOf } from '../msk-metrics.js';
 import { type OpenOptions, openHistory, sourceName } from '../history-input.js';
 import type { Command } from './index.js';
 import { parseFlags } from '../flags.js';
@@ -17,6 +20,7 @@ import { parseFlags } from '../flags.js';
 const HELP = `usage: kafka-upgrade-verifier analyze FILE [--format text|json] [--policy strict|tolerant]
                                       [--window-ms N] [--max-leader-skew X]
                                       [--allow-torn-tail] [--cloudwatch --cluster NAME]
+                                      [--msk-arn ARN]
 
 Checks a canary history for lost, duplicated, reordered, redelivered and skipped
 records, broker reachability and leadership balance, and prints a verdict.
@@ -33,7 +37,7 @@ records, broker reachability and leadership balance, and prints a verdict.
   --allow-torn-tail    read a .gz history whose last gzip member is cut off (a run
                        killed while it wrote a slice) up to its last whole line;
                        without it such a history is refused (exit 2)
-${CLOUDWATCH_HELP}
+${CLOUDWATCH_HELP}${MSK_ARN_HELP}
 exit status: 0 pass or warn, 1 fail, 2 bad input or usage, 3 inconclusive (the run
 checked nothing it could decide on), 4 not carried out (the output could not be
 written, an unexpected error). Only 0 is safe.
@@ -49,6 +53,8 @@ export interface AnalyzeArgs {
   allowTornTail: boolean;
   /** Publish the report's metrics for this cluster (--cloudwatch --cluster NAME), or null. */
   cloudwatchCluster: string | null;
+  /** Also read the brokers' AWS/Kafka traffic of this MSK cluster (--msk-arn), or null. */
+  mskArn: string | null;
 }
 
 /** Parses and checks analyze's arguments; throws UsageError naming the bad one. */
@@ -64,6 +70,7 @@ export function parseAnalyzeArgs(args: string[]): AnalyzeArgs | 'help' {
       'allow-torn-tail': { type: 'boolean', default: false },
       cloudwatch: { type: 'boolean', default: false },
       cluster: { type: 'string' },
+      'msk-arn': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -102,6 +109,7 @@ export function parseAnalyzeArgs(args: string[]): AnalyzeArgs | 'help' {
     maxLeaderSkew: Number(skewText),
     allowTornTail: values['allow-torn-tail'],
     cloudwatchCluster: cloudwatchCluster('analyze', values),
+    mskArn: mskArnFlag('analyze', values['msk-arn']),
   };
 }
 
@@ -132,12 +140,23 @@ export const analyzeCommand: Command = {
       parsed.file,
       tornTailOptions(parsed, (note) => (torn = note)),
     );
-    const analysis = await readHistory(chunks, { source: sourceName(parsed.file) });
+    const source = sourceName(parsed.file);
+    // With --msk-arn the run's window needs the history's first and last times: the
+    // report's one-pass reader collects them (and the analysis, the same).
+    const data = parsed.mskArn === null ? null : await readReportData(chunks, { source });
+    const analysis = data?.analysis ?? (await readHistory(chunks, { source }));
     const report = analysis.report({
       policy: parsed.policy,
       windowMs: parsed.windowMs,
       maxLeaderSkew: parsed.maxLeaderSkew,
     });
+    const msk =
+      data === null
+        ? null
+        : await mskBrokersOf(parsed.mskArn!, report, {
+            firstAt: data.timeline.firstAt,
+            lastAt: data.timeline.lastAt,
+          });
     // A torn tail read with --allow-torn-tail, and run records of several runs, head the
     // summary too: the verdict is on what was kept, or on mixed runs. (The JSON report
     // stays the report; the notes are on standard error.)
@@ -151,8 +170,8 @@ export const analyzeCommand: Command = {
     const marked = warnings.map((w) => `WARNING: ${w}\n\n`).join('');
     process.stdout.write(
       parsed.format === 'json'
-        ? `${JSON.stringify(report, null, 2)}\n`
-        : `${marked}${formatText(report)}`,
+        ? `${JSON.stringify(msk === null ? report : { ...report, mskBrokers: msk }, null, 2)}\n`
+        : `${marked}${formatText(report)}${msk === null ? '' : formatMskBrokers(msk)}`,
     );
     if (parsed.cloudwatchCluster !== null) {
       await publishReportMetrics(report, parsed.cloudwatchCluster, (line) =>

@@ -11,10 +11,12 @@ import { readReportData, renderHtmlReport } from '../../functions/core/report/in
 import { openHistory, sourceName } from '../history-input.js';
 import { checkOutputPath, writeFileAtomically } from '../output.js';
 import { parseAnalyzeArgs, tornTailOptions } from './analyze.js';
+import { mskBrokersOf } from '../msk-metrics.js';
 import type { Command } from './index.js';
 
 const HELP = `usage: kafka-upgrade-verifier report RUN_DIR_OR_HISTORY [--out FILE] [--policy strict|tolerant]
                                      [--window-ms N] [--max-leader-skew X] [--allow-torn-tail]
+                                     [--msk-arn ARN]
 
 Writes one self-contained HTML page (no network needed to open it): the verdict
 and why, a timeline of the run with broker restarts and anomalies, reachability,
@@ -25,6 +27,7 @@ balance before and after, the worst partitions, the anomalies and what to do nex
   --out FILE           where to write (default RUN_DIR/report.html, <history>.html,
                        or report.html for standard input)
   --policy, --window-ms, --max-leader-skew, --allow-torn-tail   as for analyze
+  --msk-arn ARN        as for analyze: adds the MSK broker traffic section
 
 exit status: as analyze's (0 pass or warn, 1 fail, 2 bad input or usage, 3
 inconclusive), once the page is written; on bad input no page is written; 4 the page
@@ -102,7 +105,18 @@ export const reportCommand: Command = {
       windowMs: parsed.windowMs,
       maxLeaderSkew: parsed.maxLeaderSkew,
     };
-    const html = await renderHtmlReport(data, { ...options, generatedAt: Date.now() });
+    const mskBrokers =
+      parsed.mskArn === null
+        ? undefined
+        : await mskBrokersOf(parsed.mskArn, data.analysis.report(options), {
+            firstAt: data.timeline.firstAt,
+            lastAt: data.timeline.lastAt,
+          });
+    const html = await renderHtmlReport(data, {
+      ...options,
+      generatedAt: Date.now(),
+      ...(mskBrokers === undefined ? {} : { mskBrokers }),
+    });
     await writeFileAtomically('report', '--out', target, html);
     const verdict = data.analysis.report(options).verdict;
     const mixed = data.analysis.mixedRuns;

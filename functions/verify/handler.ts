@@ -3,7 +3,10 @@
  * (gunzipping each) through the analyzer, under the cluster's configured policy and
  * restart window; writes `report.json`, `summary.txt` and `report.html` next to the history
  * (`runs/<cluster>/<runId>/`); publishes the catalogue's metrics to CloudWatch; returns
- * the verdict in brief for notify. Works on any run whose parts are in S3, so a run can
+ * the verdict in brief for notify. For an Amazon MSK cluster (`mskClusterArn`) the
+ * report also carries each broker's AWS/Kafka BytesInPerSec and LeaderCount over the
+ * run's window (`mskBrokers`, functions/core/report/msk-brokers.ts); they never change
+ * the verdict, and verifying the run again later reads them anew (MSK publishes late). Works on any run whose parts are in S3, so a run can
  * be verified again by hand.
  *
  * Event: RunInput (only `cluster`, `runId` and the rest of the contract are read).
@@ -12,7 +15,9 @@ import type { Context } from 'aws-lambda';
 
 import { InputError } from '../core/errors.js';
 import { finishedEntry, putEvent, type PutEventsClient } from '../core/live/events.js';
+import type { GetMetricDataClient } from '../core/metrics/get-metric-data.js';
 import type { PutMetricDataClient } from '../core/metrics/publisher.js';
+import { mskBrokersFor } from '../core/report/msk-brokers.js';
 import { judgeHistory, putRunFiles, runFiles } from '../core/run/judge.js';
 import { publishReport } from '../core/run/publish.js';
 import {
@@ -34,7 +39,8 @@ import { summarizeReport, type VerdictSummary } from '../commons/verdict.js';
 
 export interface VerifyDeps {
   readonly s3: S3Like;
-  readonly cloudWatch: PutMetricDataClient;
+  /** Puts the report's metrics; on MSK also reads AWS/Kafka (GetMetricData). */
+  readonly cloudWatch: PutMetricDataClient & GetMetricDataClient;
   /** Where `Verification Finished` goes (the default bus); none: not sent. */
   readonly events?: PutEventsClient;
   readonly bucket: string;
@@ -60,8 +66,18 @@ export async function verify(
     source,
     policy: cluster.policy,
     windowMs: cluster.windowMs,
+    mskBrokers: (judgedReport, span) =>
+      mskBrokersFor(cluster.mskClusterArn, deps.cloudWatch, judgedReport, span),
   });
   const { report } = judged;
+  const msk = report.mskBrokers;
+  if (msk !== undefined && msk.status !== 'not-msk') {
+    const log = msk.status === 'ok' ? logger.info : logger.warn;
+    log.call(logger, `verify: MSK broker metrics ${msk.status}`, {
+      peakTrafficSkew: msk.peakTrafficSkew,
+      note: msk.note,
+    });
+  }
   logger.info(`verify: verdict ${report.verdict}`, {
     verdict: report.verdict,
     reasons: report.reasons,

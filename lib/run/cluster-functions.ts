@@ -112,9 +112,13 @@ export class ClusterFunctions extends Construct {
           resources: [cluster.mskClusterArn],
         }),
       );
-      this.baseline.addToRolePolicy(
-        new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
-      );
+      // The baseline's readiness check reads broker CPU and traffic; verify reads each
+      // broker's BytesInPerSec and LeaderCount over the run (the report's mskBrokers).
+      for (const fn of [this.baseline, this.verify]) {
+        fn.addToRolePolicy(
+          new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
+        );
+      }
     }
     // The finished-marker check lists upgrades/<cluster>/ (ListObjectsV2 with the key as
     // prefix): a HeadObject of a missing marker would be 403 without an unconditional
@@ -200,7 +204,7 @@ function acknowledge(scope: Construct, runStore: s3.IBucket, cluster: string): v
     ],
     [
       'AwsSolutions-IAM5[Resource::*]',
-      'cloudwatch:PutMetricData and cloudwatch:GetMetricData accept no resource ARN. PutMetricData is limited to the KafkaUpgradeVerifier namespace by the cloudwatch:namespace condition; GetMetricData (read-only: the MSK baseline’s readiness check of broker CPU and traffic in AWS/Kafka) has no condition key to narrow it.',
+      'cloudwatch:PutMetricData and cloudwatch:GetMetricData accept no resource ARN. PutMetricData is limited to the KafkaUpgradeVerifier namespace by the cloudwatch:namespace condition; GetMetricData (read-only, MSK clusters only: the baseline’s readiness check of broker CPU and traffic, and verify’s per-broker BytesInPerSec and LeaderCount over the run, in AWS/Kafka) has no condition key to narrow it.',
     ],
   ];
   if (bucketId !== undefined) {

@@ -99,6 +99,9 @@ export function authorizedCalls(call: RecordedSdkCall, keys: KeyOf): AuthorizedC
           i.Prefix === undefined ? undefined : { 's3:prefix': String(i.Prefix) },
         ),
       ];
+    case 'GetMetricDataCommand':
+      // GetMetricData has no resource ARN and no condition key (Service Authorization Reference).
+      return [on('cloudwatch:GetMetricData', '*')];
     case 'PutMetricDataCommand':
       return [on('cloudwatch:PutMetricData', '*', { 'cloudwatch:namespace': String(i.Namespace) })];
     case 'PublishCommand': {

@@ -3,78 +3,27 @@
  * the state, name and broker count, and one GetMetricData round (paged) for each
  * broker's hourly CpuUser and CpuSystem over 24 h and BytesInPerSec over 14 days
  * (namespace AWS/Kafka, dimensions `Cluster Name` and `Broker ID`, as MSK publishes
- * them at the DEFAULT monitoring level).
+ * them at the DEFAULT monitoring level), through metrics/get-metric-data.ts.
  */
-import { GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import type { MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { DescribeClusterV2Command } from '@aws-sdk/client-kafka';
 
+import {
+  getMetricData,
+  mskBrokerQuery,
+  type GetMetricDataClient,
+} from '../metrics/get-metric-data.js';
 import type { MskFacts } from './msk.js';
 
 export interface MskClients {
   kafka: { send(command: DescribeClusterV2Command): Promise<{ ClusterInfo?: unknown }> };
-  cloudWatch: {
-    send(command: GetMetricDataCommand): Promise<{
-      MetricDataResults?: Array<{ Id?: string; Timestamps?: Date[]; Values?: number[] }>;
-      NextToken?: string;
-    }>;
-  };
+  cloudWatch: GetMetricDataClient;
 }
 
 const HOUR = 3_600_000;
 
-function query(id: string, cluster: string, broker: number, name: string): MetricDataQuery {
-  return {
-    Id: id,
-    MetricStat: {
-      Metric: {
-        Namespace: 'AWS/Kafka',
-        MetricName: name,
-        Dimensions: [
-          { Name: 'Cluster Name', Value: cluster },
-          { Name: 'Broker ID', Value: String(broker) },
-        ],
-      },
-      Period: 3600,
-      Stat: 'Average',
-    },
-    ReturnData: true,
-  };
-}
-
-async function metricData(
-  clients: MskClients,
-  queries: MetricDataQuery[],
-  start: number,
-  end: number,
-): Promise<Map<string, Map<number, number>>> {
-  const out = new Map<string, Map<number, number>>();
-  // GetMetricData takes 500 queries a call.
-  for (let i = 0; i < queries.length; i += 500) {
-    let next: string | undefined;
-    do {
-      const answer = await clients.cloudWatch.send(
-        new GetMetricDataCommand({
-          MetricDataQueries: queries.slice(i, i + 500),
-          StartTime: new Date(start),
-          EndTime: new Date(end),
-          ...(next === undefined ? {} : { NextToken: next }),
-        }),
-      );
-      for (const r of answer.MetricDataResults ?? []) {
-        const series = out.get(r.Id ?? '') ?? new Map<number, number>();
-        (r.Timestamps ?? []).forEach((t, k) => {
-          const v = r.Values?.[k];
-          if (typeof v === 'number' && Number.isFinite(v)) {
-            series.set(Math.floor(new Date(t).getTime() / HOUR) * HOUR, v);
-          }
-        });
-        out.set(r.Id ?? '', series);
-      }
-      next = answer.NextToken;
-    } while (next !== undefined);
-  }
-  return out;
-}
+const query = (id: string, cluster: string, broker: number, name: string): MetricDataQuery =>
+  mskBrokerQuery(id, cluster, broker, name, 3600);
 
 export async function gatherMsk(
   clusterArn: string,
@@ -100,8 +49,14 @@ export async function gatherMsk(
     query(`system${b}`, clusterName, b, 'CpuSystem'),
   ]);
   const bytesQueries = brokers.map((b) => query(`bytes${b}`, clusterName, b, 'BytesInPerSec'));
-  const cpuData = await metricData(clients, cpuQueries, end - 24 * HOUR, end);
-  const bytesData = await metricData(clients, bytesQueries, end - 14 * 24 * HOUR, end);
+  const cpuData = await getMetricData(clients.cloudWatch, cpuQueries, end - 24 * HOUR, end, HOUR);
+  const bytesData = await getMetricData(
+    clients.cloudWatch,
+    bytesQueries,
+    end - 14 * 24 * HOUR,
+    end,
+    HOUR,
+  );
   const cpu = brokers.map((broker) => {
     const user = cpuData.get(`user${broker}`) ?? new Map<number, number>();
     const system = cpuData.get(`system${broker}`) ?? new Map<number, number>();

@@ -18,6 +18,8 @@ import { balanceSection } from './balance-section.js';
 import { PAGE_SCRIPT } from './page-script.js';
 import type { ClientEntry } from '../../../clients/table.js';
 import { clientsSection } from './clients-section.js';
+import type { MskBrokersSection } from './msk-brokers.js';
+import { mskBrokersSection } from './msk-brokers-section.js';
 import type { CollectedTimeline } from './collector.js';
 import { when } from './formatters.js';
 import { escapeHtml as e, jsonForScript } from './html-text.js';
@@ -43,6 +45,8 @@ export interface PageOptions {
   readiness?: RunReadiness | null;
   /** A CLI run's client libraries (docs/clients.md); no section when absent. */
   clients?: readonly ClientEntry[];
+  /** Per-broker AWS/Kafka traffic (msk-brokers.ts); absent: no section (not read by this caller). */
+  mskBrokers?: MskBrokersSection;
 }
 
 export { ANOMALY_ROWS, PARTITION_ROWS } from './tables-section.js';
@@ -80,6 +84,7 @@ ${readinessSection(options.readiness ?? null)}
 ${reachabilitySection(report, collected)}
 ${balanceSection(report, collected, timeline)}
 ${clientsSection(options.clients)}
+${options.mskBrokers === undefined ? '' : mskBrokersSection(options.mskBrokers, timeline.restarts)}
 ${partitionsSection(report)}
 ${anomaliesSection(report)}
 <footer>kafka-upgrade-verifier report${options.generatedAt === undefined ? '' : `, made ${when(options.generatedAt)}`}. Times are UTC. Charts drawn with uPlot (MIT licence), inlined: this page loads nothing from the network.</footer>

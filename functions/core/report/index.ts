@@ -104,6 +104,7 @@ async function renderReportPage(
 ): Promise<string> {
   const assets = options.assets ?? (await loadPageAssets());
   const page: PageOptions = { readiness: data.readiness };
+  if (options.mskBrokers !== undefined) page.mskBrokers = options.mskBrokers;
   if (options.generatedAt !== undefined) page.generatedAt = options.generatedAt;
   if (data.source !== undefined) page.source = data.source;
   if (options.clients !== undefined) page.clients = options.clients;

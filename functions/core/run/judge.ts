@@ -14,6 +14,7 @@ import type { TornTailOptions } from '../history/torn-tail.js';
 import type { LiveSection } from '../live/summary.js';
 import { formatReadinessSummary, type RunReadiness } from '../readiness/run-section.js';
 import { readReportData, renderHtmlReport } from '../report/index.js';
+import { formatMskBrokers, type MskBrokersSection } from '../report/msk-brokers.js';
 import { putText, type S3Like } from '../store/s3-history.js';
 import type { ClientEntry } from '../../../clients/table.js';
 import { openGzipHistory } from './history-file.js';
@@ -28,6 +29,16 @@ export interface JudgeOptions {
    * accepted the history: into report.json's `clients` and the page. Absent: neither.
    */
   clients?: () => Promise<ClientEntry[]>;
+  /**
+   * Reads the per-broker AWS/Kafka section for the judged report (the verify Lambda:
+   * report/msk-brokers.ts mskBrokersFor); `span` is the history's first and last record
+   * time. Must not throw: it says in the section why figures are missing. Absent: no
+   * `mskBrokers` in the report or on the page.
+   */
+  mskBrokers?: (
+    report: Report,
+    span: { firstAt: number | null; lastAt: number | null },
+  ) => Promise<MskBrokersSection>;
 }
 
 /**
@@ -41,6 +52,8 @@ export type RunReport = Report & {
   live?: LiveSection;
   /** A CLI run's client libraries, one entry each (docs/clients.md, "report.json"); absent elsewhere. */
   clients?: ClientEntry[];
+  /** The verify Lambda's per-broker AWS/Kafka traffic (report/msk-brokers.ts); absent elsewhere. */
+  mskBrokers?: MskBrokersSection;
 };
 
 /** A judged history: the report and its page, nothing written yet. */
@@ -57,16 +70,20 @@ export async function judgeHistory(
   const data = await readReportData(chunks, { source: options.source });
   const judged = { policy: options.policy, windowMs: options.windowMs };
   const clients = await options.clients?.();
+  const report: RunReport = {
+    ...data.analysis.report(judged),
+    readiness: data.readiness,
+    ...(clients === undefined ? {} : { clients }),
+  };
+  const page = { ...judged, ...(clients === undefined ? {} : { clients }) };
+  if (options.mskBrokers === undefined) {
+    return { report, html: await renderHtmlReport(data, page) };
+  }
+  const { firstAt, lastAt } = data.timeline;
+  report.mskBrokers = await options.mskBrokers(report, { firstAt, lastAt });
   return {
-    report: {
-      ...data.analysis.report(judged),
-      readiness: data.readiness,
-      ...(clients === undefined ? {} : { clients }),
-    },
-    html: await renderHtmlReport(data, {
-      ...judged,
-      ...(clients === undefined ? {} : { clients }),
-    }),
+    report,
+    html: await renderHtmlReport(data, { ...page, mskBrokers: report.mskBrokers }),
   };
 }
 
@@ -103,13 +120,13 @@ export interface RunFiles {
 /**
  * The three files of a judged history. summary.txt starts with the Readiness section
  * (so a run that began with a `block` finding says so first); `header` goes below it,
- * above the verdict's text (the run's figures, warnings), `tail` below that (the
- * client-library table).
+ * above the verdict's text (the run's figures, warnings), then the MSK broker traffic
+ * when the report has it, `tail` below that (the client-library table).
  */
 export function runFiles(judged: Judged, header = '', tail = ''): RunFiles {
   return {
     report: reportJson(judged.report),
-    summary: `${formatReadinessSummary(judged.report.readiness)}${header}${formatText(judged.report)}${tail}`,
+    summary: `${formatReadinessSummary(judged.report.readiness)}${header}${formatText(judged.report)}${judged.report.mskBrokers === undefined ? '' : formatMskBrokers(judged.report.mskBrokers)}${tail}`,
     html: judged.html,
   };
 }

@@ -149,6 +149,29 @@ describe('the IAM contract of the template', { timeout: SYNTH_TIMEOUT_MS }, () =
     ).toEqual([expect.stringMatching(/→ ImplicitlyDenied$/)]);
   });
 
+  it('lets verify read AWS/Kafka metrics (per-broker traffic over the run) on an MSK cluster only, and not describe or change the cluster', async () => {
+    const msk = p.roleOfFunction(functionId(p, 'payments', 'Verify'));
+    const selfManaged = p.roleOfFunction(functionId(p, 'orders', 'Verify'));
+    const read: AuthorizedCall = {
+      caller: 'verify',
+      action: 'cloudwatch:GetMetricData',
+      resource: '*',
+    };
+    expect(await decide(p, msk, [read])).toEqual([expect.stringMatching(/→ Allowed$/)]);
+    // A self-managed cluster has no AWS/Kafka metrics: its verify gets no read.
+    expect(await decide(p, selfManaged, [read])).toEqual([
+      expect.stringMatching(/→ ImplicitlyDenied$/),
+    ]);
+    // Nothing beyond the read: no other CloudWatch read or write, no MSK call.
+    const broader = await decide(p, msk, [
+      { caller: 'verify', action: 'cloudwatch:GetMetricStatistics', resource: '*' },
+      { caller: 'verify', action: 'cloudwatch:ListMetrics', resource: '*' },
+      { caller: 'verify', action: 'cloudwatch:PutMetricAlarm', resource: '*' },
+      { caller: 'verify', action: 'kafka:DescribeClusterV2', resource: MSK_ARN },
+    ]);
+    expect(broader.filter((d) => !d.endsWith('→ ImplicitlyDenied'))).toEqual([]);
+  });
+
   it('lets canary-slice and verify put metrics to the verifier’s namespace only (live and final metrics), and no other function', async () => {
     const put = (caller: string, namespace: string): AuthorizedCall => ({
       caller,
