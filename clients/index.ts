@@ -19,7 +19,8 @@ import type { Emit, RunMonitor } from '../functions/core/probe/monitor.js';
 import { DEFAULT_KAFKA_VERSION, cachedKafkaLibs } from '../rehearsal/jars.js';
 import { ClusterHostsFile } from './hosts.js';
 import { KAFKAJS_LIBRARY } from './table.js';
-import { javaDriver, kcatDriver, saramaDriver } from './libraries.js';
+import { kcatDriver } from './kcat.js';
+import { javaDriver, saramaDriver } from './libraries.js';
 import { ClientMonitor, NotMeasuredError, type ClientDriver } from './monitor.js';
 import { DEFAULT_CLIENT_SETTINGS, type ClientSettingsProfile } from './profiles.js';
 
@@ -41,13 +42,12 @@ export {
 export {
   ClientTableBuilder,
   clientTable,
-  clientEntries,
   clientTableOfHistory,
   formatClientTable,
   KAFKAJS_LIBRARY,
-  type ClientEntry,
   type ClientRow,
 } from './table.js';
+export { clientEntries, type ClientEntry } from './entries.js';
 
 export const CLIENT_NAMES = ['kafkajs', 'java', 'librdkafka', 'sarama'] as const;
 export type ClientName = (typeof CLIENT_NAMES)[number];

@@ -10,7 +10,7 @@ import {
   readHistory,
 } from '../../functions/core/history/index.js';
 import { readReportData } from '../../functions/core/report/index.js';
-import { formatMskBrokers } from '../../functions/core/report/msk-brokers.js';
+import { formatMskBrokers } from '../../functions/core/report/msk-brokers-text.js';
 import { CLOUDWATCH_HELP, cloudwatchCluster, publishReportMetrics } from '../cloudwatch.js';
 import { MSK_ARN_HELP, mskArnFlag, mskBrokersOf } from '../msk-metrics.js';
 import { type OpenOptions, openHistory, sourceName } from '../history-input.js';

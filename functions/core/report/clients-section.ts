@@ -3,7 +3,7 @@
  * the run's libraries with its settings profile and counts, then each library's
  * effective settings, setting by setting. Only a CLI run with `--clients` has one.
  */
-import type { ClientEntry } from '../../../clients/table.js';
+import type { ClientEntry } from '../../../clients/entries.js';
 import { num, table } from './formatters.js';
 import { escapeHtml as e } from './html-text.js';
 

@@ -16,7 +16,7 @@ import type { Report } from '../history/index.js';
 import type { RunReadiness } from '../readiness/run-section.js';
 import { balanceSection } from './balance-section.js';
 import { PAGE_SCRIPT } from './page-script.js';
-import type { ClientEntry } from '../../../clients/table.js';
+import type { ClientEntry } from '../../../clients/entries.js';
 import { clientsSection } from './clients-section.js';
 import type { MskBrokersSection } from './msk-brokers.js';
 import { mskBrokersSection } from './msk-brokers-section.js';

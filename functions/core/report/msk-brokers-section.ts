@@ -6,7 +6,8 @@
  */
 import { when } from './formatters.js';
 import { escapeHtml as e } from './html-text.js';
-import { percent, rate, type MskBrokersSection } from './msk-brokers.js';
+import type { MskBrokersSection } from './msk-brokers.js';
+import { percent, rate } from './msk-brokers-text.js';
 import { stepChart } from './svg-chart.js';
 import type { RestartBand } from './timeline.js';
 

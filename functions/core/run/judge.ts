@@ -14,9 +14,10 @@ import type { TornTailOptions } from '../history/torn-tail.js';
 import type { LiveSection } from '../live/summary.js';
 import { formatReadinessSummary, type RunReadiness } from '../readiness/run-section.js';
 import { readReportData, renderHtmlReport } from '../report/index.js';
-import { formatMskBrokers, type MskBrokersSection } from '../report/msk-brokers.js';
+import type { MskBrokersSection } from '../report/msk-brokers.js';
+import { formatMskBrokers } from '../report/msk-brokers-text.js';
 import { putText, type S3Like } from '../store/s3-history.js';
-import type { ClientEntry } from '../../../clients/table.js';
+import type { ClientEntry } from '../../../clients/entries.js';
 import { openGzipHistory } from './history-file.js';
 
 export interface JudgeOptions {

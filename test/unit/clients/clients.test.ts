@@ -16,15 +16,13 @@ import {
 } from '../../../clients/index.js';
 import { hostsText, hostOf } from '../../../clients/hosts.js';
 import {
-  javaDriver,
   kcatArgs,
   kcatDriver,
   kcatLibrary,
   kcatSettings,
-  saramaDriver,
   kcatStderrEvent,
-  saramaVersion,
-} from '../../../clients/libraries.js';
+} from '../../../clients/kcat.js';
+import { javaDriver, saramaDriver, saramaVersion } from '../../../clients/libraries.js';
 import type { HistoryRecordOut } from '../../../functions/core/probe/monitor.js';
 
 describe('parseClients', () => {

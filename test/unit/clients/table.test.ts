@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Readable } from 'node:stream';
 
+import { clientEntries } from '../../../clients/entries.js';
 import {
-  clientEntries,
   clientTable,
   clientTableOfHistory,
   formatClientTable,

@@ -9,8 +9,8 @@
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { describe, expect, it } from 'vitest';
 
+import { formatMskBrokers } from '../../../functions/core/report/msk-brokers-text.js';
 import {
-  formatMskBrokers,
   mskBrokersFor,
   mskClusterName,
   mskWindowOf,
