@@ -16,7 +16,12 @@ import { parseArgs } from 'node:util';
 
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 
-import { lambdaContext, manualRun, startMoto } from './moto-lambda.js';
+import {
+  lambdaContext,
+  MOTO_CLIENT_CONFIG,
+  manualRunInput,
+  startMotoServer,
+} from '../rehearsal/local-aws.js';
 
 const BUCKET = 'kuv-slice-memory';
 const CLUSTER = 'memory';
@@ -57,7 +62,7 @@ async function child(): Promise<void> {
   });
   await admin.disconnect();
   const upgradeKey = `memory-${Date.now()}`;
-  const run = manualRun(CLUSTER, BUCKET, upgradeKey);
+  const run = manualRunInput(CLUSTER, BUCKET, upgradeKey);
   let heapPeak = 0;
   const sampler = setInterval(() => {
     heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
@@ -117,12 +122,11 @@ async function main(): Promise<void> {
   const partitions = Number(values.partitions);
   const intervalMs = Number(values['interval-ms']);
   const sliceMs = durationMs(values.slice);
-  const moto = await startMoto();
+  const moto = await startMotoServer();
   try {
     const s3 = new S3Client({
+      ...MOTO_CLIENT_CONFIG,
       endpoint: moto.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
       forcePathStyle: true,
     });
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
@@ -173,7 +177,7 @@ async function main(): Promise<void> {
         `  peak RSS ${r.maxRssMB} MB (baseline + slice, whole process), peak JS heap ${r.heapPeakMB} MB\n`,
     );
   } finally {
-    moto.stop();
+    await moto.stop();
   }
 }
 

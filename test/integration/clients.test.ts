@@ -18,7 +18,8 @@ import {
 import type { RunMonitor } from '../../functions/core/probe/monitor.js';
 import { roll } from '../../rehearsal/roll.js';
 import { stderrLog } from '../../rehearsal/log.js';
-import { kafkaFor, randomTopic, testCluster, trackClients } from './helpers.js';
+import { testCluster } from '../support/cluster.js';
+import { kafkaFor, randomTopic, trackClients } from '../support/kafka.js';
 
 const cluster = testCluster();
 const track = trackClients();

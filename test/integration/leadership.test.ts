@@ -3,19 +3,14 @@
  * without automatic leader rebalancing, rolled without elections, keeps leadership
  * where the restarts pushed it; a preferred leader election puts it back.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
 import type { Admin } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { electLeaders, roll, start, stderrLog, stop } from '../../rehearsal/index.js';
-import { createTopic, kafkaFor, randomTopic, TEST_CLUSTER_PORTS, trackClients } from './helpers.js';
+import { sleep } from '../../functions/core/wait.js';
+import { electLeaders, roll, stderrLog } from '../../rehearsal/index.js';
+import { ownClusterForFile, TEST_CLUSTER_PORTS } from '../support/cluster.js';
+import { createTopic, kafkaFor, randomTopic, trackClients } from '../support/kafka.js';
 
-const { portBase, dnsPort } = TEST_CLUSTER_PORTS.errors;
-const dir = mkdtempSync(join(tmpdir(), 'kuv-it-state-'));
-const statePath = join(dir, 'state.json');
 const track = trackClients();
 
 /** Partitions led per broker id, and how many are not on their preferred (first) replica. */
@@ -32,27 +27,15 @@ async function leadership(admin: Admin, topic: string) {
 
 // A cluster of its own: the shared one's brokers rebalance leadership by themselves.
 describe('leadership after a roll without elections', () => {
-  let bootstrap = { bootstrap: '', dnsServer: '' };
-  beforeAll(async () => {
-    const s = await start({
-      statePath,
-      portBase,
-      dnsPort,
-      autoLeaderRebalance: false,
-      log: stderrLog,
-    });
-    bootstrap = { bootstrap: s.bootstrap, dnsServer: s.dnsServer };
-  });
-  afterAll(async () => {
-    try {
-      await stop(statePath, { log: stderrLog });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  // On the errors test's ports (the files run one at a time), without auto rebalancing.
+  const ownCluster = ownClusterForFile(
+    { name: 'leadership', ports: TEST_CLUSTER_PORTS.errors, autoLeaderRebalance: false },
+    { withExternal: true },
+  );
 
   it('stays skewed after roll --no-elect, past the broker rebalance interval, and evens out after electLeaders', async () => {
-    const admin = track(kafkaFor(bootstrap).admin());
+    const { statePath } = ownCluster();
+    const admin = track(kafkaFor(ownCluster()).admin());
     await admin.connect();
     const topic = randomTopic('kuv-it-skew');
     await createTopic(admin, topic, 6);
@@ -67,7 +50,7 @@ describe('leadership after a roll without elections', () => {
     expect(skewed.offPreferred).toBeGreaterThan(0);
 
     // leader.imbalance.check.interval.seconds is 10: with rebalancing on it would be back by now.
-    await new Promise((r) => setTimeout(r, 12_000));
+    await sleep(12_000);
     expect((await leadership(admin, topic)).offPreferred).toBe(skewed.offPreferred);
 
     expect(await electLeaders(statePath, { log: stderrLog })).toBeNull();

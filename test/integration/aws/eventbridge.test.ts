@@ -44,10 +44,10 @@ import { TemplatePolicies } from '../../support/iam.js';
 import { buildAppStack } from '../../unit/infra/fixtures.js';
 import {
   MOTO_CLIENT_CONFIG,
+  type MotoServer,
   motoServerMissing,
   startMotoServer,
-  type MotoServer,
-} from './moto-server.js';
+} from '../../support/aws.js';
 import { skipWithout } from '../requirements.js';
 
 const config = loadVerifierConfig('verifier.config.json');

@@ -19,6 +19,7 @@ import {
   saramaVersion,
 } from '../../../clients/libraries.js';
 import type { HistoryRecordOut } from '../../../functions/core/probe/monitor.js';
+import { sleep } from '../../../functions/core/wait.js';
 
 describe('parseClients', () => {
   it('reads a comma-separated list, each once, all for every one', () => {
@@ -100,7 +101,7 @@ describe('ClientMonitor', () => {
         library: 'fake 1.0',
         group: 'kuv-sarama-r-1',
       });
-      await new Promise((r) => setTimeout(r, 300));
+      await sleep(300);
       await monitor.tick(emit, Date.now());
       await monitor.after(emit);
     } finally {
@@ -137,7 +138,7 @@ describe('ClientMonitor', () => {
     });
     const out: HistoryRecordOut[] = [];
     await monitor.baseline((r) => out.push(r));
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     await monitor.tick((r) => out.push(r), Date.now());
     await monitor.after((r) => out.push(r));
     await monitor.close();
