@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { ClusterError, VerifierError } from '../../functions/core/errors.js';
-import { waitFor, WaitTimeoutError } from '../../functions/core/wait.js';
+import { pause, waitFor, WaitTimeoutError } from '../../functions/core/wait.js';
 
 /** A condition that is false `falseTimes` times, then true; counts its tries. */
 function trueAfter(falseTimes: number) {
@@ -148,5 +148,25 @@ describe('waitFor', () => {
     await expect(waitFor(() => true, { timeoutMs: 5, intervalMs: -1, what: 'x' })).rejects.toThrow(
       RangeError,
     );
+  });
+});
+
+describe('pause', () => {
+  it('ends a long pause when its signal is aborted, before or during it; never rejects', async () => {
+    const before = new AbortController();
+    before.abort();
+    await expect(pause(3_600_000, before.signal)).resolves.toBeUndefined();
+    const during = new AbortController();
+    const paused = pause(3_600_000, during.signal);
+    during.abort();
+    await expect(paused).resolves.toBeUndefined();
+  });
+
+  it('without a signal is a plain sleep', async () => {
+    let done = false;
+    const paused = pause(1, undefined).then(() => (done = true));
+    expect(done).toBe(false);
+    await paused;
+    expect(done).toBe(true);
   });
 });
