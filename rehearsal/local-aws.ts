@@ -52,6 +52,11 @@ export interface MotoServer {
   /** `http://127.0.0.1:PORT`: the SDK clients' `endpoint`. */
   readonly endpoint: string;
   readonly port: number;
+  /**
+   * The environment that points the AWS SDK (and so a handler called in this process
+   * or a child) at this server: AWS_ENDPOINT_URL, a region and dummy credentials.
+   */
+  readonly env: Readonly<Record<string, string>>;
   /** Clears every service's state (POST /moto-api/reset). */
   reset(): Promise<void>;
   /** Stops the server and waits until it has exited. */
@@ -134,6 +139,12 @@ export async function startMotoServer(): Promise<MotoServer> {
   return {
     endpoint,
     port,
+    env: {
+      AWS_ENDPOINT_URL: endpoint,
+      AWS_REGION: MOTO_CLIENT_CONFIG.region,
+      AWS_ACCESS_KEY_ID: MOTO_CLIENT_CONFIG.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: MOTO_CLIENT_CONFIG.credentials.secretAccessKey,
+    },
     async reset() {
       const response = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });
       if (!response.ok) {

@@ -49,10 +49,7 @@ async function main(): Promise<void> {
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
     s3.destroy();
     Object.assign(process.env, {
-      AWS_ENDPOINT_URL: moto.endpoint,
-      AWS_REGION: AWS.region,
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
+      ...moto.env,
       KUV_RUN_BUCKET: BUCKET,
       KUV_SLICE_MS: '75000',
       KUV_DNS_SERVER: status.dnsServer,

@@ -135,10 +135,7 @@ async function main(): Promise<void> {
     s3.destroy();
     const env = {
       ...process.env,
-      AWS_ENDPOINT_URL: moto.endpoint,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
+      ...moto.env,
       KUV_RUN_BUCKET: BUCKET,
       KUV_SLICE_MS: String(sliceMs),
       ...(values['dns-server'] === undefined ? {} : { KUV_DNS_SERVER: values['dns-server'] }),

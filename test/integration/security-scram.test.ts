@@ -33,7 +33,7 @@ import { MOTO_CLIENT_CONFIG, motoServerMissing, startMotoServer } from '../suppo
 import { cliInProcess, type InProcessRun } from '../support/cli.js';
 import { type SecureCluster, startSecureCluster } from '../support/cluster.js';
 import { roundTrip, secureRandom, trackClients } from '../support/kafka.js';
-import { lambdaContext, manualRunInput } from '../support/lambda.js';
+import { invokeInProcess, manualRunInput, shortCanaryClusterConfig } from '../support/lambda.js';
 import { createKafka } from '../../functions/core/kafka/client.js';
 import { checkSecurityOptions, Secret } from '../../functions/core/kafka/security.js';
 
@@ -187,15 +187,12 @@ describe.skipIf(motoServerMissing !== null)(
       fn: (e: unknown, c: Context) => Promise<T>,
       event: unknown,
     ): Promise<T> {
-      const context = lambdaContext(name, 900_000);
       const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
         logged += String(chunk);
         return true;
       });
       try {
-        return JSON.parse(
-          JSON.stringify(await fn(JSON.parse(JSON.stringify(event)), context)),
-        ) as T;
+        return await invokeInProcess(name, fn, event);
       } finally {
         out.mockRestore();
       }
@@ -221,27 +218,15 @@ describe.skipIf(motoServerMissing !== null)(
       );
       secrets.destroy();
       Object.assign(process.env, {
-        AWS_ENDPOINT_URL: moto.endpoint,
-        AWS_REGION: MOTO_CLIENT_CONFIG.region,
-        AWS_ACCESS_KEY_ID: 'testing',
-        AWS_SECRET_ACCESS_KEY: 'testing',
+        ...moto.env,
         KUV_RUN_BUCKET: BUCKET,
         KUV_SLICE_MS: '3000',
         KUV_DNS_SERVER: cluster.status.dnsServer,
-        KUV_CLUSTER_CONFIG: JSON.stringify({
+        KUV_CLUSTER_CONFIG: shortCanaryClusterConfig({
           name: clusterName,
           bootstrap: cluster.status.bootstrap,
           security: { protocol: 'sasl-scram', saslSecretArn: sasl.ARN, caSecretArn: ca.ARN },
-          canary: {
-            topic: `kuv-canary-${secureRandom(4)}`,
-            intervalMs: 100,
-            producer: 'canary',
-            mode: 'idempotent',
-            settleMs: 2000,
-            maxDurationMs: 120_000,
-          },
-          policy: 'tolerant',
-          windowMs: 300_000,
+          topic: `kuv-canary-${secureRandom(4)}`,
         }),
       });
     });

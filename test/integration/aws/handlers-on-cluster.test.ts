@@ -59,7 +59,7 @@ import {
 } from '../../support/aws.js';
 import { testCluster } from '../../support/cluster.js';
 import { secureRandom } from '../../support/kafka.js';
-import { lambdaContext, manualRunInput } from '../../support/lambda.js';
+import { invokeInProcess, manualRunInput, shortCanaryClusterConfig } from '../../support/lambda.js';
 import { killBroker, restartBroker, stderrLog } from '../../../rehearsal/index.js';
 import type { LiveFinding } from '../../../functions/core/live/types.js';
 import { skipWithout } from '../requirements.js';
@@ -110,11 +110,9 @@ describe.skipIf(skipWithout(motoServerMissing) || kafkaMissing !== null)(
       const began = Date.now();
       aws.caller.current = name;
       try {
-        // A 15-minute function's time: a slice keeps SLICE_END_MARGIN_MS of it for its end.
-        const context = lambdaContext(name, 900_000);
-        const result = await fn(JSON.parse(JSON.stringify(event)), context);
+        const result = await invokeInProcess(name, fn, event);
         (durations[name] ??= []).push(Date.now() - began);
-        return JSON.parse(JSON.stringify(result)) as T;
+        return result;
       } finally {
         aws.caller.current = undefined;
       }
@@ -184,30 +182,18 @@ describe.skipIf(skipWithout(motoServerMissing) || kafkaMissing !== null)(
       canaryTopic = `kuv-canary-${secureRandom(4)}`;
       const kafka = testCluster();
       Object.assign(process.env, {
-        AWS_ENDPOINT_URL: moto.endpoint,
-        AWS_REGION: MOTO_CLIENT_CONFIG.region,
-        AWS_ACCESS_KEY_ID: 'testing',
-        AWS_SECRET_ACCESS_KEY: 'testing',
+        ...moto.env,
         KUV_RUN_BUCKET: BUCKET,
         KUV_ALERT_TOPIC_ARN: TopicArn,
         KUV_RUN_STATE_MACHINE_ARN: STATE_MACHINE_ARN,
         KUV_ALARM_PREFIX: 'KafkaUpgradeVerifier',
         KUV_SLICE_MS: String(SLICE_MS),
         ...(kafka.dnsServer === null ? {} : { KUV_DNS_SERVER: kafka.dnsServer }),
-        KUV_CLUSTER_CONFIG: JSON.stringify({
+        KUV_CLUSTER_CONFIG: shortCanaryClusterConfig({
           name: cluster,
           bootstrap: kafka.bootstrap,
           security: { protocol: 'plaintext' },
-          canary: {
-            topic: canaryTopic,
-            intervalMs: 100,
-            producer: 'canary',
-            mode: 'idempotent',
-            settleMs: 2000,
-            maxDurationMs: 120_000,
-          },
-          policy: 'tolerant',
-          windowMs: 300_000,
+          topic: canaryTopic,
         }),
       });
     });
