@@ -148,6 +148,8 @@ async function main(): Promise<void> {
           partitions,
           intervalMs,
           producer: 'canary',
+          // What the stack writes when verifier.config.json names no mode.
+          mode: 'idempotent',
           settleMs: 10_000,
           maxDurationMs: 3_600_000,
         },
