@@ -3,10 +3,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { ClusterError } from '../functions/core/errors.js';
+import { waitFor } from '../functions/core/wait.js';
 import { log4j2Properties, log4jProperties, serverProperties } from './config.js';
 import { JVM_FLAGS, libsOf } from './java.js';
 import { readFrom, tail } from './log-files.js';
-import { isRunning, sleep, spawnDetached } from './process.js';
+import { isRunning, spawnDetached } from './process.js';
 import { brokerMarker, type BrokerState, type ClusterState } from './state.js';
 
 export function logFile(broker: BrokerState): string {
@@ -62,20 +63,26 @@ export async function waitBrokerStarted(
   offset: number,
   timeoutMs: number,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const text = readFrom(logFile(broker), offset);
-    if (text.includes('Kafka Server started')) return;
-    if (!isRunning(broker.pid, brokerMarker(broker))) {
-      throw new ClusterError(
-        `broker ${broker.id} (Kafka ${broker.version}, ${broker.address}) exited while starting. ` +
-          `Last lines of ${logFile(broker)}:\n    ${tail(logFile(broker))}`,
-      );
-    }
-    await sleep(250);
-  }
-  throw new ClusterError(
-    `broker ${broker.id} (Kafka ${broker.version}, ${broker.address}) did not log "Kafka Server started" within ${Math.round(timeoutMs / 1000)} s. ` +
-      `Last lines of ${logFile(broker)}:\n    ${tail(logFile(broker))}\n  Raise --timeout on a slow machine, or read the log.`,
+  await waitFor(
+    () => {
+      if (readFrom(logFile(broker), offset).includes('Kafka Server started')) return true;
+      if (!isRunning(broker.pid, brokerMarker(broker))) {
+        throw new ClusterError(
+          `broker ${broker.id} (Kafka ${broker.version}, ${broker.address}) exited while starting. ` +
+            `Last lines of ${logFile(broker)}:\n    ${tail(logFile(broker))}`,
+        );
+      }
+      return false;
+    },
+    {
+      timeoutMs,
+      intervalMs: 250,
+      what: `broker ${broker.id} to log "Kafka Server started"`,
+      onTimeout: () =>
+        new ClusterError(
+          `broker ${broker.id} (Kafka ${broker.version}, ${broker.address}) did not log "Kafka Server started" within ${Math.round(timeoutMs / 1000)} s. ` +
+            `Last lines of ${logFile(broker)}:\n    ${tail(logFile(broker))}\n  Raise --timeout on a slow machine, or read the log.`,
+        ),
+    },
   );
 }

@@ -10,10 +10,10 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { ClusterError } from '../functions/core/errors.js';
+import { ClusterError, WaitTimeoutError } from '../functions/core/errors.js';
+import { waitFor } from '../functions/core/wait.js';
 import { tail } from './log-files.js';
 import type { Log } from './log.js';
-import { sleep } from './process.js';
 import { cacheRoot } from './paths.js';
 
 /** Pinned: the server's HTTP API below is toxiproxy 2.x's. */
@@ -104,27 +104,31 @@ export class FaultProxy {
       closeSync(fd);
     }
     const proxy = new FaultProxy(child, `http://127.0.0.1:${options.apiPort}`, options.logFile);
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      if (child.exitCode !== null) {
-        throw new ClusterError(
-          `toxiproxy exited at once (status ${child.exitCode}): ${tail(options.logFile, 5)} — is port ${options.apiPort} taken?`,
-        );
-      }
-      try {
-        const response = await fetch(`${proxy.api}/version`);
-        if (response.ok) return proxy;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) {
-        await proxy.stop();
-        throw new ClusterError(
-          `toxiproxy did not answer on ${proxy.api} within 10 s: ${tail(options.logFile, 5)}`,
-        );
-      }
-      await sleep(100);
+    try {
+      await waitFor(
+        async () => {
+          if (child.exitCode !== null) {
+            throw new ClusterError(
+              `toxiproxy exited at once (status ${child.exitCode}): ${tail(options.logFile, 5)} — is port ${options.apiPort} taken?`,
+            );
+          }
+          try {
+            const response = await fetch(`${proxy.api}/version`);
+            return response.ok;
+          } catch {
+            return false; // not listening yet
+          }
+        },
+        { timeoutMs: 10_000, intervalMs: 100, what: `toxiproxy to answer on ${proxy.api}` },
+      );
+    } catch (error) {
+      if (!(error instanceof WaitTimeoutError)) throw error;
+      await proxy.stop();
+      throw new ClusterError(
+        `toxiproxy did not answer on ${proxy.api} within 10 s: ${tail(options.logFile, 5)}`,
+      );
     }
+    return proxy;
   }
 
   /** Forwards `listen` (host:port) to `upstream` (host:port). */

@@ -28,9 +28,9 @@ import { killBroker, restartBroker, start, stop, stderrLog } from '../rehearsal/
 import { silentLog } from '../rehearsal/log.js';
 import { freePort } from '../rehearsal/ports.js';
 import { readState } from '../rehearsal/state.js';
+import { sleep } from '../functions/core/wait.js';
 
 const CLI = join(import.meta.dirname, '../bin/kafka-upgrade-verifier.js');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -19,7 +19,8 @@ import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwat
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 
 import { killBroker, start, stop, stderrLog } from '../rehearsal/index.js';
-import { lambdaContext, manualRun, startMoto } from './moto-lambda.js';
+import { sleep } from '../functions/core/wait.js';
+import { lambdaContext, manualRunInput, startMotoServer } from '../rehearsal/local-aws.js';
 
 const BUCKET = 'kuv-bench-live';
 const CLUSTER = 'bench-live';
@@ -36,7 +37,7 @@ async function main(): Promise<void> {
     },
   });
   const statePath = join(mkdtempSync(join(tmpdir(), 'kuv-bench-live-')), 'state.json');
-  const moto = await startMoto();
+  const moto = await startMotoServer();
   try {
     const status = await start({
       statePath,
@@ -48,10 +49,7 @@ async function main(): Promise<void> {
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
     s3.destroy();
     Object.assign(process.env, {
-      AWS_ENDPOINT_URL: moto.endpoint,
-      AWS_REGION: AWS.region,
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
+      ...moto.env,
       KUV_RUN_BUCKET: BUCKET,
       KUV_SLICE_MS: '75000',
       KUV_DNS_SERVER: status.dnsServer,
@@ -74,7 +72,7 @@ async function main(): Promise<void> {
     const { handler: baseline } = await import('../functions/baseline/handler.js');
     const { handler: canarySlice } = await import('../functions/canary-slice/handler.js');
     const upgradeKey = `bench-live-${Date.now()}`;
-    const run = manualRun(CLUSTER, BUCKET, upgradeKey);
+    const run = manualRunInput(CLUSTER, BUCKET, upgradeKey);
     const roundTrip = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
     const first = roundTrip(await baseline(roundTrip(run), lambdaContext('baseline', 300_000)));
     const cloudWatch = new CloudWatchClient({ ...AWS, endpoint: moto.endpoint });
@@ -109,7 +107,7 @@ async function main(): Promise<void> {
     ).finally(() => {
       done = true;
     });
-    await new Promise((resolve) => setTimeout(resolve, 10_000));
+    await sleep(10_000);
     const killedAt = Date.now();
     await killBroker(statePath, 2, { log: stderrLog });
     await killBroker(statePath, 3, { log: stderrLog });
@@ -122,7 +120,7 @@ async function main(): Promise<void> {
       if (stallAt === null && (await largest('LongestProduceStallMs')) >= 5000) {
         stallAt = Date.now();
       }
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await sleep(500);
     }
     const after = (at: number | null, what: string) =>
       at === null
@@ -138,7 +136,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await stop(statePath, { log: stderrLog }).catch(() => undefined);
-    moto.stop();
+    await moto.stop();
   }
 }
 

@@ -16,7 +16,12 @@ import { parseArgs } from 'node:util';
 
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 
-import { lambdaContext, manualRun, startMoto } from './moto-lambda.js';
+import {
+  lambdaContext,
+  MOTO_CLIENT_CONFIG,
+  manualRunInput,
+  startMotoServer,
+} from '../rehearsal/local-aws.js';
 
 const BUCKET = 'kuv-slice-memory';
 const CLUSTER = 'memory';
@@ -57,7 +62,7 @@ async function child(): Promise<void> {
   });
   await admin.disconnect();
   const upgradeKey = `memory-${Date.now()}`;
-  const run = manualRun(CLUSTER, BUCKET, upgradeKey);
+  const run = manualRunInput(CLUSTER, BUCKET, upgradeKey);
   let heapPeak = 0;
   const sampler = setInterval(() => {
     heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
@@ -117,12 +122,11 @@ async function main(): Promise<void> {
   const partitions = Number(values.partitions);
   const intervalMs = Number(values['interval-ms']);
   const sliceMs = durationMs(values.slice);
-  const moto = await startMoto();
+  const moto = await startMotoServer();
   try {
     const s3 = new S3Client({
+      ...MOTO_CLIENT_CONFIG,
       endpoint: moto.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
       forcePathStyle: true,
     });
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
@@ -131,10 +135,7 @@ async function main(): Promise<void> {
     s3.destroy();
     const env = {
       ...process.env,
-      AWS_ENDPOINT_URL: moto.endpoint,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
+      ...moto.env,
       KUV_RUN_BUCKET: BUCKET,
       KUV_SLICE_MS: String(sliceMs),
       ...(values['dns-server'] === undefined ? {} : { KUV_DNS_SERVER: values['dns-server'] }),
@@ -147,6 +148,8 @@ async function main(): Promise<void> {
           partitions,
           intervalMs,
           producer: 'canary',
+          // What the stack writes when verifier.config.json names no mode.
+          mode: 'idempotent',
           settleMs: 10_000,
           maxDurationMs: 3_600_000,
         },
@@ -173,7 +176,7 @@ async function main(): Promise<void> {
         `  peak RSS ${r.maxRssMB} MB (baseline + slice, whole process), peak JS heap ${r.heapPeakMB} MB\n`,
     );
   } finally {
-    moto.stop();
+    await moto.stop();
   }
 }
 

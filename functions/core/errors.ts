@@ -139,3 +139,25 @@ export class ReadinessUnavailableError extends VerifierError {
     );
   }
 }
+
+/**
+ * A wait (functions/core/wait.ts waitFor) that ran out of time; its message names what
+ * it waited for and the last error the condition threw, if any.
+ */
+export class WaitTimeoutError extends VerifierError {
+  constructor(
+    readonly what: string,
+    readonly timeoutMs: number,
+    readonly lastError: unknown,
+  ) {
+    super(
+      `timed out after ${timeoutMs} ms waiting for ${what}` +
+        (lastError === undefined ? '' : ` (last error: ${errorText(lastError)})`),
+      lastError === undefined ? {} : { cause: lastError },
+    );
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

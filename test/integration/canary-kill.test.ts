@@ -11,59 +11,34 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
-import {
-  killBroker,
-  restartBroker,
-  start,
-  stop,
-  stderrLog,
-  type ClusterStatus,
-} from '../../rehearsal/index.js';
+import { killBroker, restartBroker, stderrLog } from '../../rehearsal/index.js';
 import { metricsFromReport } from '../../functions/core/metrics/report-metrics.js';
-import { TEST_PORT_SHIFT, kafkaFor, testCluster } from './helpers.js';
+import { finished, startCli, waitForOutput } from '../support/cli.js';
 import {
-  finished,
-  identity,
-  kcatOffsets,
-  readHistory,
-  startCli,
-  waitForOutput,
-  type Rec,
-} from './canary/cli.js';
+  externalCluster,
+  ownClusterForFile,
+  TEST_CLUSTER_PORTS,
+  testCluster,
+} from '../support/cluster.js';
+import { identity, readHistory, type Rec } from '../support/history.js';
+import { kafkaFor, kcatOffsets } from '../support/kafka.js';
 import { readState } from '../../rehearsal/state.js';
+import { sleep } from '../../functions/core/wait.js';
 
-/** A slot of the shifted range no other test cluster uses (helpers.ts TEST_CLUSTER_PORTS). */
-const PORT_BASE = 19592 + TEST_PORT_SHIFT;
-const DNS_PORT = 15853 + TEST_PORT_SHIFT;
 /** The brokers fence a silent broker after 9 s; its heartbeats come every second. */
 const FENCED_AFTER_MS = 9000 - 1000;
 const INTERVAL_MS = 100;
 
-const external = testCluster().statePath === null;
+const external = externalCluster();
 const dir = mkdtempSync(join(tmpdir(), 'kuv-it-canary-kill-'));
-const statePath = join(dir, 'state.json');
-let cluster: ClusterStatus | null = null;
-
-beforeAll(async () => {
-  if (external) return;
-  cluster = await start({
-    statePath,
-    version: testCluster().version,
-    portBase: PORT_BASE,
-    dnsPort: DNS_PORT,
-    log: stderrLog,
-  });
+const ownCluster = ownClusterForFile({
+  name: 'canary-kill',
+  ports: TEST_CLUSTER_PORTS.canaryKill,
+  version: testCluster().version,
 });
-
-afterAll(async () => {
-  try {
-    if (!external) await stop(statePath, { log: stderrLog });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 interface Latency {
   p99: number;
@@ -77,7 +52,7 @@ interface Partition {
 }
 
 async function leaderOf(topic: string, partition: number): Promise<number> {
-  const admin = kafkaFor(cluster!).admin();
+  const admin = kafkaFor(ownCluster()).admin();
   await admin.connect();
   try {
     const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
@@ -98,9 +73,9 @@ describe.skipIf(external)('run through a SIGKILLed partition leader', () => {
     const run = startCli([
       'run',
       '--bootstrap',
-      cluster!.bootstrap,
+      ownCluster().bootstrap,
       '--dns-server',
-      cluster!.dnsServer,
+      ownCluster().dnsServer,
       '--duration',
       '5m',
       '--settle',
@@ -115,19 +90,19 @@ describe.skipIf(external)('run through a SIGKILLed partition leader', () => {
       'json',
     ]);
     await waitForOutput(run, 'canary: ');
-    await new Promise((r) => setTimeout(r, 3000));
+    await sleep(3000);
     let killedAt = 0;
     let victim = 0;
     try {
       victim = await leaderOf('kuv-canary', 0);
       killedAt = Date.now();
-      await killBroker(statePath, victim, { log: stderrLog });
-      await restartBroker(statePath, victim, { log: stderrLog });
+      await killBroker(ownCluster().statePath, victim, { log: stderrLog });
+      await restartBroker(ownCluster().statePath, victim, { log: stderrLog });
     } catch (error) {
       run.child.kill('SIGTERM');
       throw error;
     }
-    await new Promise((r) => setTimeout(r, 2000));
+    await sleep(2000);
     run.child.kill('SIGINT'); // the first Ctrl-C: stop producing, settle, verify
     // Settle 5 s and the read-back: seconds here, minutes on a loaded CI machine.
     const r = await finished(run, 150_000);
@@ -147,7 +122,7 @@ describe.skipIf(external)('run through a SIGKILLed partition leader', () => {
     // verdict counts exactly the acked records an independent reader (kcat, through the
     // brokers' INTERNAL listener) does not find, and that each was seen live first.
     const allAcked = produce(history).filter((h) => h.ok === true);
-    const internal = readState(statePath)!.brokers[0]!;
+    const internal = readState(ownCluster().statePath)!.brokers[0]!;
     const inTopic = kcatOffsets(
       `${internal.address}:${internal.internalPort}`,
       'kuv-canary',

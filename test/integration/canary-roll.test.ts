@@ -7,40 +7,28 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
-import { roll, start, stop, stderrLog, type ClusterStatus } from '../../rehearsal/index.js';
-import { TEST_CLUSTER_PORTS, testCluster } from './helpers.js';
-import { finished, identity, readHistory, startCli, waitForOutput } from './canary/cli.js';
-
-/** 100 above the errors test's ports: inside the shifted range, apart from the other clusters. */
-const PORT_BASE = TEST_CLUSTER_PORTS.canaryRoll.portBase;
-const DNS_PORT = TEST_CLUSTER_PORTS.canaryRoll.dnsPort;
+import { stderrLog } from '../../rehearsal/index.js';
+import { finished, startCli, waitForOutput } from '../support/cli.js';
+import {
+  externalCluster,
+  ownClusterForFile,
+  TEST_CLUSTER_PORTS,
+  testCluster,
+} from '../support/cluster.js';
+import { identity, readHistory } from '../support/history.js';
+import { sleep } from '../../functions/core/wait.js';
 
 // Restarting brokers needs a cluster the tests start; with an external one, skip.
-const external = testCluster().statePath === null;
+const external = externalCluster();
 const dir = mkdtempSync(join(tmpdir(), 'kuv-it-canary-roll-'));
-const statePath = join(dir, 'state.json');
-let cluster: ClusterStatus | null = null;
-
-beforeAll(async () => {
-  if (external) return;
-  cluster = await start({
-    statePath,
-    version: testCluster().version,
-    portBase: PORT_BASE,
-    dnsPort: DNS_PORT,
-    log: stderrLog,
-  });
+const ownCluster = ownClusterForFile({
+  name: 'canary-roll',
+  ports: TEST_CLUSTER_PORTS.canaryRoll,
+  version: testCluster().version,
 });
-
-afterAll(async () => {
-  try {
-    if (!external) await stop(statePath, { log: stderrLog });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 interface Partition {
   partition: number;
@@ -54,9 +42,9 @@ describe.skipIf(external)('run during a rolling restart', () => {
     const run = startCli([
       'run',
       '--bootstrap',
-      cluster!.bootstrap,
+      ownCluster().bootstrap,
       '--dns-server',
-      cluster!.dnsServer,
+      ownCluster().dnsServer,
       '--duration',
       '5m',
       '--settle',
@@ -69,16 +57,16 @@ describe.skipIf(external)('run during a rolling restart', () => {
       'json',
     ]);
     await waitForOutput(run, 'canary: ');
-    await new Promise((r) => setTimeout(r, 3000));
+    await sleep(3000);
     const rollStart = Date.now();
     try {
-      await roll({ statePath, log: stderrLog });
+      await ownCluster().roll();
     } catch (error) {
       run.child.kill('SIGTERM');
       throw error;
     }
     const rollEnd = Date.now();
-    await new Promise((r) => setTimeout(r, 2000));
+    await sleep(2000);
     run.child.kill('SIGINT'); // the first Ctrl-C: stop producing, settle, verify
     const r = await finished(run, 150_000);
     expect(r.stderr).toContain('Ctrl-C: producing stops now; settling and verifying');

@@ -18,8 +18,11 @@ import { judgeHistoryFile } from '../../functions/core/run/judge.js';
 import { analyzeLines } from '../../functions/core/history/index.js';
 import type { Emit, RunMonitor } from '../../functions/core/probe/monitor.js';
 import { brokersLeadingNothing } from '../../functions/core/canary/placement.js';
-import { kafkaFor, randomTopic, testCluster, trackClients } from './helpers.js';
-import { identity, readHistory, runCli, startCli, waitForOutput } from './canary/cli.js';
+import { runCli, startCli, waitForOutput } from '../support/cli.js';
+import { testCluster } from '../support/cluster.js';
+import { identity, readHistory } from '../support/history.js';
+import { kafkaFor, randomTopic, trackClients } from '../support/kafka.js';
+import { sleep } from '../../functions/core/wait.js';
 
 const cluster = testCluster();
 const track = trackClients();
@@ -450,7 +453,7 @@ describe('a run killed mid-slice', () => {
       out,
     ]);
     await waitForOutput(run, 'canary: ');
-    await new Promise((r) => setTimeout(r, 5500));
+    await sleep(5500);
     run.child.kill('SIGKILL'); // no handler runs: what a lost Lambda or a crash leaves
     const r = await run.done;
     expect(r.signal).toBe('SIGKILL');

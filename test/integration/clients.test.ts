@@ -28,8 +28,10 @@ import {
 import type { HistoryRecordOut, RunMonitor } from '../../functions/core/probe/monitor.js';
 import { roll } from '../../rehearsal/roll.js';
 import { stderrLog } from '../../rehearsal/log.js';
-import { kafkaFor, randomTopic, testCluster, trackClients } from './helpers.js';
-import { finished, readHistory, startCli } from './canary/cli.js';
+import { testCluster } from '../support/cluster.js';
+import { kafkaFor, randomTopic, trackClients } from '../support/kafka.js';
+import { finished, startCli } from '../support/cli.js';
+import { readHistory } from '../support/history.js';
 
 const cluster = testCluster();
 const track = trackClients();

@@ -9,15 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { createKafka, lookupVia } from '../../functions/core/kafka/client.js';
 import type { ClusterStatus } from '../../rehearsal/cluster.js';
 import { createBoundResolver, DnsLookupError } from '../../functions/core/kafka/dns.js';
-import {
-  createTopic,
-  kafkaFor,
-  randomTopic,
-  roundTrip,
-  runLocalCluster,
-  testCluster,
-  trackClients,
-} from './helpers.js';
+import { cliInProcess } from '../support/cli.js';
+import { testCluster } from '../support/cluster.js';
+import { createTopic, kafkaFor, randomTopic, roundTrip, trackClients } from '../support/kafka.js';
 
 const cluster = testCluster();
 const track = trackClients();
@@ -113,13 +107,12 @@ describe(`local cluster (Kafka ${cluster.version})`, () => {
   it.skipIf(cluster.statePath === null)(
     'status --json prints the documented object (skipped: external cluster, no state file)',
     async () => {
-      const { code, out } = await runLocalCluster([
-        'status',
-        '--json',
-        '--state',
-        cluster.statePath!,
-      ]);
-      expect(code).toBe(0);
+      const {
+        code,
+        stdout: out,
+        stderr,
+      } = await cliInProcess('local-cluster', ['status', '--json', '--state', cluster.statePath!]);
+      expect(code, stderr).toBe(0);
       const status = JSON.parse(out) as ClusterStatus;
       expect(status.bootstrap).toBe(cluster.bootstrap);
       expect(status.dnsServer).toBe(cluster.dnsServer);

@@ -15,7 +15,7 @@ import { roll, start, stop } from '../../rehearsal/index.js';
 import { readState, writeState, type ClusterState } from '../../rehearsal/state.js';
 import { silentLog } from '../../rehearsal/log.js';
 import { kafkaCacheRoot } from '../../rehearsal/paths.js';
-import { TEST_CLUSTER_PORTS } from './helpers.js';
+import { TEST_CLUSTER_PORTS } from '../support/cluster.js';
 
 const PORT_BASE = TEST_CLUSTER_PORTS.errors.portBase;
 const DNS_PORT = TEST_CLUSTER_PORTS.errors.dnsPort;

@@ -19,9 +19,12 @@ import { HostsDns } from '../../rehearsal/hosts-dns.js';
 import { silentLog, stderrLog } from '../../rehearsal/log.js';
 import { freePort } from '../../rehearsal/ports.js';
 import { readState } from '../../rehearsal/state.js';
-import { finished, kcatOffsets, readHistory, startCli, waitForOutput } from './canary/cli.js';
-import { randomTopic, testCluster } from './helpers.js';
+import { finished, startCli, waitForOutput } from '../support/cli.js';
+import { testCluster } from '../support/cluster.js';
+import { readHistory } from '../support/history.js';
+import { kcatOffsets, randomTopic } from '../support/kafka.js';
 import { missingUnless, skipWithout } from './requirements.js';
+import { sleep } from '../../functions/core/wait.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kuv-fault-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -134,7 +137,7 @@ describe('rehearsal DNS server (dnsmasq from a hosts file)', () => {
         { address: '127.0.1.2', family: 4 },
       ]);
       dns.update(new Map([['broker-2.fault.test', '127.0.0.2']]));
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
       expect(await resolver.resolve('broker-2.fault.test')).toEqual([
         { address: '127.0.0.2', family: 4 },
       ]);
@@ -146,7 +149,6 @@ describe('rehearsal DNS server (dnsmasq from a hosts file)', () => {
 });
 
 const cluster = testCluster();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Extra copies in the topic, kcat's count: per identity, its offsets less one. */
 function kcatDuplicates(bootstrap: string, topic: string, runId: string): number {

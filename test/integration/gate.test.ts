@@ -16,8 +16,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { loadRunning } from '../../rehearsal/cluster.js';
 import { killBroker, restartBroker, roll, stderrLog } from '../../rehearsal/index.js';
-import { cli, root, runCli } from './canary/cli.js';
-import { createTopic, kafkaFor, randomTopic, testCluster, waitFor } from './helpers.js';
+import { waitFor } from '../../functions/core/wait.js';
+import { CLI_PATH, root, runCli } from '../support/cli.js';
+import { testCluster } from '../support/cluster.js';
+import { createTopic, kafkaFor, randomTopic } from '../support/kafka.js';
 
 const cluster = testCluster();
 const local = cluster.statePath !== null;
@@ -155,8 +157,12 @@ describe('gate', () => {
         const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
         return topics[0]!.partitions.every((p) => !p.isr.includes(DOWN));
       },
-      `broker ${DOWN} out of every ISR of ${topic}`,
-      60_000,
+      {
+        what: `broker ${DOWN} out of every ISR of ${topic}`,
+        timeoutMs: 60_000,
+        intervalMs: 250,
+        retryErrors: true,
+      },
     );
     const blocked = await gate(
       '--topics',
@@ -225,7 +231,7 @@ describe('gate', () => {
     writeFileSync(join(bin, 'ssh'), `#!/bin/sh\necho "ssh $*" >> ${join(dir, 'ssh.log')}\n`);
     writeFileSync(
       join(bin, 'kafka-upgrade-verifier'),
-      `#!/bin/sh\nexec ${process.execPath} ${cli} "$@" ${dns.join(' ')} --interval 1s\n`,
+      `#!/bin/sh\nexec ${process.execPath} ${CLI_PATH} "$@" ${dns.join(' ')} --interval 1s\n`,
     );
     for (const f of ['ssh', 'kafka-upgrade-verifier']) chmodSync(join(bin, f), 0o755);
     const result = spawnSync('bash', [path], {

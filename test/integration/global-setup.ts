@@ -5,10 +5,9 @@
  */
 import type { TestProject } from 'vitest/node';
 
-import { start, stop } from '../../rehearsal/cluster.js';
 import { DEFAULT_KAFKA_VERSION } from '../../rehearsal/jars.js';
 import { stderrLog } from '../../rehearsal/log.js';
-import { claimState, TEST_CLUSTER_PORTS, testStatePath, type TestCluster } from './helpers.js';
+import { startOwnCluster, TEST_CLUSTER_PORTS, type TestCluster } from '../support/cluster.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -29,38 +28,17 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     return;
   }
   const version = process.env.KUV_KAFKA_VERSION ?? DEFAULT_KAFKA_VERSION;
-  const statePath = testStatePath('integration-state.json');
-  const release = claimState(statePath);
-  // A run that was killed may have left its cluster behind: clear it first.
-  await stop(statePath, { log: stderrLog });
-  const began = Date.now();
-  let status;
-  try {
-    status = await start({
-      statePath,
-      version,
-      portBase: TEST_CLUSTER_PORTS.main.portBase,
-      dnsPort: TEST_CLUSTER_PORTS.main.dnsPort,
-      log: stderrLog,
-    });
-  } catch (error) {
-    release();
-    throw error;
-  }
-  stderrLog(
-    `integration cluster (Kafka ${version}) ready in ${((Date.now() - began) / 1000).toFixed(1)} s`,
-  );
-  project.provide('cluster', {
-    bootstrap: status.bootstrap,
-    dnsServer: status.dnsServer,
-    statePath,
+  // A run that was killed may have left its cluster behind: startOwnCluster clears it first.
+  const cluster = await startOwnCluster({
+    name: 'integration',
+    ports: TEST_CLUSTER_PORTS.main,
     version,
   });
-  return async () => {
-    try {
-      await stop(statePath, { log: stderrLog });
-    } finally {
-      release();
-    }
-  };
+  project.provide('cluster', {
+    bootstrap: cluster.bootstrap,
+    dnsServer: cluster.dnsServer,
+    statePath: cluster.statePath,
+    version,
+  });
+  return () => cluster.stop();
 }

@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { kafkaCacheRoot, stop } from '../../rehearsal/index.js';
-import { TEST_CLUSTER_PORTS } from './helpers.js';
+import { TEST_CLUSTER_PORTS } from '../support/cluster.js';
 import { missingUnless, skipWithout } from './requirements.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -15,7 +15,8 @@ import { ClusterError } from '../../functions/core/errors.js';
 import { start, stop } from '../../rehearsal/index.js';
 import { isRunning, tcpPortFree, udpPortFree } from '../../rehearsal/process.js';
 import { brokerMarker, dnsMarker, readState } from '../../rehearsal/state.js';
-import { processesUnder, TEST_CLUSTER_PORTS, waitFor } from './helpers.js';
+import { waitFor } from '../../functions/core/wait.js';
+import { processesUnder, TEST_CLUSTER_PORTS } from '../support/cluster.js';
 import { missingUnless, skipWithout } from './requirements.js';
 
 const CLI = fileURLToPath(new URL('../../dist/bin/kafka-upgrade-verifier.js', import.meta.url));
@@ -54,8 +55,12 @@ describe.skipIf(skipWithout(missingUnless(existsSync(CLI), `${CLI} is not built`
         // Every broker spawned, the cluster not ready yet: kill the command there.
         await waitFor(
           async () => readState(statePath)?.brokers.every((b) => b.pid !== null) === true,
-          () => `the start to record its brokers' pids (stderr so far: ${stderr})`,
-          60_000,
+          {
+            what: () => `the start to record its brokers' pids (stderr so far: ${stderr})`,
+            timeoutMs: 60_000,
+            intervalMs: 250,
+            retryErrors: true,
+          },
         );
         expect(stderr).not.toContain('cluster ready');
       } finally {

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 
 import { lookupVia } from '../../functions/core/kafka/client.js';
 import { createBoundResolver, DnsLookupError } from '../../functions/core/kafka/dns.js';
-import { testCluster } from './helpers.js';
+import { testCluster } from '../support/cluster.js';
 
 const cluster = testCluster();
 const NO_DNS_SERVER =

@@ -21,15 +21,9 @@ import {
 } from '../../rehearsal/index.js';
 import { isRunning } from '../../rehearsal/process.js';
 import { brokerMarker, readState } from '../../rehearsal/state.js';
-import {
-  createTopic,
-  kafkaFor,
-  randomTopic,
-  roundTrip,
-  testCluster,
-  trackClients,
-  waitFor,
-} from './helpers.js';
+import { waitFor } from '../../functions/core/wait.js';
+import { testCluster } from '../support/cluster.js';
+import { createTopic, kafkaFor, randomTopic, roundTrip, trackClients } from '../support/kafka.js';
 
 const cluster = testCluster();
 const track = trackClients();
@@ -88,11 +82,12 @@ describe.skipIf(statePath === null)('operations on a running cluster (own state 
     const first: string[] = [];
     const second: string[] = [];
     const rolling = roll({ statePath: statePath!, brokerIds: [3], log: recordingLog(first) });
-    await waitFor(
-      async () => readLock(statePath!)?.operation === 'roll',
-      'the roll to take the lock',
-      10_000,
-    );
+    await waitFor(async () => readLock(statePath!)?.operation === 'roll', {
+      what: 'the roll to take the lock',
+      timeoutMs: 10_000,
+      intervalMs: 250,
+      retryErrors: true,
+    });
 
     const refused = await stop(statePath!, { lockWaitMs: 500 }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(ClusterError);

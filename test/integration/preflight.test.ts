@@ -15,7 +15,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { preflightCommand } from '../../bin/commands/preflight.js';
 import { MetadataUnavailableError } from '../../functions/core/probe/metadata.js';
 import type { ReadinessReport } from '../../functions/core/readiness/index.js';
-import { kafkaFor, randomGroup, randomTopic, testCluster, waitFor } from './helpers.js';
+import { waitFor } from '../../functions/core/wait.js';
+import { testCluster } from '../support/cluster.js';
+import { kafkaFor, randomGroup, randomTopic, waitForInSync } from '../support/kafka.js';
 
 const cluster = testCluster();
 const connection = [
@@ -119,23 +121,24 @@ describe('preflight on the local cluster', () => {
       ],
     });
     // Every partition led and fully in sync before judging: a new topic's ISR fills in.
-    await waitFor(async () => {
-      const { topics: described } = await admin.fetchTopicMetadata({
-        topics: Object.values(topics),
-      });
-      return described.every((t) =>
-        t.partitions.every((p) => p.leader >= 0 && p.isr.length === p.replicas.length),
-      );
-    }, 'every partition of the test topics led and in sync');
+    await waitForInSync(admin, Object.values(topics), 'the test topics');
     // Not tracked (trackClients disconnects after each test): it stays a member until afterAll.
     consumer = kafkaFor(cluster).consumer({ groupId: group, partitionAssigners: [rangeAssigner] });
     await consumer.connect();
     await consumer.subscribe({ topics: [topics.clean] });
     await consumer.run({ eachMessage: async () => {} });
-    await waitFor(async () => {
-      const { groups } = await admin.describeGroups([group]);
-      return groups[0]?.state === 'Stable' && groups[0].protocol === 'range';
-    }, `group ${group} Stable on the range assignor`);
+    await waitFor(
+      async () => {
+        const { groups } = await admin.describeGroups([group]);
+        return groups[0]?.state === 'Stable' && groups[0].protocol === 'range';
+      },
+      {
+        what: `group ${group} Stable on the range assignor`,
+        timeoutMs: 30_000,
+        intervalMs: 250,
+        retryErrors: true,
+      },
+    );
   }, 120_000);
 
   afterAll(async () => {

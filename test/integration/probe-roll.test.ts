@@ -4,33 +4,30 @@
  * address behind its unchanged name. The monitors run as a canary run drives them:
  * baseline, a tick every 250 ms, after.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import type { HistoryRecordOut } from '../../functions/core/probe/monitor.js';
 import type { ProbeRecord } from '../../functions/core/probe/probe.js';
 import { ReachabilityProber } from '../../functions/core/probe/reachability.js';
 import { ClusterWatcher } from '../../functions/core/probe/watcher.js';
 import { reportOf } from '../../bin/commands/reachability.js';
-import { createTopic, kafkaFor, randomTopic, testCluster, trackClients } from './helpers.js';
-import { type OwnCluster, startOwnCluster } from './probe/own-cluster.js';
+import { ownClusterForFile, TEST_CLUSTER_PORTS, testCluster } from '../support/cluster.js';
+import { createTopic, kafkaFor, randomTopic, trackClients } from '../support/kafka.js';
+import { sleep } from '../../functions/core/wait.js';
 
 const track = trackClients();
 
 // Restarts brokers: only where the tests start clusters themselves (not with KUV_BOOTSTRAP).
 describe.skipIf(testCluster().statePath === null)('watcher and prober through a roll', () => {
-  let cluster: OwnCluster;
+  const ownCluster = ownClusterForFile({
+    name: 'probe-roll-test',
+    ports: TEST_CLUSTER_PORTS.probe,
+  });
   const records: HistoryRecordOut[] = [];
   let topic = '';
 
-  beforeAll(async () => {
-    cluster = await startOwnCluster('probe-roll-test');
-  });
-
-  afterAll(async () => {
-    await cluster?.stop();
-  });
-
   it('writes down/up for each restarted broker, leaders snapshots as leadership moves, and the new address', async () => {
+    const cluster = ownCluster();
     const admin = track(kafkaFor(cluster).admin());
     await admin.connect();
     topic = randomTopic('kuv-it-watch');
@@ -57,7 +54,7 @@ describe.skipIf(testCluster().statePath === null)('watcher and prober through a 
             await m.tick(emit, Date.now());
             slowestTickMs = Math.max(slowestTickMs, performance.now() - began);
           }
-          await new Promise((r) => setTimeout(r, 250));
+          await sleep(250);
         }
       })();
       await cluster.roll([1]);

@@ -20,8 +20,9 @@ import {
 import { ReachabilityProber } from '../../functions/core/probe/reachability.js';
 import { createHostResolver } from '../../functions/core/probe/resolve.js';
 import { ClusterWatcher } from '../../functions/core/probe/watcher.js';
-import { createTopic, kafkaFor, randomTopic, testCluster, trackClients } from './helpers.js';
-import { closedTcpPort, silentDnsServer, silentTcpServer, tcpServer } from './probe/servers.js';
+import { testCluster } from '../support/cluster.js';
+import { createTopic, kafkaFor, randomTopic, trackClients } from '../support/kafka.js';
+import { closedTcpPort, silentDnsServer, silentTcpServer, tcpServer } from '../support/servers.js';
 import { missingUnless, skipWithout } from './requirements.js';
 
 const cluster = testCluster();

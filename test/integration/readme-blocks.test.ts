@@ -25,7 +25,8 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { pages, root } from '../support/docs.js';
-import { createTopic, kafkaFor, testCluster } from './helpers.js';
+import { testCluster } from '../support/cluster.js';
+import { createTopic, kafkaFor } from '../support/kafka.js';
 
 const cluster = testCluster();
 const CLI = join(root, 'dist/bin/kafka-upgrade-verifier.js');

@@ -10,17 +10,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { readState } from '../../rehearsal/state.js';
-import { TEST_CLUSTER_PORTS } from './helpers.js';
-import { readHistory, runCli } from './canary/cli.js';
-import {
-  expectMeasuredRun,
-  rehearseArgs,
-  type RehearsalReport,
-  ownRehearsalState,
-} from './rehearse/checks.js';
+import { runCli } from '../support/cli.js';
+import { ownStateForFile, TEST_CLUSTER_PORTS } from '../support/cluster.js';
+import { readHistory } from '../support/history.js';
+import { expectMeasuredRun, type RehearsalReport, rehearseArgs } from '../support/rehearse.js';
 
 // Starting clusters of its own needs the local cluster; with an external one, skip.
-const { statePath, external } = ownRehearsalState('rehearse-secure-state.json');
+const { statePath, external } = ownStateForFile('rehearse-secure-state.json');
 
 describe.skipIf(external)('rehearse --security sasl-scram', () => {
   it('rolls a SASL/SCRAM-over-TLS cluster with the canary connected the same way: three restarts, no loss or duplicate, every probe through TLS; the password in no output or file', async () => {

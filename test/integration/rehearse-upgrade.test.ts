@@ -14,17 +14,13 @@ import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 
 import { stderrLog } from '../../rehearsal/index.js';
-import { TEST_CLUSTER_PORTS } from './helpers.js';
-import { readHistory, runCli } from './canary/cli.js';
-import {
-  expectMeasuredRun,
-  rehearseArgs,
-  type RehearsalReport,
-  ownRehearsalState,
-} from './rehearse/checks.js';
+import { runCli } from '../support/cli.js';
+import { ownStateForFile, TEST_CLUSTER_PORTS } from '../support/cluster.js';
+import { readHistory } from '../support/history.js';
+import { expectMeasuredRun, type RehearsalReport, rehearseArgs } from '../support/rehearse.js';
 
 // Starting clusters of its own needs the local cluster; with an external one, skip.
-const { statePath, external } = ownRehearsalState('rehearse-upgrade-state.json');
+const { statePath, external } = ownStateForFile('rehearse-upgrade-state.json');
 
 describe.skipIf(external)('rehearse --to-version --readdress', () => {
   it('upgrades 3.9.1 → 4.4.0 onto new addresses with the brokers rebalancing leadership themselves: three restarts, no loss or duplicate, outages measured; leadership back without an election; every broker reported moved, old and new address, verdict warn; its report.html opens in Chromium with the bands, markers and moves; cluster stopped', async () => {

@@ -10,18 +10,18 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { electLeaders, status, stderrLog } from '../../rehearsal/index.js';
-import { TEST_CLUSTER_PORTS } from './helpers.js';
-import { readHistory, runCli, type Rec } from './canary/cli.js';
+import { runCli } from '../support/cli.js';
+import { ownStateForFile, TEST_CLUSTER_PORTS } from '../support/cluster.js';
+import { readHistory, type Rec } from '../support/history.js';
 import {
   brokerEvents,
   expectMeasuredRun,
-  rehearseArgs,
   type RehearsalReport,
-  ownRehearsalState,
-} from './rehearse/checks.js';
+  rehearseArgs,
+} from '../support/rehearse.js';
 
 // Starting clusters of its own needs the local cluster; with an external one, skip.
-const { statePath, external } = ownRehearsalState('rehearse-state.json');
+const { statePath, external } = ownStateForFile('rehearse-state.json');
 const ports = TEST_CLUSTER_PORTS.rehearse;
 
 describe.skipIf(external)('rehearse', () => {

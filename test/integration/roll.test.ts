@@ -11,6 +11,9 @@ import { roll, status } from '../../rehearsal/index.js';
 import { stderrLog } from '../../rehearsal/log.js';
 import { tcpReachable } from '../../rehearsal/process.js';
 import { readState } from '../../rehearsal/state.js';
+import { sleep, waitFor } from '../../functions/core/wait.js';
+import { cliInProcess } from '../support/cli.js';
+import { testCluster } from '../support/cluster.js';
 import {
   consumeCount,
   createTopic,
@@ -19,11 +22,8 @@ import {
   randomGroup,
   randomTopic,
   roundTrip,
-  runLocalCluster,
-  testCluster,
   trackClients,
-  waitFor,
-} from './helpers.js';
+} from '../support/kafka.js';
 
 const cluster = testCluster();
 const track = trackClients();
@@ -52,11 +52,11 @@ describe.skipIf(statePath === null)('local-cluster roll', () => {
         } catch (error) {
           failures.push(`${value}: ${(error as Error).message}`);
         }
-        await new Promise((r) => setTimeout(r, 20));
+        await sleep(20);
       }
     })();
 
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
     const rollStart = Date.now();
     let after;
     try {
@@ -92,8 +92,13 @@ describe.skipIf(statePath === null)('local-cluster roll', () => {
         );
         return now[0]!.partitions.every((p) => p.leader === p.replicas[0]);
       },
-      () =>
-        `every partition of ${topic} led by its preferred replica ([partition, leader, preferred]: ${leaders})`,
+      {
+        what: () =>
+          `every partition of ${topic} led by its preferred replica ([partition, leader, preferred]: ${leaders})`,
+        timeoutMs: 30_000,
+        intervalMs: 250,
+        retryErrors: true,
+      },
     );
     expect(new Set(topics[0]!.partitions.map((p) => p.replicas[0])).size).toBe(3);
     // Nothing acknowledged is lost.
@@ -146,10 +151,12 @@ describe.skipIf(statePath === null)('local-cluster roll', () => {
       return topics[0]!.partitions.find((p) => p.leader === 2)?.partitionId;
     };
     let partition: number | undefined;
-    await waitFor(
-      async () => (partition = await ledBy2()) !== undefined,
-      'a partition led by broker 2',
-    );
+    await waitFor(async () => (partition = await ledBy2()) !== undefined, {
+      what: 'a partition led by broker 2',
+      timeoutMs: 30_000,
+      intervalMs: 250,
+      retryErrors: true,
+    });
 
     // The producer sends to broker 2, so it holds a connection to it at the old address.
     const producer = track(kafka.producer({ allowAutoTopicCreation: false }));
@@ -160,7 +167,11 @@ describe.skipIf(statePath === null)('local-cluster roll', () => {
       old!.address,
     );
 
-    const { code, out } = await runLocalCluster([
+    const {
+      code,
+      stdout: out,
+      stderr,
+    } = await cliInProcess('local-cluster', [
       'roll',
       '--readdress',
       '--broker',
@@ -169,7 +180,7 @@ describe.skipIf(statePath === null)('local-cluster roll', () => {
       '--state',
       statePath!,
     ]);
-    expect(code).toBe(0);
+    expect(code, stderr).toBe(0);
     const printed = JSON.parse(out) as {
       brokers: Array<{ id: number; address: string; up: boolean }>;
     };
@@ -185,10 +196,12 @@ describe.skipIf(statePath === null)('local-cluster roll', () => {
     expect((await status(statePath!)).brokers.every((b) => b.up)).toBe(true);
 
     // Broker 2 leads its preferred partitions again; the same producer sends to it there.
-    await waitFor(
-      async () => (await ledBy2()) === partition,
-      `partition ${partition} led by broker 2 again`,
-    );
+    await waitFor(async () => (await ledBy2()) === partition, {
+      what: `partition ${partition} led by broker 2 again`,
+      timeoutMs: 30_000,
+      intervalMs: 250,
+      retryErrors: true,
+    });
     await producer.send({ topic, acks: -1, messages: [{ value: 'after', partition }] });
     expect(
       connections.filter((c) => c.host === broker.name && c.at > moveStart).map((c) => c.remote),

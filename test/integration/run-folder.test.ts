@@ -11,8 +11,11 @@ import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { randomTopic, testCluster, waitFor } from './helpers.js';
-import { readHistory, runCli, startCli } from './canary/cli.js';
+import { waitFor } from '../../functions/core/wait.js';
+import { runCli, startCli } from '../support/cli.js';
+import { testCluster } from '../support/cluster.js';
+import { readHistory } from '../support/history.js';
+import { randomTopic } from '../support/kafka.js';
 
 const cluster = testCluster();
 const dirs: string[] = [];
@@ -69,11 +72,12 @@ function canaryRun(out: string, duration: string, ...extra: string[]): string[] 
 async function heldInStartUp(out: string) {
   const run = startCli(['run', '--bootstrap', await silentListener(), '--out', out]);
   const lock = join(out, 'run.lock');
-  await waitFor(
-    async () => existsSync(lock),
-    () => `the run to take ${lock} (stderr so far: ${run.stderr()})`,
-    30_000,
-  );
+  await waitFor(async () => existsSync(lock), {
+    what: () => `the run to take ${lock} (stderr so far: ${run.stderr()})`,
+    timeoutMs: 30_000,
+    intervalMs: 250,
+    retryErrors: true,
+  });
   return { run, lock };
 }
 
@@ -82,11 +86,12 @@ describe('run --out: one run per folder', () => {
     const out = outDir();
     const first = startCli(canaryRun(out, '8s', '--settle', '2s', '--slice', '2s'));
     const lock = join(out, 'run.lock');
-    await waitFor(
-      async () => existsSync(lock),
-      () => `the first run to take ${lock} (stderr so far: ${first.stderr()})`,
-      30_000,
-    );
+    await waitFor(async () => existsSync(lock), {
+      what: () => `the first run to take ${lock} (stderr so far: ${first.stderr()})`,
+      timeoutMs: 30_000,
+      intervalMs: 250,
+      retryErrors: true,
+    });
     const began = Date.now();
     const second = await runCli(canaryRun(out, '8s'));
     const refusedMs = Date.now() - began;

@@ -12,8 +12,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import type { RunReport } from '../../functions/core/run/judge.js';
-import { readHistory, runCli } from './canary/cli.js';
-import { kafkaFor, randomTopic, testCluster, trackClients, waitFor } from './helpers.js';
+import { runCli } from '../support/cli.js';
+import { testCluster } from '../support/cluster.js';
+import { readHistory } from '../support/history.js';
+import { kafkaFor, randomTopic, trackClients, waitForInSync } from '../support/kafka.js';
 
 const cluster = testCluster();
 const track = trackClients();
@@ -43,12 +45,7 @@ describe('run with --topics: the readiness check', () => {
         },
       ],
     });
-    await waitFor(async () => {
-      const { topics } = await admin.fetchTopicMetadata({ topics: [rf1, strict] });
-      return topics.every((t) =>
-        t.partitions.every((p) => p.leader >= 0 && p.isr.length === p.replicas.length),
-      );
-    }, 'every partition of the two topics led and in sync');
+    await waitForInSync(admin, [rf1, strict], 'the two topics');
 
     const r = await runCli([
       'run',

@@ -27,19 +27,15 @@ import { handler as baseline } from '../../functions/baseline/handler.js';
 import { handler as canarySlice } from '../../functions/canary-slice/handler.js';
 import type { CanaryStep } from '../../functions/commons/events.js';
 import type { VerdictSummary } from '../../functions/commons/verdict.js';
-import { finishedMarkerKey, runId, upgradeHash } from '../../functions/core/config/events.js';
 import { handler as reachability } from '../../functions/reachability/handler.js';
 import { handler as verify } from '../../functions/verify/handler.js';
-import { MOTO_CLIENT_CONFIG, motoServerMissing, startMotoServer } from './aws/moto-server.js';
+import { MOTO_CLIENT_CONFIG, motoServerMissing, startMotoServer } from '../support/aws.js';
+import { cliInProcess, type InProcessRun } from '../support/cli.js';
+import { type SecureCluster, startSecureCluster } from '../support/cluster.js';
+import { roundTrip, secureRandom, trackClients } from '../support/kafka.js';
+import { invokeInProcess, manualRunInput, shortCanaryClusterConfig } from '../support/lambda.js';
 import { createKafka } from '../../functions/core/kafka/client.js';
 import { checkSecurityOptions, Secret } from '../../functions/core/kafka/security.js';
-import { roundTrip, secureRandom, trackClients } from './helpers.js';
-import {
-  cli,
-  startSecureCluster,
-  type CliRun,
-  type SecureCluster,
-} from './security/secure-cluster.js';
 
 let cluster: SecureCluster;
 let password = '';
@@ -75,8 +71,13 @@ function scramFlags(passwordFile = cluster.status.security.saslPasswordFile!): s
 describe('a SASL/SCRAM cluster', () => {
   it('keeps the password in a 0600 file that status names but never prints', async () => {
     expect(statSync(cluster.status.security.saslPasswordFile!).mode & 0o777).toBe(0o600);
-    const status = await cli('local-cluster', ['status', '--json', '--state', cluster.statePath]);
-    const text = await cli('local-cluster', ['status', '--state', cluster.statePath]);
+    const status = await cliInProcess('local-cluster', [
+      'status',
+      '--json',
+      '--state',
+      cluster.statePath,
+    ]);
+    const text = await cliInProcess('local-cluster', ['status', '--state', cluster.statePath]);
     expect(JSON.parse(status.stdout).security).toMatchObject({
       protocol: 'sasl-scram',
       saslUsername: 'kuv-canary',
@@ -87,7 +88,7 @@ describe('a SASL/SCRAM cluster', () => {
   });
 
   it('reachability over SASL/SCRAM: every broker reachable, the tls stage present', async () => {
-    const run = await cli('reachability', [...scramFlags(), '--format', 'json']);
+    const run = await cliInProcess('reachability', [...scramFlags(), '--format', 'json']);
     expect(run.code, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout);
     expect(report.reachability.totals.unreachableBrokers).toBe(0);
@@ -114,7 +115,7 @@ describe('a SASL/SCRAM cluster', () => {
   it('a wrong password: exit 2 naming the refusal; kafkajs says so too', async () => {
     const wrong = join(dir, 'wrong-password');
     writeFileSync(wrong, 'not-the-password\n', { mode: 0o600 });
-    const run = await cli('reachability', scramFlags(wrong));
+    const run = await cliInProcess('reachability', scramFlags(wrong));
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(
       /reachability: security: SASL authentication to .* was refused \(the broker said: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512\): check --sasl-username, the password/,
@@ -139,20 +140,20 @@ describe('a SASL/SCRAM cluster', () => {
   it('a round written to a history and its report: the password is in neither, nor in anything printed', async () => {
     const history = join(dir, 'baseline.jsonl');
     const reportFile = join(dir, 'report.json');
-    const runs: CliRun[] = [];
+    const runs: InProcessRun[] = [];
     const saved = process.env.KUV_SASL_PASSWORD;
     process.env.KUV_SASL_PASSWORD = password; // the other way in: the environment
     try {
       const flags = scramFlags().slice(0, -2); // no --sasl-password-file
-      runs.push(await cli('reachability', [...flags, '--out', history]));
-      runs.push(await cli('reachability', [...flags, '--format', 'json']));
+      runs.push(await cliInProcess('reachability', [...flags, '--out', history]));
+      runs.push(await cliInProcess('reachability', [...flags, '--format', 'json']));
     } finally {
       if (saved === undefined) delete process.env.KUV_SASL_PASSWORD;
       else process.env.KUV_SASL_PASSWORD = saved;
     }
-    runs.push(await cli('analyze', [history, '--format', 'json']));
+    runs.push(await cliInProcess('analyze', [history, '--format', 'json']));
     writeFileSync(reportFile, runs.at(-1)!.stdout);
-    runs.push(await cli('analyze', [history]));
+    runs.push(await cliInProcess('analyze', [history]));
     expect(runs.map((r) => r.code)).toEqual([0, 0, 0, 0]);
     const lines = readFileSync(history, 'utf8').trim().split('\n');
     const probes = lines.map((l) => JSON.parse(l)).filter((r) => r.type === 'probe');
@@ -175,15 +176,7 @@ describe.skipIf(motoServerMissing !== null)(
     const saved = { ...process.env };
     const clusterName = `scram-${secureRandom(3)}`;
     const upgradeKey = `scram-upgrade-${secureRandom()}`;
-    const run = {
-      cluster: clusterName,
-      upgradeKey,
-      trigger: { kind: 'manual', time: new Date().toISOString() },
-      upgradeHash: upgradeHash(upgradeKey),
-      attempt: 1,
-      runId: runId(clusterName, upgradeKey),
-      finishedMarker: { bucket: BUCKET, key: finishedMarkerKey(clusterName, upgradeKey) },
-    };
+    const run = manualRunInput(clusterName, BUCKET, upgradeKey);
     let moto: Awaited<ReturnType<typeof startMotoServer>>;
     let s3: S3Client;
     let logged = '';
@@ -194,21 +187,12 @@ describe.skipIf(motoServerMissing !== null)(
       fn: (e: unknown, c: Context) => Promise<T>,
       event: unknown,
     ): Promise<T> {
-      const context = {
-        functionName: name,
-        awsRequestId: `${name}-${secureRandom(4)}`,
-        invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${name}`,
-        memoryLimitInMB: '512',
-        getRemainingTimeInMillis: () => 900_000,
-      } as unknown as Context;
       const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
         logged += String(chunk);
         return true;
       });
       try {
-        return JSON.parse(
-          JSON.stringify(await fn(JSON.parse(JSON.stringify(event)), context)),
-        ) as T;
+        return await invokeInProcess(name, fn, event);
       } finally {
         out.mockRestore();
       }
@@ -234,27 +218,15 @@ describe.skipIf(motoServerMissing !== null)(
       );
       secrets.destroy();
       Object.assign(process.env, {
-        AWS_ENDPOINT_URL: moto.endpoint,
-        AWS_REGION: MOTO_CLIENT_CONFIG.region,
-        AWS_ACCESS_KEY_ID: 'testing',
-        AWS_SECRET_ACCESS_KEY: 'testing',
+        ...moto.env,
         KUV_RUN_BUCKET: BUCKET,
         KUV_SLICE_MS: '3000',
         KUV_DNS_SERVER: cluster.status.dnsServer,
-        KUV_CLUSTER_CONFIG: JSON.stringify({
+        KUV_CLUSTER_CONFIG: shortCanaryClusterConfig({
           name: clusterName,
           bootstrap: cluster.status.bootstrap,
           security: { protocol: 'sasl-scram', saslSecretArn: sasl.ARN, caSecretArn: ca.ARN },
-          canary: {
-            topic: `kuv-canary-${secureRandom(4)}`,
-            intervalMs: 100,
-            producer: 'canary',
-            mode: 'idempotent',
-            settleMs: 2000,
-            maxDurationMs: 120_000,
-          },
-          policy: 'tolerant',
-          windowMs: 300_000,
+          topic: `kuv-canary-${secureRandom(4)}`,
         }),
       });
     });

@@ -12,8 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createKafka } from '../../functions/core/kafka/client.js';
 import { checkSecurityOptions } from '../../functions/core/kafka/security.js';
-import { roundTrip, TEST_CLUSTER_PORTS, trackClients } from './helpers.js';
-import { cli, startSecureCluster, type SecureCluster } from './security/secure-cluster.js';
+import { cliInProcess } from '../support/cli.js';
+import { type SecureCluster, startSecureCluster, TEST_CLUSTER_PORTS } from '../support/cluster.js';
+import { roundTrip, trackClients } from '../support/kafka.js';
 
 let cluster: SecureCluster;
 const track = trackClients();
@@ -29,7 +30,7 @@ afterAll(async () => {
 });
 
 function reachability(...args: string[]) {
-  return cli('reachability', [
+  return cliInProcess('reachability', [
     '--dns-server',
     cluster.status.dnsServer,
     '--format',
@@ -58,7 +59,12 @@ describe('a TLS cluster', () => {
       caFile: expect.stringMatching(/\/security\/ca\.pem$/),
     });
     expect(existsSync(cluster.status.security.caFile)).toBe(true);
-    const status = await cli('local-cluster', ['status', '--json', '--state', cluster.statePath]);
+    const status = await cliInProcess('local-cluster', [
+      'status',
+      '--json',
+      '--state',
+      cluster.statePath,
+    ]);
     expect(JSON.parse(status.stdout).security).toEqual(cluster.status.security);
   });
 
@@ -108,7 +114,7 @@ describe('a TLS cluster', () => {
   });
 
   it('by a name the certificates do not list: exit 2, a TLS name mismatch', async () => {
-    const run = await cli('reachability', [
+    const run = await cliInProcess('reachability', [
       '--bootstrap',
       `localhost:${TEST_CLUSTER_PORTS.secure.portBase}`,
       '--security',
@@ -124,7 +130,7 @@ describe('a TLS cluster', () => {
 
   it('a roll onto new addresses keeps TLS working: the certificates name both addresses', async () => {
     const began = Date.now();
-    const roll = await cli('local-cluster', [
+    const roll = await cliInProcess('local-cluster', [
       'roll',
       '--broker',
       '2',
@@ -140,7 +146,7 @@ describe('a TLS cluster', () => {
     expect(run.code, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout);
     expect(report.reachability.totals.unreachableBrokers).toBe(0);
-    const byAddress = await cli('reachability', [
+    const byAddress = await cliInProcess('reachability', [
       '--bootstrap',
       `127.0.0.12:${TEST_CLUSTER_PORTS.secure.portBase}`,
       '--dns-server',

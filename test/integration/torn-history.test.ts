@@ -15,8 +15,10 @@ import { gunzipSync } from 'node:zlib';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { kafkaFor, randomTopic, testCluster, trackClients, waitFor } from './helpers.js';
-import { cli, root, runCli } from './canary/cli.js';
+import { waitFor } from '../../functions/core/wait.js';
+import { CLI_PATH, root, runCli } from '../support/cli.js';
+import { testCluster } from '../support/cluster.js';
+import { kafkaFor, randomTopic, trackClients } from '../support/kafka.js';
 import { missingUnless, skipWithout } from './requirements.js';
 
 const cluster = testCluster();
@@ -70,7 +72,7 @@ describe.skipIf(skipWithout(missingUnless(hasStrace, 'strace is not installed'))
             ...['-f', '-qq', '--seccomp-bpf', '-o', '/dev/null', '-P', history],
             ...['-e', 'trace=write,pwrite64', '-e', 'inject=write,pwrite64:delay_enter=1500000'],
             process.execPath,
-            cli,
+            CLI_PATH,
             ...['run', '--bootstrap', cluster.bootstrap],
             ...(cluster.dnsServer === null ? [] : ['--dns-server', cluster.dnsServer]),
             ...['--topic', topic, '--interval-ms', '10', '--slice', '20s'],
@@ -119,8 +121,13 @@ describe.skipIf(skipWithout(missingUnless(hasStrace, 'strace is not installed'))
               tornAt = shape;
               return true;
             },
-            () => `a flush caught half-written (last whole size ${whole}; stderr: ${stderr})`,
-            180_000,
+            {
+              what: () =>
+                `a flush caught half-written (last whole size ${whole}; stderr: ${stderr})`,
+              timeoutMs: 180_000,
+              intervalMs: 250,
+              retryErrors: true,
+            },
           );
         } finally {
           const pid = runPid();

@@ -6,30 +6,32 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { InputError } from '../../functions/core/errors.js';
-import { describeFeatures, roll, start, stop } from '../../rehearsal/index.js';
+import { describeFeatures, roll, stop } from '../../rehearsal/index.js';
 import { DEFAULT_KAFKA_VERSION, DEFAULT_UPGRADE_FROM_VERSION } from '../../rehearsal/jars.js';
 import { stderrLog } from '../../rehearsal/log.js';
 import { isRunning, tcpPortFree, udpPortFree } from '../../rehearsal/process.js';
 import { brokerMarker, readState, type ClusterState } from '../../rehearsal/state.js';
 import {
-  claimState,
+  ownClusterForFile,
+  ownStatePath,
   processesUnder,
+  TEST_CLUSTER_PORTS,
+  testCluster,
+} from '../support/cluster.js';
+import {
   consumeCount,
   distinctValues,
   kafkaFor,
   roundTrip,
-  TEST_CLUSTER_PORTS,
-  testCluster,
-  testStatePath,
   trackClients,
-} from './helpers.js';
+} from '../support/kafka.js';
 
 const FROM = process.env.KUV_UPGRADE_FROM ?? DEFAULT_UPGRADE_FROM_VERSION;
 const TO = process.env.KUV_UPGRADE_TO ?? DEFAULT_KAFKA_VERSION;
-const statePath = testStatePath('upgrade-test-state.json');
+const statePath = ownStatePath('upgrade-test');
 const track = trackClients();
 const releaseOf = (v: string) => v.split('.').slice(0, 2).join('.');
 
@@ -37,37 +39,14 @@ const releaseOf = (v: string) => v.split('.').slice(0, 2).join('.');
 describe.skipIf(testCluster().statePath === null && process.env.KUV_UPGRADE_TEST !== '1')(
   `upgrade ${FROM} -> ${TO}`,
   () => {
-    let cluster: { bootstrap: string; dnsServer: string };
+    const cluster = ownClusterForFile(
+      { name: 'upgrade-test', ports: TEST_CLUSTER_PORTS.upgrade, version: FROM },
+      { withExternal: true },
+    );
     let preUpgradeTopic = '';
-    let release = () => {};
-
-    beforeAll(async () => {
-      release = claimState(statePath);
-      await stop(statePath, { log: stderrLog });
-      const began = Date.now();
-      const s = await start({
-        statePath,
-        version: FROM,
-        portBase: TEST_CLUSTER_PORTS.upgrade.portBase,
-        dnsPort: TEST_CLUSTER_PORTS.upgrade.dnsPort,
-        log: stderrLog,
-      });
-      stderrLog(
-        `upgrade-test cluster (Kafka ${FROM}) ready in ${((Date.now() - began) / 1000).toFixed(1)} s`,
-      );
-      cluster = { bootstrap: s.bootstrap, dnsServer: s.dnsServer };
-    });
-
-    afterAll(async () => {
-      try {
-        await stop(statePath, { log: stderrLog });
-      } finally {
-        release();
-      }
-    });
 
     it(`kafkajs produces, consumes with a group and administers Kafka ${FROM}`, async () => {
-      preUpgradeTopic = await roundTrip(kafkaFor(cluster), track, 30);
+      preUpgradeTopic = await roundTrip(kafkaFor(cluster()), track, 30);
       const features = await describeFeatures(readState(statePath)!);
       expect(features['metadata.version']).toMatch(
         new RegExp(`^${releaseOf(FROM).replace('.', '\\.')}-IV\\d+$`),
@@ -92,7 +71,7 @@ describe.skipIf(testCluster().statePath === null && process.env.KUV_UPGRADE_TEST
 
     it(`kafkajs still works on Kafka ${TO}, and the data written on ${FROM} survived`, async () => {
       expect(preUpgradeTopic, `the ${FROM} round trip failed; nothing to read back`).not.toBe('');
-      const kafka = kafkaFor(cluster);
+      const kafka = kafkaFor(cluster());
       const old = await consumeCount(kafka, preUpgradeTopic, 30);
       expect([...distinctValues(old)].sort()).toEqual(
         Array.from({ length: 30 }, (_, i) => `m-${i}`).sort(),

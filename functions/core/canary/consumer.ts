@@ -6,7 +6,7 @@
  */
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 
-import { sleep } from '../wait.js';
+import { waitFor } from '../wait.js';
 import type { Emit } from '../probe/monitor.js';
 import { CanaryPreflightError, CanaryRunError } from './errors.js';
 import { kafkaErrorName } from './kafka-errors.js';
@@ -157,15 +157,15 @@ export class CanaryConsumer {
     }
     // A seek is applied (and committed) at the start of the next fetch.
     const target = this.fetches + 2;
-    const deadline = Date.now() + timeoutMs;
-    while (this.fetches < target) {
-      if (Date.now() > deadline) {
-        throw new CanaryRunError(
+    await waitFor(() => this.fetches >= target, {
+      timeoutMs,
+      intervalMs: 50,
+      what: `consumer group ${state.group} to fetch after joining`,
+      onTimeout: () =>
+        new CanaryRunError(
           `consumer group ${state.group} did not fetch within ${timeoutMs} ms after joining; check the brokers' health.`,
-        );
-      }
-      await sleep(50);
-    }
+        ),
+    });
     state.groupPositioned = true;
   }
 

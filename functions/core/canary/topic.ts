@@ -5,7 +5,7 @@
  */
 import type { Admin } from 'kafkajs';
 
-import { sleep } from '../wait.js';
+import { waitFor } from '../wait.js';
 import { CanaryPreflightError, CanaryRunError } from './errors.js';
 import {
   brokersLeadingNothing,
@@ -57,25 +57,19 @@ export function canaryTopicNameProblem(topic: string): string | null {
   return null;
 }
 
-async function pollUntil(
-  timeoutMs: number,
-  check: () => Promise<boolean>,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown = null;
-  while (Date.now() < deadline) {
-    try {
-      if (await check()) return;
-    } catch (error) {
-      last = error;
-    }
-    await sleep(250);
-  }
-  throw new CanaryRunError(
-    `timed out after ${timeoutMs} ms waiting for ${what}${last === null ? '' : ` (last error: ${(last as Error).message})`}. ` +
-      'Check that every broker is up and the cluster is healthy, then run again.',
-  );
+/** Polls `check` every 250 ms; a timeout is a CanaryRunError naming `what` and the last error. */
+function pollUntil(timeoutMs: number, check: () => Promise<boolean>, what: string): Promise<void> {
+  return waitFor(check, {
+    timeoutMs,
+    intervalMs: 250,
+    what,
+    retryErrors: true,
+    onTimeout: (timeout) =>
+      new CanaryRunError(
+        `${timeout.message}. Check that every broker is up and the cluster is healthy, then run again.`,
+        { cause: timeout },
+      ),
+  });
 }
 
 async function currentPlacement(admin: Admin, topic: string): Promise<number[][]> {

@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 
 import { UsageError } from '../errors.js';
+import { pause } from '../wait.js';
 import { type GateResult, expectedBrokers, gateCheck } from './check.js';
 import { type GateSource, LIVE_FILE } from './gather.js';
 
@@ -40,19 +41,6 @@ export interface GateOutcome extends GateResult {
   /** The brokers it expected at the end. */
   expected: number[];
   aborted: boolean;
-}
-
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted === true) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 /**

@@ -12,13 +12,13 @@ import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwat
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { CLUSTER_DIMENSION, NAMESPACE } from '../../../functions/core/metrics/catalogue.js';
-import { secureRandom } from '../helpers.js';
 import {
   MOTO_CLIENT_CONFIG,
+  type MotoServer,
   motoServerMissing,
   startMotoServer,
-  type MotoServer,
-} from './moto-server.js';
+} from '../../support/aws.js';
+import { secureRandom } from '../../support/kafka.js';
 import { skipWithout } from '../requirements.js';
 
 const ROOT = join(import.meta.dirname, '../../..');

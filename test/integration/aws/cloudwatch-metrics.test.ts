@@ -23,13 +23,13 @@ import {
 } from '../../../functions/core/metrics/catalogue.js';
 import { metricsFromReport } from '../../../functions/core/metrics/report-metrics.js';
 import { publishMetrics } from '../../../functions/core/metrics/publisher.js';
-import { secureRandom } from '../helpers.js';
 import {
   MOTO_CLIENT_CONFIG,
+  type MotoServer,
   motoServerMissing,
   startMotoServer,
-  type MotoServer,
-} from './moto-server.js';
+} from '../../support/aws.js';
+import { secureRandom } from '../../support/kafka.js';
 import { skipWithout } from '../requirements.js';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures/history');

@@ -39,11 +39,12 @@ import { loadVerifierConfig } from '../../../lib/config.js';
 import { KafkaUpgradeVerifierStack } from '../../../lib/kafka-upgrade-verifier-stack.js';
 import {
   MOTO_CLIENT_CONFIG,
+  type MotoServer,
   motoServerMissing,
   startMotoServer,
-  type MotoServer,
-} from './moto-server.js';
+} from '../../support/aws.js';
 import { skipWithout } from '../requirements.js';
+import { waitFor } from '../../../functions/core/wait.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/kuv-test';
 const BUCKET = 'kuv-run-store-test';
@@ -134,12 +135,15 @@ describe.skipIf(skipWithout(motoServerMissing))(
           input: JSON.stringify(input),
         }),
       );
-      for (let i = 0; i < 100; i += 1) {
-        const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-        if (execution.status !== 'RUNNING') return execution;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      throw new Error(`execution ${executionArn} did not end within 10 s`);
+      let execution: DescribeExecutionCommandOutput | undefined;
+      await waitFor(
+        async () => {
+          execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+          return execution.status !== 'RUNNING';
+        },
+        { timeoutMs: 10_000, intervalMs: 100, what: `execution ${executionArn} to end` },
+      );
+      return execution!;
     }
 
     const trigger = (upgradeKey: string, kind: 'msk-api'): StartRunInput => ({

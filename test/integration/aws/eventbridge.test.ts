@@ -41,13 +41,13 @@ import { readAlarmStateChange } from '../../../functions/commons/events.js';
 import { loadVerifierConfig } from '../../../lib/config.js';
 import { KafkaUpgradeVerifierStack } from '../../../lib/kafka-upgrade-verifier-stack.js';
 import { TemplatePolicies } from '../../support/iam.js';
-import { buildAppStack } from '../../unit/infra/fixtures.js';
+import { buildAppStack } from '../../support/stack.js';
 import {
   MOTO_CLIENT_CONFIG,
+  type MotoServer,
   motoServerMissing,
   startMotoServer,
-  type MotoServer,
-} from './moto-server.js';
+} from '../../support/aws.js';
 import { skipWithout } from '../requirements.js';
 
 const config = loadVerifierConfig('verifier.config.json');

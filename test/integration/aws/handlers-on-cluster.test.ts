@@ -35,12 +35,7 @@ import { handler as baseline } from '../../../functions/baseline/handler.js';
 import { handler as canarySlice } from '../../../functions/canary-slice/handler.js';
 import type { CanaryStep } from '../../../functions/commons/events.js';
 import type { VerdictSummary } from '../../../functions/commons/verdict.js';
-import {
-  finishedMarkerKey,
-  runId,
-  upgradeHash,
-  type RunInput,
-} from '../../../functions/core/config/events.js';
+import type { RunInput } from '../../../functions/core/config/events.js';
 import type { RunReport } from '../../../functions/core/run/judge.js';
 import { handler as notify } from '../../../functions/notify/handler.js';
 import { handler as reachability } from '../../../functions/reachability/handler.js';
@@ -55,18 +50,20 @@ import { authorizedCalls, recordAwsCalls } from '../../support/aws-calls.js';
 import { describeDecision, TemplatePolicies } from '../../support/iam.js';
 import { kafkaCalls, recordKafkaRequests } from '../../support/kafka-iam.js';
 import { clusterFilterPolicy } from '../../../lib/alerts.js';
-import { buildAppStack } from '../../unit/infra/fixtures.js';
-import { lambdaContext } from '../../unit/handlers/fakes.js';
-import { secureRandom, testCluster } from '../helpers.js';
-import { killBroker, restartBroker, stderrLog } from '../../../rehearsal/index.js';
-import type { LiveFinding } from '../../../functions/core/live/types.js';
+import { buildAppStack } from '../../support/stack.js';
 import {
   MOTO_CLIENT_CONFIG,
+  type MotoServer,
   motoServerMissing,
   startMotoServer,
-  type MotoServer,
-} from './moto-server.js';
+} from '../../support/aws.js';
+import { testCluster } from '../../support/cluster.js';
+import { secureRandom } from '../../support/kafka.js';
+import { invokeInProcess, manualRunInput, shortCanaryClusterConfig } from '../../support/lambda.js';
+import { killBroker, restartBroker, stderrLog } from '../../../rehearsal/index.js';
+import type { LiveFinding } from '../../../functions/core/live/types.js';
 import { skipWithout } from '../requirements.js';
+import { sleep } from '../../../functions/core/wait.js';
 
 const BUCKET = 'kuv-run-store-it';
 const STATE_MACHINE_ARN = `arn:aws:states:${MOTO_CLIENT_CONFIG.region}:123456789012:stateMachine:KafkaUpgradeVerifier-Run`;
@@ -87,15 +84,7 @@ describe.skipIf(skipWithout(motoServerMissing) || kafkaMissing !== null)(
     const saved = { ...process.env };
     const cluster = `it-${secureRandom(3)}`;
     const upgradeKey = `it-upgrade-${secureRandom()}`;
-    const run: RunInput = {
-      cluster,
-      upgradeKey,
-      trigger: { kind: 'manual', time: new Date().toISOString() },
-      upgradeHash: upgradeHash(upgradeKey),
-      attempt: 1,
-      runId: runId(cluster, upgradeKey),
-      finishedMarker: { bucket: BUCKET, key: finishedMarkerKey(cluster, upgradeKey) },
-    };
+    const run = manualRunInput(cluster, BUCKET, upgradeKey);
     const durations: Record<string, number[]> = {};
     // Every AWS SDK call and Kafka request a handler makes, for the IAM contract below.
     const aws = recordAwsCalls([
@@ -121,11 +110,9 @@ describe.skipIf(skipWithout(motoServerMissing) || kafkaMissing !== null)(
       const began = Date.now();
       aws.caller.current = name;
       try {
-        // A 15-minute function's time: a slice keeps SLICE_END_MARGIN_MS of it for its end.
-        const context = { ...lambdaContext(name), getRemainingTimeInMillis: () => 900_000 };
-        const result = await fn(JSON.parse(JSON.stringify(event)), context);
+        const result = await invokeInProcess(name, fn, event);
         (durations[name] ??= []).push(Date.now() - began);
-        return JSON.parse(JSON.stringify(result)) as T;
+        return result;
       } finally {
         aws.caller.current = undefined;
       }
@@ -133,14 +120,7 @@ describe.skipIf(skipWithout(motoServerMissing) || kafkaMissing !== null)(
 
     /** The run of another upgrade of the same cluster (its own runId, marker and groups). */
     function runOfUpgrade(prefix: string): RunInput {
-      const key = `${prefix}-${secureRandom()}`;
-      return {
-        ...run,
-        upgradeKey: key,
-        upgradeHash: upgradeHash(key),
-        runId: runId(cluster, key),
-        finishedMarker: { bucket: BUCKET, key: finishedMarkerKey(cluster, key) },
-      };
+      return manualRunInput(cluster, BUCKET, `${prefix}-${secureRandom()}`);
     }
 
     /** An SQS queue that a rule on this cluster's events of `detailType` delivers to. */
@@ -202,30 +182,18 @@ describe.skipIf(skipWithout(motoServerMissing) || kafkaMissing !== null)(
       canaryTopic = `kuv-canary-${secureRandom(4)}`;
       const kafka = testCluster();
       Object.assign(process.env, {
-        AWS_ENDPOINT_URL: moto.endpoint,
-        AWS_REGION: MOTO_CLIENT_CONFIG.region,
-        AWS_ACCESS_KEY_ID: 'testing',
-        AWS_SECRET_ACCESS_KEY: 'testing',
+        ...moto.env,
         KUV_RUN_BUCKET: BUCKET,
         KUV_ALERT_TOPIC_ARN: TopicArn,
         KUV_RUN_STATE_MACHINE_ARN: STATE_MACHINE_ARN,
         KUV_ALARM_PREFIX: 'KafkaUpgradeVerifier',
         KUV_SLICE_MS: String(SLICE_MS),
         ...(kafka.dnsServer === null ? {} : { KUV_DNS_SERVER: kafka.dnsServer }),
-        KUV_CLUSTER_CONFIG: JSON.stringify({
+        KUV_CLUSTER_CONFIG: shortCanaryClusterConfig({
           name: cluster,
           bootstrap: kafka.bootstrap,
           security: { protocol: 'plaintext' },
-          canary: {
-            topic: canaryTopic,
-            intervalMs: 100,
-            producer: 'canary',
-            mode: 'idempotent',
-            settleMs: 2000,
-            maxDurationMs: 120_000,
-          },
-          policy: 'tolerant',
-          windowMs: 300_000,
+          topic: canaryTopic,
         }),
       });
     });
@@ -421,11 +389,11 @@ describe.skipIf(skipWithout(motoServerMissing) || kafkaMissing !== null)(
             ...anomalyRun,
             canary: first,
           });
-          await new Promise((resolve) => setTimeout(resolve, 5000));
+          await sleep(5000);
           await killBroker(statePath, 3, { log: stderrLog });
           try {
             // Down for two of the prober's 10 s rounds, back before the slice ends.
-            await new Promise((resolve) => setTimeout(resolve, 15_000));
+            await sleep(15_000);
           } finally {
             await restartBroker(statePath, 3, { log: stderrLog });
           }
@@ -578,7 +546,7 @@ describe.skipIf(skipWithout(motoServerMissing) || kafkaMissing !== null)(
         });
         // Read while the slice runs: what an alarm could see before the slice's end.
         while (!sliceEnded) {
-          await new Promise((resolve) => setTimeout(resolve, 2000));
+          await sleep(2000);
           if (!sliceEnded) pointsBeforeEnd = await livePoints();
         }
         const step = await slice;

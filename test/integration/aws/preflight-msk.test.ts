@@ -18,15 +18,15 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { preflightCommand } from '../../../bin/commands/preflight.js';
 import { mskFindings } from '../../../functions/core/readiness/msk-check.js';
 import type { ReadinessReport } from '../../../functions/core/readiness/index.js';
-import { testCluster } from '../helpers.js';
-import { skipWithout } from '../requirements.js';
 import {
   fixMotoKafkaDates,
   MOTO_CLIENT_CONFIG,
+  type MotoServer,
   motoServerMissing,
   startMotoServer,
-  type MotoServer,
-} from './moto-server.js';
+} from '../../support/aws.js';
+import { testCluster } from '../../support/cluster.js';
+import { skipWithout } from '../requirements.js';
 
 const HOUR = 3_600_000;
 const NOW = Math.floor(Date.now() / HOUR) * HOUR;

@@ -13,6 +13,7 @@ import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cl
 import {
   CreateStateMachineCommand,
   DescribeExecutionCommand,
+  type DescribeExecutionCommandOutput,
   GetExecutionHistoryCommand,
   SFNClient,
   StartExecutionCommand,
@@ -33,11 +34,12 @@ import { KafkaUpgradeVerifierStack } from '../../../lib/kafka-upgrade-verifier-s
 import { verificationRun } from '../../../lib/run/index.js';
 import {
   MOTO_CLIENT_CONFIG,
+  type MotoServer,
   motoServerMissing,
   startMotoServer,
-  type MotoServer,
-} from './moto-server.js';
+} from '../../support/aws.js';
 import { skipWithout } from '../requirements.js';
+import { waitFor } from '../../../functions/core/wait.js';
 
 const ACCOUNT = '123456789012';
 const REGION = MOTO_CLIENT_CONFIG.region;
@@ -165,12 +167,15 @@ describe.skipIf(skipWithout(motoServerMissing))(
         }),
       );
       let status = 'RUNNING';
-      let described;
-      for (let i = 0; i < 300 && status === 'RUNNING'; i += 1) {
-        await new Promise((r) => setTimeout(r, 100));
-        described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-        status = described.status ?? 'RUNNING';
-      }
+      let described: DescribeExecutionCommandOutput | undefined;
+      await waitFor(
+        async () => {
+          described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+          status = described.status ?? 'RUNNING';
+          return status !== 'RUNNING';
+        },
+        { timeoutMs: 30_000, intervalMs: 100, what: `execution ${name} to end` },
+      );
       const events: HistoryEvent[] = [];
       let token: string | undefined;
       do {

@@ -28,10 +28,10 @@ import {
 import { skipWithout } from '../requirements.js';
 import {
   MOTO_CLIENT_CONFIG,
+  type MotoServer,
   motoServerMissing,
   startMotoServer,
-  type MotoServer,
-} from './moto-server.js';
+} from '../../support/aws.js';
 
 /** The JSON blocks of docs/events.md: [anomaly example, finished example, gate pattern]. */
 function documented(): unknown[] {

@@ -40,15 +40,15 @@ import { partKey } from '../../../functions/core/store/s3-history.js';
 import { verify } from '../../../functions/verify/handler.js';
 import { authorizedCalls, recordAwsCalls } from '../../support/aws-calls.js';
 import { describeDecision, TemplatePolicies } from '../../support/iam.js';
-import { clusterEnv, lambdaContext } from '../../unit/handlers/fakes.js';
-import { buildAppStack, SYNTH_TIMEOUT_MS } from '../../unit/infra/fixtures.js';
+import { clusterEnv, lambdaContext } from '../../support/lambda.js';
+import { buildAppStack, SYNTH_TIMEOUT_MS } from '../../support/stack.js';
 import { skipWithout } from '../requirements.js';
 import {
   MOTO_CLIENT_CONFIG,
   motoServerMissing,
   startMotoServer,
   type MotoServer,
-} from './moto-server.js';
+} from '../../support/aws.js';
 
 const MIN = 60_000;
 const BUCKET = 'kuv-run-store-msk';

@@ -22,6 +22,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_LINE_CHARS } from '../../../functions/core/history/lines.js';
 import { compileCli, removeTemporaries, root, tempDir } from './compiled-cli.js';
+import { waitFor } from '../../../functions/core/wait.js';
 
 const fixtures = join(root, 'test/fixtures/history');
 const good = join(fixtures, 'window-inside-only.jsonl');
@@ -366,7 +367,11 @@ describe('a signal during the start-up check', { timeout: SPAWNING_TEST_MS }, ()
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
     // The check has connected once the listener holds a socket: it now waits for an answer.
-    while (sockets.size === 0) await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => sockets.size > 0, {
+      timeoutMs: 20_000,
+      intervalMs: 50,
+      what: () => `the run to connect to 127.0.0.1:${port}; stderr so far: ${stderr}`,
+    });
     for (const signal of signals) child.kill(signal);
     const status = await closed;
     for (const socket of sockets) socket.destroy();

@@ -24,6 +24,7 @@ import {
 } from '../../../clients/kcat.js';
 import { javaDriver, saramaDriver, saramaVersion } from '../../../clients/libraries.js';
 import type { HistoryRecordOut } from '../../../functions/core/probe/monitor.js';
+import { sleep } from '../../../functions/core/wait.js';
 
 describe('parseClients', () => {
   it('reads a comma-separated list, each once, all for every one', () => {
@@ -124,7 +125,7 @@ describe('ClientMonitor', () => {
         library: 'fake 1.0',
         group: 'kuv-sarama-r-1',
       });
-      await new Promise((r) => setTimeout(r, 300));
+      await sleep(300);
       await monitor.tick(emit, Date.now());
       await monitor.after(emit);
     } finally {
@@ -161,7 +162,7 @@ describe('ClientMonitor', () => {
     });
     const out: HistoryRecordOut[] = [];
     await monitor.baseline((r) => out.push(r));
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     await monitor.tick((r) => out.push(r), Date.now());
     await monitor.after((r) => out.push(r));
     await monitor.close();

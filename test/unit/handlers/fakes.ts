@@ -7,7 +7,8 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
-import type { Context } from 'aws-lambda';
+
+export { lambdaContext } from '../../support/lambda.js';
 
 /**
  * An S3 bucket in memory that answers as S3 does for a caller whose `s3:ListBucket`
@@ -70,42 +71,4 @@ export class FakeS3 {
   }
 }
 
-/** A Lambda context good enough for in-process calls. */
-export function lambdaContext(name = 'test'): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: name,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${name}`,
-    memoryLimitInMB: '512',
-    awsRequestId: `req-${Math.random().toString(16).slice(2)}`,
-    logGroupName: `/aws/lambda/${name}`,
-    logStreamName: 'stream',
-    getRemainingTimeInMillis: () => 60_000,
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
-}
-
-/** A plaintext cluster's handler configuration, as the stack writes KUV_CLUSTER_CONFIG. */
-export function clusterEnv(bootstrap = 'broker-1.kafka.test:19192', name = 'orders') {
-  return {
-    KUV_CLUSTER_CONFIG: JSON.stringify({
-      name,
-      bootstrap,
-      security: { protocol: 'plaintext' },
-      canary: {
-        topic: 'kuv-canary',
-        intervalMs: 100,
-        producer: 'canary',
-        mode: 'idempotent',
-        settleMs: 600_000,
-        maxDurationMs: 43_200_000,
-      },
-      policy: 'strict',
-      windowMs: 300_000,
-    }),
-    KUV_RUN_BUCKET: 'kafkaupgradeverifier-runstorebucket-example',
-  };
-}
+export { clusterEnv } from '../../support/lambda.js';

@@ -8,7 +8,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
 
 import { clusterNetwork, grantClusterAccess, grantMskWatch } from '../../../lib/cluster-access.js';
-import { MSK_ARN, SYNTH_TIMEOUT_MS, testConfig } from './fixtures.js';
+import { MSK_ARN, SYNTH_TIMEOUT_MS, testConfig } from '../../support/stack.js';
 
 function functionFor(clusterIndex: number) {
   const app = new App();

@@ -13,7 +13,7 @@ import { describeDecision, TemplatePolicies, type AuthorizedCall } from '../../s
 import { kafkaResource } from '../../support/kafka-iam.js';
 import { Template } from 'aws-cdk-lib/assertions';
 
-import { buildAppStack, MSK_ARN, SYNTH_TIMEOUT_MS } from './fixtures.js';
+import { buildAppStack, MSK_ARN, SYNTH_TIMEOUT_MS } from '../../support/stack.js';
 
 let synthesized: unknown;
 const appTemplate = () => (synthesized ??= Template.fromStack(buildAppStack().stack).toJSON());

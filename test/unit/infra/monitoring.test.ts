@@ -17,7 +17,7 @@ import {
   metricsMissingFromDashboard,
 } from '../../../lib/monitoring/cluster-dashboard.js';
 import { kebabCase, runbookPath } from '../../../lib/monitoring/runbooks.js';
-import { buildAppStack, SYNTH_TIMEOUT_MS, synthTemplate, testConfig } from './fixtures.js';
+import { buildAppStack, SYNTH_TIMEOUT_MS, synthTemplate, testConfig } from '../../support/stack.js';
 
 const REPO = join(import.meta.dirname, '../../..');
 const TOPIC = { Ref: Match.stringLikeRegexp('^AlertsTopic') };

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 
 import { clusterConfigFromEnv } from '../../../functions/commons/environment.js';
 import { canarySliceMemoryMb } from '../../../lib/run/cluster-functions.js';
-import { buildAppStack, SYNTH_TIMEOUT_MS, synthTemplate, testConfig } from './fixtures.js';
+import { buildAppStack, SYNTH_TIMEOUT_MS, synthTemplate, testConfig } from '../../support/stack.js';
 
 const build = () => buildAppStack();
 

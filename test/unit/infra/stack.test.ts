@@ -15,7 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../../functions/core/errors.js';
 import { configFileFromContext, loadVerifierConfig } from '../../../lib/config.js';
 import { KafkaUpgradeVerifierStack } from '../../../lib/kafka-upgrade-verifier-stack.js';
-import { buildStack, SYNTH_TIMEOUT_MS, synthTemplate, testConfig } from './fixtures.js';
+import { buildStack, SYNTH_TIMEOUT_MS, synthTemplate, testConfig } from '../../support/stack.js';
 
 /** Synthesizes once, with cdk-nag's AWS Solutions checks as a validation plugin. */
 function synthWithNag(app: App): void {

@@ -19,7 +19,7 @@ import {
 } from '../../../functions/core/config/events.js';
 import { MAX_CLUSTER_NAME_LENGTH } from '../../../functions/core/config/verifier-config.js';
 import { UpgradeTriggers } from '../../../lib/triggers/upgrade-triggers.js';
-import { MSK_ARN, SYNTH_TIMEOUT_MS, synthTemplate, testConfig } from './fixtures.js';
+import { MSK_ARN, SYNTH_TIMEOUT_MS, synthTemplate, testConfig } from '../../support/stack.js';
 
 /** UpgradeTriggers alone in a stack, with an msk-watch function (inline code: the handler comes later). */
 function withMskWatch(overrides: Record<string, unknown> = {}): Template {

@@ -17,7 +17,7 @@ import { KafkaUpgradeVerifierStack } from '../../../lib/kafka-upgrade-verifier-s
 import { VERIFIER_ALARM_SCOPE } from '../../../lib/monitoring/verifier-alarms.js';
 import { mskWatchFunction, verificationRun } from '../../../lib/run/index.js';
 import { TemplatePolicies } from '../../support/iam.js';
-import { SYNTH_TIMEOUT_MS, synthTemplate, testConfig } from './fixtures.js';
+import { SYNTH_TIMEOUT_MS, synthTemplate, testConfig } from '../../support/stack.js';
 
 const PREFIX = `KafkaUpgradeVerifier.${VERIFIER_ALARM_SCOPE}.`;
 

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { createKafka, destroyOpenSockets } from '../../../functions/core/kafka/client.js';
+import { waitFor } from '../../../functions/core/wait.js';
 
 /** A "broker" that accepts connections and never answers. */
 async function silentBroker(): Promise<{ server: Server; port: number; peers: Socket[] }> {
@@ -32,7 +33,12 @@ describe('destroyOpenSockets', () => {
       () => 'connected',
       () => 'failed',
     );
-    while (broker.peers.length === 0) await new Promise((r) => setTimeout(r, 10));
+    const listening = broker;
+    await waitFor(() => listening.peers.length > 0, {
+      timeoutMs: 10_000,
+      intervalMs: 10,
+      what: 'kafkajs to connect to the silent broker',
+    });
     expect(destroyOpenSockets(kafka)).toBe(1);
     // kafkajs' own error path ran: the request in flight failed long before its timeout.
     expect(await connecting).toBe('failed');

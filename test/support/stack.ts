@@ -5,12 +5,12 @@ import { Template } from 'aws-cdk-lib/assertions';
 import {
   parseVerifierConfig,
   type VerifierConfig,
-} from '../../../functions/core/config/verifier-config.js';
-import { mskWatchFunction, verificationRun } from '../../../lib/run/index.js';
+} from '../../functions/core/config/verifier-config.js';
+import { mskWatchFunction, verificationRun } from '../../lib/run/index.js';
 import {
   KafkaUpgradeVerifierStack,
   type KafkaUpgradeVerifierStackProps,
-} from '../../../lib/kafka-upgrade-verifier-stack.js';
+} from '../../lib/kafka-upgrade-verifier-stack.js';
 
 export const MSK_ARN =
   'arn:aws:kafka:eu-west-1:123456789012:cluster/payments/6357e0b2-0e6a-4b86-a0b4-70df934c2e31-5';

@@ -6,11 +6,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { afterAll, beforeAll, expect } from 'vitest';
+import { expect } from 'vitest';
 
-import { stderrLog, stop } from '../../../rehearsal/index.js';
-import { claimState, testCluster, testStatePath } from '../helpers.js';
-import { identity, type Rec } from '../canary/cli.js';
+import { stderrLog } from '../../rehearsal/index.js';
+import { identity, type Rec } from './history.js';
 
 export interface RehearsalReport {
   verdict: string;
@@ -104,29 +103,4 @@ export function expectMeasuredRun(report: RehearsalReport, history: Rec[], broke
       `maxUnavailableMs per partition ${JSON.stringify(report.partitions.map((p) => p.maxUnavailableMs))}, ` +
       `redelivered ${report.totals.redelivered}`,
   );
-}
-
-/**
- * A rehearsal test file's own cluster state: claimed before its tests (a killed earlier
- * run's cluster stopped), stopped and released after them — `rehearse` stops the
- * cluster it started itself; this mends a failed or `--keep-cluster` run. `external`:
- * the tests use a cluster they cannot start or stop, and skip.
- */
-export function ownRehearsalState(file: string): { statePath: string; external: boolean } {
-  const external = testCluster().statePath === null;
-  const statePath = testStatePath(file);
-  let release = () => {};
-  beforeAll(async () => {
-    if (external) return;
-    release = claimState(statePath);
-    await stop(statePath, { log: stderrLog });
-  });
-  afterAll(async () => {
-    try {
-      if (!external) await stop(statePath, { log: stderrLog });
-    } finally {
-      release();
-    }
-  });
-  return { statePath, external };
 }

@@ -1,76 +1,16 @@
 /**
- * Helpers in the kafkajs test style: a random topic per test, and every client
- * disconnected after the test whatever happened.
+ * kafkajs in the tests, in the kafkajs test style: a random topic and group per test,
+ * every client disconnected after the test whatever happened, the round trip each Kafka
+ * version is proven with, and kcat as the independent reader of a topic.
  */
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import type { Admin, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { afterEach, expect, inject, vi } from 'vitest';
+import { afterEach, expect } from 'vitest';
 
-import { localClusterCommand } from '../../bin/commands/local-cluster.js';
-
-import { ClusterError } from '../../functions/core/errors.js';
 import { createKafka } from '../../functions/core/kafka/client.js';
-import { isRunning } from '../../rehearsal/process.js';
-
-export interface TestCluster {
-  bootstrap: string;
-  dnsServer: string | null;
-  /** The local-cluster state file; null when the tests use an external cluster. */
-  statePath: string | null;
-  version: string;
-}
-
-/**
- * Shifts every port the tests use, so that two work trees on one machine can each run
- * their integration tests at once (KUV_TEST_PORT_SHIFT=1000 moves 19192 to 20192 …).
- */
-export const TEST_PORT_SHIFT = testPortShift(process.env.KUV_TEST_PORT_SHIFT);
-
-function testPortShift(value: string | undefined): number {
-  if (value === undefined || value === '') return 0;
-  const shift = Number(value);
-  if (!Number.isInteger(shift) || shift < 0 || shift > 20_000) {
-    throw new ClusterError(
-      `KUV_TEST_PORT_SHIFT must be a whole number from 0 to 20000, not '${value}'`,
-    );
-  }
-  return shift;
-}
-
-/** Ports of the clusters the tests start: below the ephemeral range, apart from the CLI's defaults. */
-export const TEST_CLUSTER_PORTS = {
-  main: { portBase: 19192 + TEST_PORT_SHIFT, dnsPort: 15453 + TEST_PORT_SHIFT },
-  upgrade: { portBase: 19292 + TEST_PORT_SHIFT, dnsPort: 15553 + TEST_PORT_SHIFT },
-  errors: { portBase: 19392 + TEST_PORT_SHIFT, dnsPort: 15653 + TEST_PORT_SHIFT },
-  canaryRoll: { portBase: 19492 + TEST_PORT_SHIFT, dnsPort: 15753 + TEST_PORT_SHIFT },
-  probe: { portBase: 19692 + TEST_PORT_SHIFT, dnsPort: 15953 + TEST_PORT_SHIFT },
-  secure: { portBase: 19792 + TEST_PORT_SHIFT, dnsPort: 16053 + TEST_PORT_SHIFT },
-  rehearse: { portBase: 19892 + TEST_PORT_SHIFT, dnsPort: 16153 + TEST_PORT_SHIFT },
-  rehearseUpgrade: { portBase: 19992 + TEST_PORT_SHIFT, dnsPort: 16253 + TEST_PORT_SHIFT },
-  rehearseSecure: { portBase: 18892 + TEST_PORT_SHIFT, dnsPort: 16353 + TEST_PORT_SHIFT },
-} as const;
-
-/**
- * The test clusters' state files live in the checkout (`.cache/local-cluster/`, ignored
- * by git), not in the user's cache: each work tree has its own, found by the tests
- * whatever their working folder.
- */
-export const TEST_STATE_DIR = fileURLToPath(
-  new URL('../../.cache/local-cluster/', import.meta.url),
-);
-
-export function testStatePath(name: string): string {
-  mkdirSync(TEST_STATE_DIR, { recursive: true });
-  return join(TEST_STATE_DIR, name);
-}
-
-export function testCluster(): TestCluster {
-  return inject('cluster');
-}
+import { sleep, waitFor } from '../../functions/core/wait.js';
 
 export function secureRandom(bytes = 6): string {
   return randomBytes(bytes).toString('hex');
@@ -126,11 +66,37 @@ export async function createTopic(admin: Admin, topic: string, numPartitions = 3
   expect(created, `topic ${topic} already existed; random topic names must not collide`).toBe(true);
   // kafkajs' own waitForLeaders retries only LEADER_NOT_AVAILABLE, but a KRaft broker
   // whose metadata has not caught up answers UNKNOWN_TOPIC_OR_PARTITION: wait ourselves.
-  await waitFor(async () => {
-    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
-    const partitions = topics[0]?.partitions ?? [];
-    return partitions.length === numPartitions && partitions.every((p) => p.leader >= 0);
-  }, `leaders for every partition of the new topic ${topic}`);
+  await waitFor(
+    async () => {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+      const partitions = topics[0]?.partitions ?? [];
+      return partitions.length === numPartitions && partitions.every((p) => p.leader >= 0);
+    },
+    {
+      what: `leaders for every partition of the new topic ${topic}`,
+      timeoutMs: 30_000,
+      intervalMs: 250,
+      retryErrors: true,
+    },
+  );
+}
+
+/** Waits until every partition of `topics` has a leader and its whole replica set in sync. */
+export async function waitForInSync(admin: Admin, topics: string[], what: string): Promise<void> {
+  await waitFor(
+    async () => {
+      const { topics: described } = await admin.fetchTopicMetadata({ topics });
+      return described.every((t) =>
+        t.partitions.every((p) => p.leader >= 0 && p.isr.length === p.replicas.length),
+      );
+    },
+    {
+      what: `every partition of ${what} led and in sync`,
+      timeoutMs: 30_000,
+      intervalMs: 250,
+      retryErrors: true,
+    },
+  );
 }
 
 export interface Consumed {
@@ -200,7 +166,7 @@ export async function consumeCount(
         break;
       } catch (error) {
         if (attempt >= 10) throw error;
-        await new Promise((r) => setTimeout(r, 500));
+        await sleep(500);
       }
     }
   } finally {
@@ -267,88 +233,46 @@ export async function roundTrip(
         return Number(p.offset) === end || (end === 0 && Number(p.offset) < 0);
       });
     },
-    () =>
-      `group ${groupId} committed offsets at the end of every partition of ${topic} (ends ${JSON.stringify([...ends])}, committed ${last})`,
+    {
+      what: () =>
+        `group ${groupId} committed offsets at the end of every partition of ${topic} (ends ${JSON.stringify([...ends])}, committed ${last})`,
+      timeoutMs: 30_000,
+      intervalMs: 250,
+      retryErrors: true,
+    },
   );
   return topic;
 }
 
-/** Polls `check` every 250 ms until it is true; fails with `what` after `timeoutMs`. */
-export async function waitFor(
-  check: () => Promise<boolean>,
-  what: string | (() => string),
-  timeoutMs = 30_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown = null;
-  while (Date.now() < deadline) {
-    try {
-      if (await check()) return;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  expect.fail(
-    `timed out after ${timeoutMs} ms waiting for: ${typeof what === 'string' ? what : what()}${last === null ? '' : ` (last error: ${String(last)})`}`,
-  );
-}
-
 /**
- * Claims a test cluster's state file for this process, so two test runs in one work
- * tree never stop each other's cluster: a live other owner is an error, a dead one's
- * cluster is stale and may be stopped. Returns the release function.
+ * What an independent reader finds in the topic: kcat reads it to its end (through
+ * `bootstrap`, e.g. a broker's INTERNAL listener) and gives, per identity
+ * (`producer/partition/seq`, as identity() writes it) of this run's records, the
+ * offsets it is at.
  */
-export function claimState(statePath: string): () => void {
-  const ownerFile = `${statePath}.owner`;
-  if (existsSync(ownerFile)) {
-    const owner = Number(readFileSync(ownerFile, 'utf8').trim());
-    let alive = false;
-    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid) {
-      try {
-        process.kill(owner, 0);
-        alive = true;
-      } catch {
-        alive = false;
-      }
-    }
-    if (alive) {
-      throw new ClusterError(
-        `another test run (pid ${owner}) is using the local cluster of ${statePath}; ` +
-          'wait for it to finish (two integration runs in one work tree would stop each other’s brokers).',
-      );
-    }
+export function kcatOffsets(
+  bootstrap: string,
+  topic: string,
+  runId: string,
+): Map<string, Set<string>> {
+  const r = spawnSync(
+    'kcat',
+    ['-C', '-b', bootstrap, '-t', topic, '-e', '-q', '-f', '%p\t%o\t%s\n'],
+    {
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024,
+      timeout: 60_000,
+    },
+  );
+  if (r.status !== 0) throw new Error(`kcat could not read ${topic}: ${r.stderr}`);
+  const offsets = new Map<string, Set<string>>();
+  for (const line of r.stdout.split('\n')) {
+    if (line === '') continue;
+    const [partition, offset, ...rest] = line.split('\t');
+    const payload = JSON.parse(rest.join('\t')) as { runId: string; producer: string; seq: number };
+    if (payload.runId !== runId) continue;
+    const key = `${payload.producer}/${partition}/${payload.seq}`;
+    offsets.set(key, (offsets.get(key) ?? new Set()).add(offset!));
   }
-  mkdirSync(dirname(ownerFile), { recursive: true });
-  writeFileSync(ownerFile, `${process.pid}\n`);
-  return () => rmSync(ownerFile, { force: true });
-}
-
-/** Live processes whose command line names `dataDir` (a cluster's brokers and dnsmasq). */
-export function processesUnder(dataDir: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (cmdline.includes(dataDir) && isRunning(Number(entry), dataDir)) pids.push(Number(entry));
-    } catch {
-      // exited while we looked
-    }
-  }
-  return pids;
-}
-
-/** Runs `local-cluster ARGS` in this process; resolves to its exit status and what it printed on stdout. */
-export async function runLocalCluster(args: string[]): Promise<{ code: number; out: string }> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out += String(chunk);
-    return true;
-  });
-  try {
-    return { code: await localClusterCommand.run(args), out };
-  } finally {
-    spy.mockRestore();
-  }
+  return offsets;
 }
