@@ -5,14 +5,14 @@
 import type { Admin } from 'kafkajs';
 
 import { DEFAULT_CANARY_TOPIC } from '../functions/core/canary/index.js';
-import { ClusterError } from '../functions/core/errors.js';
+import { ClusterError, WaitTimeoutError } from '../functions/core/errors.js';
 import { gateSource, waitForGate } from '../functions/core/gate/index.js';
 import { createKafka } from '../functions/core/kafka/client.js';
+import { waitFor } from '../functions/core/wait.js';
 import { bootstrapOf, dnsServerOf, internalBootstrap } from './addresses.js';
 import { clientSecurityOf } from './security.js';
 import { firstLines, runKafkaTool } from './java.js';
 import type { Log } from './log.js';
-import { sleep } from './process.js';
 import type { ClusterState } from './state.js';
 
 export async function withAdmin<T>(
@@ -43,18 +43,24 @@ export async function pollUntil(
   timeoutMs: number,
   check: () => Promise<string | null>,
 ): Promise<string | null> {
-  const deadline = Date.now() + timeoutMs;
   let last: string | null = 'not checked yet';
-  while (Date.now() < deadline) {
-    try {
-      last = await check();
-    } catch (error) {
-      last = (error as Error).message;
-    }
-    if (last === null) return null;
-    await sleep(500);
+  try {
+    await waitFor(
+      async () => {
+        try {
+          last = await check();
+        } catch (error) {
+          last = (error as Error).message;
+        }
+        return last === null;
+      },
+      { timeoutMs, intervalMs: 500, what: 'the cluster' },
+    );
+    return null;
+  } catch (error) {
+    if (error instanceof WaitTimeoutError) return last;
+    throw error;
   }
-  return last;
 }
 
 export async function waitRegistered(state: ClusterState, timeoutMs: number): Promise<void> {
