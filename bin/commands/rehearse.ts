@@ -128,6 +128,9 @@ export function parseRehearseArgs(
   args: string[],
   defaultState: () => string = rehearsalStatePath,
 ): RehearseArgs | 'help' {
+  if (args.includes('--no-elect')) {
+    throw usage('--no-elect is now --leadership off (see --leadership for elect and auto)');
+  }
   const parsed = parseFlags('rehearse', {
     args,
     allowPositionals: false,

@@ -152,10 +152,7 @@ describe('rehearse flags', () => {
       ['--leadership', 'auto', '--rebalance-interval', '25h'],
       /^rehearse: --rebalance-interval 90000 s: give whole seconds from 1 s to 24 h/,
     ],
-    [
-      ['--no-elect'],
-      /^rehearse: unknown flag --no-elect; 'kafka-upgrade-verifier rehearse --help' lists the flags$/,
-    ],
+    [['--no-elect'], /^rehearse: --no-elect is now --leadership off/],
     [['--warmup', '10'], /--warmup '10' is not a duration/],
     [['--settle', 'soon'], /--settle 'soon' is not a duration/],
     [['--interval-ms', '5'], /--interval-ms must be a whole number ≥ 10/],
