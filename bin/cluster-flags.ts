@@ -70,19 +70,22 @@ export function parseClusterCommand<O extends Options>(
     if (error instanceof UsageError) throw error;
     throw usage((error as Error).message);
   }
-  const shared = values as { [K in keyof typeof CLUSTER_OPTIONS]: string | boolean | undefined };
-  const bootstrap = shared.bootstrap as string | undefined;
-  const dnsServer = shared['dns-server'] as string | undefined;
-  const topicList = shared.topics as string | undefined;
-  const format = shared.format as string;
+  const shared = values as {
+    bootstrap?: string;
+    'dns-server'?: string;
+    topics?: string;
+    'all-topics': boolean;
+    format: string;
+  };
+  const { bootstrap, 'dns-server': dnsServer, topics: topicList, format } = shared;
   if (bootstrap === undefined) throw usage('--bootstrap HOSTS is required');
   checkedFlag('--bootstrap', usage, () => parseEndpointList(bootstrap));
   if (dnsServer !== undefined) checkedFlag('--dns-server', usage, () => parseDnsServer(dnsServer));
-  if (topicList !== undefined && shared['all-topics'] === true) {
+  if (topicList !== undefined && shared['all-topics']) {
     throw usage('give --topics A,B or --all-topics, not both');
   }
   let topics = topicsByDefault;
-  if (shared['all-topics'] === true) topics = 'all';
+  if (shared['all-topics']) topics = 'all';
   if (topicList !== undefined) {
     try {
       topics = parseTopicList('--topics', topicList);
