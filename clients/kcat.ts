@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 
-import { firstLines, runs } from './libraries.js';
+import { firstLines, runs } from './build.js';
 import type { ClientDriver, ClientLaunch, LaunchContext } from './monitor.js';
 import { NotMeasuredError } from './monitor.js';
 import type { ClientSettings } from './profiles.js';

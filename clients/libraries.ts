@@ -9,91 +9,20 @@
  * client's effective settings are written to the history: Java and Sarama print them
  * (`# settings`), kcat's come from `kcat -X dump` with the same arguments (kcat.ts).
  */
-import { createHash } from 'node:crypto';
-import { spawn, spawnSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  writeFileSync,
-} from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
-import { cacheRoot } from '../rehearsal/paths.js';
+import {
+  buildOnce,
+  clientSourcesDir,
+  clientsCacheDir,
+  digest,
+  firstLines,
+  run,
+  runs,
+} from './build.js';
 import type { ClientDriver, ClientLaunch, LaunchContext } from './monitor.js';
 import { NotMeasuredError } from './monitor.js';
-
-/** Where the consumer sources (clients/java, clients/sarama) are: the repo or the installed package. */
-export function clientSourcesDir(from = fileURLToPath(import.meta.url)): string {
-  let dir = dirname(from);
-  for (;;) {
-    if (existsSync(join(dir, 'clients', 'java', 'CanaryConsumer.java')))
-      return join(dir, 'clients');
-    const up = dirname(dir);
-    if (up === dir) {
-      throw new NotMeasuredError(
-        `the client sources (clients/java, clients/sarama) are not beside ${fileURLToPath(import.meta.url)}: a broken install?`,
-        'reinstall kafka-upgrade-verifier',
-      );
-    }
-    dir = up;
-  }
-}
-
-export function clientsCacheDir(): string {
-  return join(cacheRoot(), 'clients');
-}
-
-/** True when `command` runs (`command args` exits 0). */
-export function runs(command: string, args: string[]): boolean {
-  const r = spawnSync(command, args, { stdio: 'ignore', timeout: 20_000 });
-  return r.error === undefined && r.status === 0;
-}
-
-function run(
-  command: string,
-  args: string[],
-  cwd?: string,
-): Promise<{ status: number; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    child.once('error', reject);
-    child.once('close', (status) => resolve({ status: status ?? 1, output }));
-  });
-}
-
-function digest(...parts: (string | Buffer)[]): string {
-  const h = createHash('sha256');
-  for (const p of parts) h.update(p);
-  return h.digest('hex').slice(0, 12);
-}
-
-/** Builds into `dir` once: `build(staging)` fills a staging folder renamed into place. */
-async function buildOnce(dir: string, build: (staging: string) => Promise<void>): Promise<string> {
-  if (existsSync(join(dir, 'complete'))) return dir;
-  const staging = `${dir}.partial-${process.pid}`;
-  mkdirSync(staging, { recursive: true });
-  await build(staging);
-  writeFileSync(join(staging, 'complete'), `${new Date().toISOString()}\n`);
-  mkdirSync(dirname(dir), { recursive: true });
-  try {
-    renameSync(staging, dir);
-  } catch {
-    // Another process built it at the same time: theirs is as good.
-    if (!existsSync(join(dir, 'complete'))) throw new Error(`could not move ${staging} to ${dir}`);
-  }
-  return dir;
-}
-
-export function firstLines(text: string, n = 3): string {
-  return text.trim().split('\n').slice(0, n).join(' | ');
-}
 
 // ---------------------------------------------------------------- java
 
@@ -125,71 +54,94 @@ const LOG4J1 = [
   '',
 ].join('\n');
 
+/**
+ * Builds (once per kafka-clients version and source digest) every program in
+ * clients/java and says how to run `mainClass` with `programArgs`: the JVM flags of
+ * every Java client (small heap, names looked up again at once, the cluster's hosts
+ * file when a DNS server is in use, logs on stderr).
+ */
+export async function javaProgram(
+  options: JavaDriverOptions,
+  dnsServer: string | undefined,
+  mainClass: string,
+  programArgs: string[],
+): Promise<ClientLaunch> {
+  if (!runs('java', ['-version']) || !runs('javac', ['-version'])) {
+    throw new NotMeasuredError(
+      'java and javac (a JDK, 17 or later) are needed to build and run the Java clients',
+      'apt-get install -y openjdk-17-jdk-headless',
+    );
+  }
+  const libs = options.libs();
+  if (libs === null) {
+    throw new NotMeasuredError(
+      'the Apache Kafka jars (kafka-clients and its dependencies) are not in the cache',
+      'kafka-upgrade-verifier local-cluster fetch',
+    );
+  }
+  const clientsJar = readdirSync(libs).find((j) => /^kafka-clients-[\d.]+\.jar$/.test(j));
+  const version = clientsJar?.replace(/^kafka-clients-|\.jar$/g, '') ?? 'unknown';
+  const folder = join(clientSourcesDir(), 'java');
+  const sources = readdirSync(folder)
+    .filter((f) => f.endsWith('.java'))
+    .sort()
+    .map((f) => join(folder, f));
+  const dir = await buildOnce(
+    join(
+      clientsCacheDir(),
+      'java',
+      `${version}-${digest(...sources.map((s) => readFileSync(s)), libs)}`,
+    ),
+    async (staging) => {
+      const r = await run('javac', ['-d', staging, '-cp', `${libs}/*`, ...sources]);
+      if (r.status !== 0) {
+        throw new NotMeasuredError(
+          `javac could not compile ${folder}: ${firstLines(r.output)}`,
+          null,
+        );
+      }
+      writeFileSync(join(staging, 'log4j2.properties'), LOG4J2);
+      writeFileSync(join(staging, 'log4j.properties'), LOG4J1);
+    },
+  );
+  const hosts =
+    dnsServer !== undefined && options.hostsFile !== null
+      ? [`-Djdk.net.hosts.file=${options.hostsFile}`]
+      : [];
+  return {
+    command: 'java',
+    args: [
+      '-Xmx128m',
+      '-XX:+UseSerialGC',
+      '-XX:TieredStopAtLevel=1',
+      '-Djava.net.preferIPv4Stack=true',
+      // Look names up again at once: a broker's address may move during the upgrade.
+      '-Dsun.net.inetaddr.ttl=0',
+      '-Dsun.net.inetaddr.negative.ttl=0',
+      ...hosts,
+      `-Dlog4j2.configurationFile=${join(dir, 'log4j2.properties')}`,
+      `-Dlog4j.configuration=file:${join(dir, 'log4j.properties')}`,
+      '-cp',
+      `${dir}:${libs}/*`,
+      mainClass,
+      ...programArgs,
+    ],
+    library: `java kafka-clients ${version}`,
+    version,
+    readyOn: 'ready',
+  };
+}
+
 export function javaDriver(options: JavaDriverOptions): ClientDriver {
   return {
     name: 'java',
-    async launch(context: LaunchContext): Promise<ClientLaunch> {
-      if (!runs('java', ['-version']) || !runs('javac', ['-version'])) {
-        throw new NotMeasuredError(
-          'java and javac (a JDK, 17 or later) are needed to build and run the Java consumer',
-          'apt-get install -y openjdk-17-jdk-headless',
-        );
-      }
-      const libs = options.libs();
-      if (libs === null) {
-        throw new NotMeasuredError(
-          'the Apache Kafka jars (kafka-clients and its dependencies) are not in the cache',
-          'kafka-upgrade-verifier local-cluster fetch',
-        );
-      }
-      const clientsJar = readdirSync(libs).find((j) => /^kafka-clients-[\d.]+\.jar$/.test(j));
-      const version = clientsJar?.replace(/^kafka-clients-|\.jar$/g, '') ?? 'unknown';
-      const source = join(clientSourcesDir(), 'java', 'CanaryConsumer.java');
-      const code = readFileSync(source);
-      const dir = await buildOnce(
-        join(clientsCacheDir(), 'java', `${version}-${digest(code, libs)}`),
-        async (staging) => {
-          const r = await run('javac', ['-d', staging, '-cp', `${libs}/*`, source]);
-          if (r.status !== 0) {
-            throw new NotMeasuredError(
-              `javac could not compile ${source}: ${firstLines(r.output)}`,
-              null,
-            );
-          }
-          writeFileSync(join(staging, 'log4j2.properties'), LOG4J2);
-          writeFileSync(join(staging, 'log4j.properties'), LOG4J1);
-        },
-      );
-      const hosts =
-        context.dnsServer !== undefined && options.hostsFile !== null
-          ? [`-Djdk.net.hosts.file=${options.hostsFile}`]
-          : [];
-      return {
-        command: 'java',
-        args: [
-          '-Xmx128m',
-          '-XX:+UseSerialGC',
-          '-XX:TieredStopAtLevel=1',
-          '-Djava.net.preferIPv4Stack=true',
-          // Look names up again at once: a broker's address may move during the upgrade.
-          '-Dsun.net.inetaddr.ttl=0',
-          '-Dsun.net.inetaddr.negative.ttl=0',
-          ...hosts,
-          `-Dlog4j2.configurationFile=${join(dir, 'log4j2.properties')}`,
-          `-Dlog4j.configuration=file:${join(dir, 'log4j.properties')}`,
-          '-cp',
-          `${dir}:${libs}/*`,
-          'CanaryConsumer',
-          context.bootstrap,
-          context.group,
-          context.topic,
-          context.profile,
-        ],
-        library: `java kafka-clients ${version}`,
-        version,
-        readyOn: 'ready',
-      };
-    },
+    launch: (context: LaunchContext) =>
+      javaProgram(options, context.dnsServer, 'CanaryConsumer', [
+        context.bootstrap,
+        context.group,
+        context.topic,
+        context.profile,
+      ]),
   };
 }
 

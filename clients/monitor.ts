@@ -50,6 +50,27 @@ export interface ClientDriver {
   launch(context: LaunchContext): Promise<ClientLaunch>;
 }
 
+/** What a library's producer is started with (docs/clients.md, "The producer protocol"). */
+export interface ProducerLaunchContext {
+  bootstrap: string;
+  dnsServer: string | undefined;
+  topic: string;
+  /** `--client-settings`: the library's shipped producer settings or idempotent, acks=all ones. */
+  profile: ClientSettingsProfile;
+  runId: string;
+  /** The payload's `producer`: `kuv-<library>`. */
+  producer: string;
+  /** One message to every partition every `intervalMs` (the canary's interval). */
+  intervalMs: number;
+}
+
+export interface ProducerDriver {
+  /** The name `--clients` takes. */
+  readonly name: string;
+  /** Builds (at first use) and describes the producer's command; throws NotMeasuredError when it cannot. */
+  launch(context: ProducerLaunchContext): Promise<ClientLaunch>;
+}
+
 export class NotMeasuredError extends Error {
   override name = 'NotMeasuredError';
   constructor(
