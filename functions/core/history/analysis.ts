@@ -5,6 +5,7 @@
  */
 import { InputError } from '../errors.js';
 import { type BalanceFacts, balanceUnder } from './balance-collector.js';
+import type { ProducerReport } from './producers.js';
 import type { Reachability } from './reachability.js';
 import {
   ANOMALY_KINDS,
@@ -41,6 +42,8 @@ export interface AnalysisFacts {
   runIdsTruncated: boolean;
   totals: Totals;
   partitions: PartitionReport[];
+  /** Each producer's own counts and latencies, by name (producers.ts). */
+  producers: ProducerReport[];
   restarts: Restart[];
   /** The kept anomalies (capped per kind), redeliveries last in the order received. */
   anomalies: RawAnomaly[];
@@ -80,6 +83,15 @@ export class HistoryAnalysis {
   /** The run record, when the history has one. */
   get run(): RunInfo | null {
     return this.facts.run;
+  }
+
+  /**
+   * Each producer's figures (the canary's, and each client library's `kuv-<library>`),
+   * by name: not part of the report's spec'd shape; report.json's `clients` entries
+   * carry them (clients/entries.ts). A fresh copy each call.
+   */
+  get producers(): ProducerReport[] {
+    return structuredClone(this.facts.producers);
   }
 
   /**

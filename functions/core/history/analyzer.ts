@@ -33,6 +33,7 @@ import { HistoryFormatError, VerifierError } from '../errors.js';
 import { AnomalyCollector } from './anomaly-collector.js';
 import { CHUNK, ChunkBudget, LastHitMap, SeqChunk, chunkKey } from './columns.js';
 import { PartitionState, addExtraSend, compareText, logAgain } from './partition-state.js';
+import { ProducerLatencyMap, producerReports } from './producers.js';
 import { finishPartition, sumTotals } from './totals.js';
 
 const { PRODUCED, ACKED, SEND_OK } = SeqChunk;
@@ -65,6 +66,8 @@ export class HistoryAnalyzer {
   private readonly reachability = new ReachabilityCollector();
   private readonly balance = new BalanceCollector();
   private readonly redeliveries: RawAnomaly[] = [];
+  /** Each producer's latencies over every partition (its counts live on its streams). */
+  private readonly producers: ProducerLatencyMap;
   private readonly counts = { produce: 0, log: 0, probe: 0, leaders: 0 };
   private ignored = 0;
   private run: RunInfo | null = null;
@@ -90,6 +93,7 @@ export class HistoryAnalyzer {
       throw new HistoryFormatError(this.at.source, this.at.line, null, problem);
     });
     this.partitions = new LastHitMap((partition) => new PartitionState(partition, budget));
+    this.producers = new ProducerLatencyMap(budget);
   }
 
   private partition(partition: number): PartitionState {
@@ -182,13 +186,21 @@ export class HistoryAnalyzer {
     const chunk = stream.seqs.get(key);
     const i = seq - key * CHUNK;
     const flags = chunk.flags[i]!;
+    const latencies = (stream.latencies ??= this.producers.get(producer));
     p.produced += 1;
+    stream.produced += 1;
     if (ok) {
       p.acked += 1;
+      stream.acked += 1;
       p.produceLatency.add(endAt - sentAt);
-      if (scheduledAt !== undefined) p.scheduledLatency.add(endAt - scheduledAt);
+      latencies.produce.add(endAt - sentAt);
+      if (scheduledAt !== undefined) {
+        p.scheduledLatency.add(endAt - scheduledAt);
+        latencies.scheduled.add(endAt - scheduledAt);
+      }
     } else {
       p.failed += 1;
+      stream.failed += 1;
     }
     if ((flags & PRODUCED) === 0) {
       chunk.sentAt[i] = sentAt;
@@ -272,9 +284,8 @@ export class HistoryAnalyzer {
     if (this.analysis !== null) return this.analysis;
     const anomalies = new AnomalyCollector();
     const hasLog = this.counts.log > 0;
-    const partitions = [...this.partitions.values()]
-      .sort((a, b) => a.partition - b.partition)
-      .map((p) => finishPartition(p, hasLog, anomalies));
+    const states = [...this.partitions.values()].sort((a, b) => a.partition - b.partition);
+    const partitions = states.map((p) => finishPartition(p, hasLog, anomalies));
     const outOfOrderTimes = anomalies.outOfOrderTimes.view().slice().sort();
     const restarts = this.restartCollector.restarts();
     const facts: AnalysisFacts = {
@@ -283,6 +294,7 @@ export class HistoryAnalyzer {
       runIdsTruncated: this.runIdsTruncated,
       totals: sumTotals(partitions, hasLog),
       partitions,
+      producers: producerReports(states, hasLog),
       restarts,
       anomalies: [...anomalies.kept, ...this.redeliveries.slice(0, ANOMALY_CAP_PER_KIND)],
       anomaliesTruncated: anomalies.truncated || this.redeliveries.length > ANOMALY_CAP_PER_KIND,

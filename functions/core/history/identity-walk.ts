@@ -59,6 +59,7 @@ export class IdentityWalk {
         if (this.hasLog && (f & IN_LOG) === 0) this.addLost(stream, key * CHUNK + i, ackedSentAt);
       } else if ((f & (PRODUCED | IN_LOG)) === (PRODUCED | IN_LOG)) {
         this.unackedWritten += 1;
+        stream.unackedWritten += 1;
       }
     }
   }
@@ -70,6 +71,7 @@ export class IdentityWalk {
 
   private addLost(stream: Stream, seq: number, at: number): void {
     this.lost += 1;
+    stream.lost += 1;
     this.anomalies.add({
       kind: 'lost',
       partition: this.p.partition,

@@ -36,6 +36,7 @@ export type * from './reachability.js';
 export type * from './balance.js';
 export type { Restart, AfterRestart } from './restarts.js';
 export type { Percentiles } from './histogram.js';
+export type { ProducerReport } from './producers.js';
 export { formatText } from './text-report.js';
 
 export interface ReadOptions {

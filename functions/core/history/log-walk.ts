@@ -86,14 +86,17 @@ export function walkLogged(
   const i = seq - key * CHUNK;
   const partition = p.partition;
   const producer = stream.producer;
+  stream.logged += 1;
   if ((flags[i]! & IN_LOG) !== 0) {
     counts.duplicates += 1;
+    stream.duplicates += 1;
     anomalies.add({ kind: 'duplicate', partition, producer, seq, offset, at: timestamp });
     return;
   }
   flags[i]! |= IN_LOG;
   if (seq < stream.highestLogged) {
     counts.outOfOrder += 1;
+    stream.outOfOrder += 1;
     anomalies.add({ kind: 'outOfOrder', partition, producer, seq, offset, at: timestamp });
   } else {
     stream.highestLogged = seq;

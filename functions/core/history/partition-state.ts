@@ -5,6 +5,7 @@
  * with several identities, an identity sent more than once).
  */
 import { Histogram } from './histogram.js';
+import type { ProducerLatencies } from './producers.js';
 import {
   ChunkBudget,
   ChunkMap,
@@ -21,6 +22,17 @@ export class Stream {
   readonly seqs: ChunkMap<SeqChunk>;
   /** Highest seq seen so far in the offset-ordered walk of the log (out-of-order check). */
   highestLogged = Number.NEGATIVE_INFINITY;
+  /** This producer's counts in this partition (producers.ts sums them per producer). */
+  produced = 0;
+  acked = 0;
+  failed = 0;
+  logged = 0;
+  lost = 0;
+  duplicates = 0;
+  outOfOrder = 0;
+  unackedWritten = 0;
+  /** The producer's latencies over every partition, shared by its streams; set at its first send here. */
+  latencies: ProducerLatencies | null = null;
 
   constructor(
     readonly producer: string,
