@@ -21,7 +21,13 @@ import {
   run,
   runs,
 } from './build.js';
-import type { ClientDriver, ClientLaunch, LaunchContext } from './monitor.js';
+import type {
+  ClientDriver,
+  ClientLaunch,
+  LaunchContext,
+  ProducerDriver,
+  ProducerLaunchContext,
+} from './monitor.js';
 import { NotMeasuredError } from './monitor.js';
 
 // ---------------------------------------------------------------- java
@@ -151,33 +157,45 @@ export function saramaVersion(goMod: string): string {
   return /github\.com\/IBM\/sarama\s+v([\w.-]+)/.exec(goMod)?.[1] ?? 'unknown';
 }
 
+/**
+ * Builds kuv-sarama (clients/sarama: the consumer and, with `-role produce`, the
+ * producer) once per Sarama version and source digest; its path and the version.
+ */
+async function saramaBinary(): Promise<{ path: string; version: string }> {
+  if (!runs('go', ['version'])) {
+    throw new NotMeasuredError(
+      'Go is not installed: the Sarama clients are built with go build at first use',
+      'install Go from https://go.dev/dl/ (or apt-get install -y golang-go)',
+    );
+  }
+  const source = join(clientSourcesDir(), 'sarama');
+  const names = readdirSync(source)
+    .filter((f) => f === 'go.mod' || f === 'go.sum' || f.endsWith('.go'))
+    .sort();
+  const files = names.map((f) => readFileSync(join(source, f)));
+  const version = saramaVersion(readFileSync(join(source, 'go.mod'), 'utf8'));
+  const dir = await buildOnce(
+    join(clientsCacheDir(), 'sarama', `${version}-${digest(...names, ...files)}`),
+    async (staging) => {
+      const r = await run('go', ['build', '-o', join(staging, 'kuv-sarama'), '.'], source);
+      if (r.status !== 0) {
+        throw new NotMeasuredError(
+          `go build of ${source} failed (it fetches github.com/IBM/sarama through the Go module proxy the first time): ${firstLines(r.output)}`,
+          null,
+        );
+      }
+    },
+  );
+  return { path: join(dir, 'kuv-sarama'), version };
+}
+
 export function saramaDriver(): ClientDriver {
   return {
     name: 'sarama',
     async launch(context: LaunchContext): Promise<ClientLaunch> {
-      if (!runs('go', ['version'])) {
-        throw new NotMeasuredError(
-          'Go is not installed: the Sarama consumer is built with go build at first use',
-          'install Go from https://go.dev/dl/ (or apt-get install -y golang-go)',
-        );
-      }
-      const source = join(clientSourcesDir(), 'sarama');
-      const files = ['go.mod', 'go.sum', 'main.go'].map((f) => readFileSync(join(source, f)));
-      const version = saramaVersion(files[0]!.toString());
-      const dir = await buildOnce(
-        join(clientsCacheDir(), 'sarama', `${version}-${digest(...files)}`),
-        async (staging) => {
-          const r = await run('go', ['build', '-o', join(staging, 'kuv-sarama'), '.'], source);
-          if (r.status !== 0) {
-            throw new NotMeasuredError(
-              `go build of ${source} failed (it fetches github.com/IBM/sarama through the Go module proxy the first time): ${firstLines(r.output)}`,
-              null,
-            );
-          }
-        },
-      );
+      const { path, version } = await saramaBinary();
       return {
-        command: join(dir, 'kuv-sarama'),
+        command: path,
         args: [
           '-bootstrap',
           context.bootstrap,
@@ -185,6 +203,39 @@ export function saramaDriver(): ClientDriver {
           context.group,
           '-topic',
           context.topic,
+          '-settings',
+          context.profile,
+          ...(context.dnsServer === undefined ? [] : ['-dns-server', context.dnsServer]),
+        ],
+        library: `sarama ${version}`,
+        version,
+        readyOn: 'ready',
+      };
+    },
+  };
+}
+
+/** The Sarama producer (clients/sarama/producer.go): kuv-sarama `-role produce`. */
+export function saramaProducerDriver(): ProducerDriver {
+  return {
+    name: 'sarama',
+    async launch(context: ProducerLaunchContext): Promise<ClientLaunch> {
+      const { path, version } = await saramaBinary();
+      return {
+        command: path,
+        args: [
+          '-role',
+          'produce',
+          '-bootstrap',
+          context.bootstrap,
+          '-topic',
+          context.topic,
+          '-producer',
+          context.producer,
+          '-run-id',
+          context.runId,
+          '-interval-ms',
+          `${context.intervalMs}`,
           '-settings',
           context.profile,
           ...(context.dnsServer === undefined ? [] : ['-dns-server', context.dnsServer]),

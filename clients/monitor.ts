@@ -7,12 +7,11 @@
  * `ready` settles once the client is positioned on its first assignment (or gone), so
  * the run can start producing after it (clients/index.ts, ClientsReady).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-
 import type { Emit, HistoryRecordOut, RunMonitor } from '../functions/core/probe/monitor.js';
 import { payloadOfRun } from '../functions/core/canary/payload.js';
 import type { ClientSettings, ClientSettingsProfile } from './profiles.js';
-import { TextLines, parseClientLine, type ClientLine } from './protocol.js';
+import { ClientProcess, type ClientExit } from './process.js';
+import type { ClientLine } from './protocol.js';
 
 /** How a client library is started; `launch` throws NotMeasuredError when it cannot be. */
 export interface ClientLaunch {
@@ -81,42 +80,30 @@ export class NotMeasuredError extends Error {
   }
 }
 
+/** A `client` record of one of a client's event lines: `base` and the event. */
+export function clientEvent(
+  base: HistoryRecordOut,
+  line: Extract<ClientLine, { kind: 'rebalance' | 'error' | 'settings' | 'ready' | 'event' }>,
+  at: number,
+): HistoryRecordOut {
+  switch (line.kind) {
+    case 'settings':
+      return { ...base, event: 'settings', settings: line.settings, at };
+    case 'ready':
+      return { ...base, event: 'ready', at };
+    case 'event':
+      return { ...base, event: line.text.split(' ')[0] ?? 'event', text: line.text, at };
+    default:
+      return { ...base, event: line.kind, text: line.text, at };
+  }
+}
+
 interface Pending {
   at: number;
   line: ClientLine;
 }
 
 const STOP_GRACE_MS = 20_000;
-const STDERR_TAIL_LINES = 20;
-
-/** Children still running when this process exits are killed with it. */
-const live = new Set<ChildProcess>();
-let exitHook = false;
-function track(child: ChildProcess): void {
-  live.add(child);
-  child.once('exit', () => live.delete(child));
-  if (!exitHook) {
-    exitHook = true;
-    process.once('exit', () => {
-      for (const c of live) killGroup(c, 'SIGKILL');
-    });
-  }
-}
-
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  try {
-    // The child leads its own process group (spawned detached): a wrapper (unshare, sh)
-    // and the client it runs get the signal together.
-    process.kill(-child.pid, signal);
-  } catch {
-    try {
-      child.kill(signal);
-    } catch {
-      // already gone
-    }
-  }
-}
 
 export interface ClientMonitorOptions {
   driver: ClientDriver;
@@ -132,9 +119,8 @@ export interface ClientMonitorOptions {
 
 export class ClientMonitor implements RunMonitor {
   readonly name: string;
-  private child: ChildProcess | null = null;
+  private child: ClientProcess | null = null;
   private library: string | null = null;
-  private exitStatus: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   private launched: ClientLaunch | null = null;
   private markReady: () => void = () => undefined;
   /** Settles when the client is positioned on its first assignment, or has exited / never started. */
@@ -143,8 +129,6 @@ export class ClientMonitor implements RunMonitor {
   /** True between kill() and relaunch(): the exit is the test's doing, not the client's. */
   private restarting = false;
   private readonly pending: Pending[] = [];
-  private readonly stderrTail: string[] = [];
-  private exited: Promise<void> = Promise.resolve();
   private stopping = false;
   private noise = 0;
   private foreign = 0;
@@ -163,7 +147,7 @@ export class ClientMonitor implements RunMonitor {
 
   /** Whether the client said it was positioned (false when it timed out, exited or never started). */
   get positioned(): boolean {
-    return this.isReady && this.child !== null && this.exitStatus === null;
+    return this.isReady && this.child?.running === true;
   }
 
   get group(): string {
@@ -211,60 +195,20 @@ export class ClientMonitor implements RunMonitor {
   }
 
   private start(launch: ClientLaunch): void {
-    this.exitStatus = null;
-    const child = spawn(launch.command, launch.args, {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: launch.env ?? process.env,
-      detached: true,
+    this.child = new ClientProcess(launch, {
+      line: (at, line) => {
+        if (line.kind === launch.readyOn) this.markReady();
+        this.pending.push({ at, line });
+      },
+      exit: (exit) => this.exitedWith(exit),
     });
-    this.child = child;
-    track(child);
-    const out = new TextLines();
-    const err = new TextLines();
-    child.stdout.setEncoding('utf8');
-    child.stderr.setEncoding('utf8');
-    const take = (at: number, line: ClientLine) => {
-      if (line.kind === launch.readyOn) this.markReady();
-      this.pending.push({ at, line });
-    };
-    child.stdout.on('data', (chunk: string) => {
-      const at = Date.now();
-      for (const raw of out.push(chunk)) take(at, parseClientLine(raw));
-    });
-    child.stderr.on('data', (chunk: string) => {
-      const at = Date.now();
-      for (const raw of err.push(chunk)) {
-        const event = launch.stderrEvent?.(raw) ?? null;
-        if (event !== null) take(at, event);
-        if (raw.trim() === '') continue;
-        this.stderrTail.push(raw);
-        if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift();
-      }
-    });
-    this.exited = new Promise<void>((resolve) => {
-      let spawnError: string | null = null;
-      child.once('error', (error) => {
-        spawnError = error.message;
-        this.markReady();
-        resolve();
-      });
-      child.once('close', (code, signal) => {
-        const at = Date.now();
-        for (const raw of out.end()) this.pending.push({ at, line: parseClientLine(raw) });
-        if ((!this.stopping && !this.restarting) || spawnError !== null) {
-          this.pending.push({
-            at,
-            line: {
-              kind: 'event',
-              text: `exit ${spawnError ?? signal ?? `code ${code}`}${this.stderrTail.length > 0 ? `: ${this.stderrTail.slice(-3).join(' | ')}` : ''}`,
-            },
-          });
-        }
-        this.exitStatus = { code, signal };
-        this.markReady();
-        resolve();
-      });
-    });
+  }
+
+  private exitedWith(exit: ClientExit): void {
+    if ((!this.stopping && !this.restarting) || exit.spawnError !== null) {
+      this.pending.push({ at: exit.at, line: this.child!.exitEvent(exit) });
+    }
+    this.markReady();
   }
 
   /**
@@ -274,10 +218,9 @@ export class ClientMonitor implements RunMonitor {
    */
   async kill(emit: Emit): Promise<void> {
     const child = this.child;
-    if (child === null || this.exitStatus !== null) return;
+    if (child === null || !child.running) return;
     this.restarting = true;
-    killGroup(child, 'SIGKILL');
-    await this.exited;
+    await child.kill();
     this.drain(emit);
     emit({ ...this.base(), event: 'killed', text: 'SIGKILL (restart)', at: Date.now() });
   }
@@ -320,21 +263,16 @@ export class ClientMonitor implements RunMonitor {
           break;
         }
         case 'rebalance':
-          emit({ ...this.base(), event: 'rebalance', text: line.text, at });
-          break;
         case 'error':
-          emit({ ...this.base(), event: 'error', text: line.text, at });
-          break;
         case 'settings':
-          emit({ ...this.base(), event: 'settings', settings: line.settings, at });
-          break;
         case 'ready':
-          emit({ ...this.base(), event: 'ready', at });
-          break;
         case 'event':
-          emit({ ...this.base(), event: line.text.split(' ')[0] ?? 'event', text: line.text, at });
+          emit(clientEvent(this.base(), line, at));
           break;
         case 'noise':
+        case 'sent':
+        case 'acked':
+        case 'failed':
           this.noise += 1;
           break;
         case 'blank':
@@ -352,12 +290,9 @@ export class ClientMonitor implements RunMonitor {
   async after(emit: Emit): Promise<void> {
     const child = this.child;
     if (child === null) return;
-    if (this.exitStatus === null) {
+    if (child.running) {
       this.stopping = true;
-      killGroup(child, 'SIGTERM');
-      const timer = setTimeout(() => killGroup(child, 'SIGKILL'), STOP_GRACE_MS);
-      await this.exited;
-      clearTimeout(timer);
+      await child.stop(STOP_GRACE_MS);
     }
     this.drain(emit);
     emit({
@@ -366,8 +301,8 @@ export class ClientMonitor implements RunMonitor {
       received: this.received,
       otherRecords: this.foreign,
       noiseLines: this.noise,
-      exitCode: this.exitStatus?.code ?? null,
-      signal: this.exitStatus?.signal ?? null,
+      exitCode: child.status?.code ?? null,
+      signal: child.status?.signal ?? null,
       at: Date.now(),
     });
   }
@@ -379,10 +314,9 @@ export class ClientMonitor implements RunMonitor {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.child !== null && this.exitStatus === null) {
+    if (this.child?.running === true) {
       this.stopping = true;
-      killGroup(this.child, 'SIGKILL');
-      await this.exited;
+      await this.child.kill();
     }
     await this.options.onClose?.();
   }

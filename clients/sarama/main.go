@@ -15,6 +15,9 @@
 // (careful: after a last commit).
 //
 //	kuv-sarama -bootstrap host:port[,…] -group G -topic T [-settings defaults|careful] [-dns-server addr:port]
+//	kuv-sarama -role produce -bootstrap host:port[,…] -topic T -run-id R -interval-ms N [-producer kuv-sarama] [-settings …] [-dns-server …]
+//
+// With -role produce it is the Sarama producer instead (producer.go).
 package main
 
 import (
@@ -100,16 +103,31 @@ func main() {
 	topic := flag.String("topic", "", "topic")
 	profile := flag.String("settings", "careful", "defaults (sarama.NewConfig() as shipped) or careful (commit after each record)")
 	dnsServer := flag.String("dns-server", "", "host:port of the DNS server for broker names (default: the system resolver)")
+	role := flag.String("role", "consume", "consume (a consumer group) or produce (a producer of its own sequences)")
+	producerID := flag.String("producer", "kuv-sarama", "produce: the payload's producer name")
+	runID := flag.String("run-id", "", "produce: the payload's runId")
+	intervalMs := flag.Int("interval-ms", 0, "produce: one message to every partition every N ms")
 	flag.Parse()
-	if *bootstrap == "" || *group == "" || *topic == "" {
-		fmt.Fprintln(os.Stderr, "usage: kuv-sarama -bootstrap host:port[,…] -group G -topic T [-settings defaults|careful] [-dns-server addr:port]")
-		os.Exit(2)
-	}
 	if *profile != "defaults" && *profile != "careful" {
 		fmt.Fprintf(os.Stderr, "kuv-sarama: -settings must be defaults or careful, not %q\n", *profile)
 		os.Exit(2)
 	}
 	careful := *profile == "careful"
+	switch *role {
+	case "consume":
+		if *bootstrap == "" || *group == "" || *topic == "" {
+			fmt.Fprintln(os.Stderr, "usage: kuv-sarama -bootstrap host:port[,…] -group G -topic T [-settings defaults|careful] [-dns-server addr:port]")
+			os.Exit(2)
+		}
+	case "produce":
+		if *bootstrap == "" || *topic == "" || *runID == "" || *producerID == "" || *intervalMs <= 0 {
+			fmt.Fprintln(os.Stderr, "usage: kuv-sarama -role produce -bootstrap host:port[,…] -topic T -run-id R -interval-ms N (N > 0) [-producer NAME] [-settings defaults|careful] [-dns-server addr:port]")
+			os.Exit(2)
+		}
+	default:
+		fmt.Fprintf(os.Stderr, "kuv-sarama: -role must be consume or produce, not %q\n", *role)
+		os.Exit(2)
+	}
 	if *dnsServer != "" {
 		server := *dnsServer
 		net.DefaultResolver = &net.Resolver{
@@ -119,6 +137,11 @@ func main() {
 				return d.DialContext(ctx, network, server)
 			},
 		}
+	}
+
+	if *role == "produce" {
+		runProducer(*bootstrap, *topic, *producerID, *runID, *intervalMs, careful)
+		return
 	}
 
 	config := sarama.NewConfig()
@@ -138,13 +161,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "kuv-sarama: cannot start: %v\n", err)
 		os.Exit(1)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
-	go func() {
-		<-sigs
-		cancel()
-	}()
+	ctx := stoppedBySignal()
 	go func() {
 		for err := range cg.Errors() {
 			printLine("# error " + strings.ReplaceAll(err.Error(), "\n", " "))
@@ -163,6 +180,18 @@ func main() {
 	if err := cg.Close(); err != nil {
 		fmt.Fprintf(os.Stderr, "kuv-sarama: close: %v\n", err)
 	}
+}
+
+// stoppedBySignal is a context cancelled on SIGTERM or SIGINT: how the verifier stops a client.
+func stoppedBySignal() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	go func() {
+		<-sigs
+		cancel()
+	}()
+	return ctx
 }
 
 // settingsJSON gives the effective settings that decide redelivery, skips and how soon

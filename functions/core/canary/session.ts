@@ -176,6 +176,18 @@ export class CanarySession {
     }
   }
 
+  /** Every monitor's canaryEnded (those that write to the canary topic stop there). */
+  private async endCanaryOfMonitors(state: SliceState): Promise<void> {
+    await Promise.all(this.monitorTicks.values());
+    await Promise.all(
+      this.monitors.map((monitor) =>
+        monitor
+          .canaryEnded?.(this.emit)
+          .catch((e: unknown) => this.monitorError(state, monitor, 'canaryEnded', e)),
+      ),
+    );
+  }
+
   private collectMonitorStates(state: SliceState): void {
     for (const monitor of this.monitors) state.monitors[monitor.name] = monitor.state();
   }
@@ -213,6 +225,7 @@ export class CanarySession {
       ) {
         state.canaryEndsAt = Math.min(state.canaryEndsAt, now);
         await this.producer?.drain();
+        await this.endCanaryOfMonitors(state);
         now = Date.now();
         state.phase = 'settle';
         state.settleEndsAt = now + state.settleMs;
@@ -288,11 +301,13 @@ export class CanarySession {
   }
 
   /**
-   * The verify phase: stops the canary clients, reads every partition back (`log`
-   * records), the monitors' `after`, and a closing `run` record with `endedAt`.
+   * The verify phase: stops the canary clients (and any monitor still producing: its
+   * canaryEnded), reads every partition back (`log` records), the monitors' `after`,
+   * and a closing `run` record with `endedAt`.
    */
   async verify(state: SliceState, readTimeoutMs = 60_000): Promise<SliceState> {
     await this.releaseClients();
+    await this.endCanaryOfMonitors(state);
     this.note('verify: reading every canary partition back');
     this.options.onProgress?.(state, Date.now());
     await readBack(

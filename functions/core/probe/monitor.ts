@@ -20,6 +20,13 @@ export interface RunMonitor {
   baseline(emit: Emit): Promise<void>;
   /** While the canary runs and settles; `now` is milliseconds since the epoch. Must return within ~1 s (do slow work in the background and emit when done). */
   tick(emit: Emit, now: number): Promise<void>;
+  /**
+   * Once the canary stops producing, before the settle and the read-back: a monitor
+   * that writes to the canary topic itself (a client library's producer) stops here,
+   * so that every record it wrote is read back. Called again before the read-back when
+   * the run skipped the settle; must do nothing the second time.
+   */
+  canaryEnded?(emit: Emit): Promise<void>;
   /** Once the run is over: the `after` records. */
   after(emit: Emit): Promise<void>;
   /** JSON-serialisable state for the next slice's monitor. */

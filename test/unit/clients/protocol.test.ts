@@ -23,6 +23,43 @@ describe('parseClientLine', () => {
     expect(parseClientLine('#started')).toEqual({ kind: 'event', text: 'started' });
   });
 
+  it('reads a producer’s sent, acked and failed lines; one with a field that is not a whole number is noise', () => {
+    expect(parseClientLine('# sent 2 41 1763900001000 1763900001003')).toEqual({
+      kind: 'sent',
+      partition: 2,
+      seq: 41,
+      scheduledAt: 1763900001000,
+      sentAt: 1763900001003,
+    });
+    expect(parseClientLine('# acked 2 41 1207 1763900001012\r')).toEqual({
+      kind: 'acked',
+      partition: 2,
+      seq: 41,
+      offset: 1207,
+      ackedAt: 1763900001012,
+    });
+    expect(parseClientLine('# failed 2 42 1763900031100 Local: Message timed out')).toEqual({
+      kind: 'failed',
+      partition: 2,
+      seq: 42,
+      failedAt: 1763900031100,
+      error: 'Local: Message timed out',
+    });
+    expect(parseClientLine('# failed 2 42 1763900031100')).toMatchObject({
+      error: 'no error text',
+    });
+    for (const bad of [
+      '# sent 2 41 1763900001000',
+      '# sent 2 41 1763900001000 1763900001003 9',
+      '# acked 2 -1 1207 1763900001012',
+      '# acked 2 x 1207 1763900001012',
+      '# failed 2 42',
+      '# sent 2 41 99999999999999999999 1',
+    ]) {
+      expect(parseClientLine(bad), bad).toEqual({ kind: 'noise', text: bad });
+    }
+  });
+
   it('reads settings and ready lines; a settings line that is not a JSON object stays an event', () => {
     expect(parseClientLine('# ready')).toEqual({ kind: 'ready' });
     expect(parseClientLine('# ready now')).toEqual({ kind: 'event', text: 'ready now' });
