@@ -9,7 +9,7 @@
  * idempotent producer (a producer id on the record batches).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -356,6 +356,37 @@ describe('the Java producer (kafka-clients)', () => {
       );
     }, 240_000);
   }
+
+  it('cannot reach the cluster: says so every second, keeps trying, and still stops cleanly on SIGTERM', async () => {
+    // A hosts file without the name: the JVM resolves from it alone, so nothing leaves
+    // the machine and the bootstrap list never resolves.
+    const empty = join(dir, 'hosts-without-brokers');
+    writeFileSync(empty, '127.0.0.1 localhost\n');
+    const launch = await javaProducerDriver({ ...options, hostsFile: empty }).launch({
+      bootstrap: 'broker-9.nowhere.test:9092',
+      dnsServer: '127.0.0.1:1',
+      topic: 'kuv-it-nowhere',
+      profile: 'defaults',
+      runId: 'r-it-nowhere',
+      producer: 'kuv-java',
+      intervalMs: INTERVAL_MS,
+    });
+    const { lines, stderr, exit } = await runChild(launch, (out) =>
+      waitFor(() => out.filter((l) => l.startsWith('# error ')).length >= 2, {
+        what: () =>
+          `two # error lines from an unreachable Java producer (stdout: ${out.join(' | ')})`,
+        timeoutMs: 60_000,
+        intervalMs: 100,
+      }),
+    );
+    expect(exit, stderr.slice(-2000)).toEqual({ code: 0, signal: null });
+    expect(lines.at(-1)).toBe('# stopped 0 0 0 0');
+    for (const line of lines.slice(0, -1)) {
+      expect(line).toMatch(
+        /^# error cannot create the producer: ConfigException No resolvable bootstrap urls/,
+      );
+    }
+  }, 120_000);
 
   it('refuses bad arguments with a usage line on stderr and exit 2', async () => {
     const launch = await javaProgram(options, undefined, 'CanaryProducer', [
