@@ -57,33 +57,6 @@ public final class CanaryConsumer {
     }
   }
 
-  private static String oneLine(String text) {
-    return text == null ? "" : text.replace('\t', ' ').replace('\n', ' ').replace('\r', ' ');
-  }
-
-  private static String json(String s) {
-    StringBuilder b = new StringBuilder("\"");
-    for (char c : s.toCharArray()) {
-      if (c == '"' || c == '\\') b.append('\\').append(c);
-      else if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
-      else b.append(c);
-    }
-    return b.append('"').toString();
-  }
-
-  private static String valueText(Object v) {
-    if (v instanceof List<?> list) {
-      StringBuilder b = new StringBuilder();
-      for (Object o : list) {
-        if (b.length() > 0) b.append(',');
-        String s = o instanceof Class<?> c ? c.getSimpleName() : String.valueOf(o);
-        b.append(s);
-      }
-      return b.toString();
-    }
-    return String.valueOf(v);
-  }
-
   public static void main(String[] args) throws Exception {
     if (args.length < 3 || args.length > 4) {
       System.err.println("usage: CanaryConsumer BOOTSTRAP GROUP TOPIC [defaults|careful]");
@@ -109,12 +82,11 @@ public final class CanaryConsumer {
     StringBuilder settings = new StringBuilder("{");
     for (String key : REPORTED) {
       if (!effective.containsKey(key)) continue;
-      if (settings.length() > 1) settings.append(',');
-      settings.append(json(key)).append(':').append(json(valueText(effective.get(key))));
+      ClientText.field(settings, key, ClientText.valueText(effective.get(key)));
     }
-    settings.append(',').append(json("application commit")).append(':').append(json(careful
+    ClientText.field(settings, "application commit", careful
         ? "commitSync after each poll's records, in onPartitionsRevoked and before close"
-        : "none (the library auto-commits inside poll and in close)"));
+        : "none (the library auto-commits inside poll and in close)");
     line("# settings " + settings.append('}'));
 
     KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p);
@@ -135,7 +107,7 @@ public final class CanaryConsumer {
           try {
             consumer.commitSync();
           } catch (RuntimeException e) {
-            line("# error commit on revoke: " + oneLine(e.toString()));
+            line("# error commit on revoke: " + ClientText.oneLine(e.toString()));
           }
         }
         @Override public void onPartitionsAssigned(Collection<TopicPartition> parts) {
@@ -150,7 +122,7 @@ public final class CanaryConsumer {
       while (true) {
         ConsumerRecords<String, String> records = consumer.poll(Duration.ofMillis(500));
         for (ConsumerRecord<String, String> r : records) {
-          line(r.partition() + "\t" + r.offset() + "\t" + oneLine(r.value()));
+          line(r.partition() + "\t" + r.offset() + "\t" + ClientText.oneLine(r.value()));
         }
         if (careful && !records.isEmpty()) {
           try {
@@ -158,20 +130,20 @@ public final class CanaryConsumer {
           } catch (WakeupException e) {
             throw e;
           } catch (RuntimeException e) {
-            line("# error commit: " + oneLine(e.toString()));
+            line("# error commit: " + ClientText.oneLine(e.toString()));
           }
         }
       }
     } catch (WakeupException e) {
       // SIGTERM: leave the group (careful: commit what was printed first).
     } catch (RuntimeException e) {
-      line("# error " + oneLine(e.toString()));
+      line("# error " + ClientText.oneLine(e.toString()));
     } finally {
       if (careful) {
         try {
           consumer.commitSync();
         } catch (RuntimeException e) {
-          line("# error final commit: " + oneLine(e.toString()));
+          line("# error final commit: " + ClientText.oneLine(e.toString()));
         }
       }
       consumer.close();
