@@ -2,7 +2,8 @@
  * librdkafka beside the canary, through kcat's balanced consumer (`kcat -G`): its
  * arguments per settings profile, its version, its effective settings (`kcat -X dump`)
  * and its stderr events. kcat runs in a private mount namespace with the cluster's hosts
- * file on /etc/hosts when the run resolves names through a DNS server (docs/clients.md).
+ * file on /etc/hosts when the run resolves names through a DNS server (withHostsFile,
+ * which the librdkafka producer uses too; docs/clients.md).
  */
 import { spawnSync } from 'node:child_process';
 
@@ -116,6 +117,41 @@ export function kcatSettings(dump: string): ClientSettings {
   return out;
 }
 
+/**
+ * How to run a librdkafka program (kcat, the librdkafka producer) so that it resolves the
+ * cluster's names: as it is when the run uses the system resolver; when the cluster is
+ * reached through its own DNS server (which librdkafka cannot be pointed at), in a private
+ * mount namespace with `hostsFile` bind-mounted on /etc/hosts. Throws NotMeasuredError
+ * when such a namespace is not available here (it needs root or CAP_SYS_ADMIN).
+ */
+export function withHostsFile(
+  hostsFile: string | null,
+  dnsServer: string | undefined,
+  command: string,
+  args: string[],
+): { command: string; args: string[] } {
+  if (dnsServer === undefined || hostsFile === null) return { command, args };
+  if (!runs('unshare', ['-m', 'sh', '-c', 'mount --bind "$0" /etc/hosts', hostsFile])) {
+    throw new NotMeasuredError(
+      'the cluster is reached through its own DNS server, which librdkafka cannot use; ' +
+        'a private mount namespace for a hosts file (unshare -m, as root or with CAP_SYS_ADMIN) is not available here',
+      'run as root (or with CAP_SYS_ADMIN), or serve the broker names from the system resolver',
+    );
+  }
+  return {
+    command: 'unshare',
+    args: [
+      '-m',
+      'sh',
+      '-c',
+      'mount --bind "$0" /etc/hosts && exec "$@"',
+      hostsFile,
+      command,
+      ...args,
+    ],
+  };
+}
+
 export function kcatDriver(options: KcatDriverOptions): ClientDriver {
   return {
     name: 'librdkafka',
@@ -140,36 +176,8 @@ export function kcatDriver(options: KcatDriverOptions): ClientDriver {
       const versionText = `${v.stdout}${v.stderr}`;
       const library = kcatLibrary(versionText);
       const version = kcatVersion(versionText);
-      if (context.dnsServer === undefined || options.hostsFile === null) {
-        return Promise.resolve({
-          command: 'kcat',
-          args,
-          library,
-          version,
-          settings,
-          readyOn: 'rebalance',
-          stderrEvent: kcatStderrEvent,
-        });
-      }
-      // librdkafka resolves through the system resolver only: give it the cluster's names
-      // in a private mount namespace with a hosts file bind-mounted on /etc/hosts.
-      if (!runs('unshare', ['-m', 'sh', '-c', `mount --bind ${options.hostsFile} /etc/hosts`])) {
-        throw new NotMeasuredError(
-          'the cluster is reached through its own DNS server, which librdkafka cannot use; ' +
-            'a private mount namespace for a hosts file (unshare -m, as root or with CAP_SYS_ADMIN) is not available here',
-          'run as root (or with CAP_SYS_ADMIN), or serve the broker names from the system resolver',
-        );
-      }
       return Promise.resolve({
-        command: 'unshare',
-        args: [
-          '-m',
-          'sh',
-          '-c',
-          'mount --bind "$0" /etc/hosts && exec kcat "$@"',
-          options.hostsFile,
-          ...args,
-        ],
+        ...withHostsFile(options.hostsFile, context.dnsServer, 'kcat', args),
         library,
         version,
         settings,

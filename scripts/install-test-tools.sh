@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the integration tests need on a fresh Debian machine, and is fast
-# when everything is already there: dnsmasq (the brokers' DNS server), kcat and
+# when everything is already there: dnsmasq (the brokers' DNS server), kcat, the
+# librdkafka headers and a C compiler (the librdkafka producer, built at first use) and
 # chromium (the HTML report's browser tests) and strace (the fsync test) from
 # Debian, Java and Maven if
 # missing, then the Kafka jars of the versions the tests run (resolved from Maven
@@ -14,6 +15,10 @@ say() { printf '[%s] install-test-tools: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; 
 missing=()
 command -v dnsmasq >/dev/null 2>&1 || [ -x /usr/sbin/dnsmasq ] || missing+=(dnsmasq-base)
 command -v kcat >/dev/null 2>&1 || missing+=(kcat)
+# The librdkafka producer (clients/librdkafka/producer.c) is compiled against the
+# librdkafka kcat uses: its headers and a C compiler.
+[ -f /usr/include/librdkafka/rdkafka.h ] || missing+=(librdkafka-dev)
+command -v cc >/dev/null 2>&1 || missing+=(gcc)
 command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
 # Headless Chromium for the HTML report's browser tests (driven by playwright-core).
@@ -29,7 +34,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   "${SUDO[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
-  say "dnsmasq, kcat, java, mvn, chromium and strace already installed"
+  say "dnsmasq, kcat, librdkafka-dev, cc, java, mvn, chromium and strace already installed"
 fi
 # Debian puts dnsmasq in /usr/sbin, which a non-root PATH may lack.
 command -v dnsmasq >/dev/null 2>&1 || export PATH="$PATH:/usr/sbin"
