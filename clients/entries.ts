@@ -1,4 +1,5 @@
 /** report.json's `clients` array: the per-library table's rows as entries (docs/clients.md, "report.json"). */
+import type { ProducerColumns } from './producer-table.js';
 import type { ClientSettings } from './profiles.js';
 import type { ClientRow } from './table.js';
 
@@ -27,8 +28,11 @@ export interface ClientEntry {
     | 'longestGapMs'
     | 'rebalances'
   > | null;
-  /** Per-library producers are not run yet: always null. */
-  producer: null;
+  /**
+   * The library's producer of its own sequences (`kuv-<library>`; the kafkajs entry:
+   * the canary's), with the analyzer's figures for them; null when the run had none.
+   */
+  producer: ProducerColumns | null;
 }
 
 /** The table's rows as report.json's `clients` array. */
@@ -55,6 +59,6 @@ export function clientEntries(rows: readonly ClientRow[]): ClientEntry[] {
             longestGapMs: r.longestGapMs,
             rebalances: r.rebalances,
           },
-    producer: null,
+    producer: r.producer,
   }));
 }

@@ -20,8 +20,16 @@ import { DEFAULT_KAFKA_VERSION, cachedKafkaLibs } from '../rehearsal/jars.js';
 import { ClusterHostsFile } from './hosts.js';
 import { KAFKAJS_LIBRARY } from './table.js';
 import { kcatDriver } from './kcat.js';
-import { javaDriver, saramaDriver } from './libraries.js';
-import { ClientMonitor, NotMeasuredError, type ClientDriver } from './monitor.js';
+import { javaDriver, saramaDriver, saramaProducerDriver } from './libraries.js';
+import { javaProducerDriver } from './java-producer.js';
+import { librdkafkaProducerDriver } from './librdkafka-producer.js';
+import { ProducerMonitor } from './producer-monitor.js';
+import {
+  ClientMonitor,
+  NotMeasuredError,
+  type ClientDriver,
+  type ProducerDriver,
+} from './monitor.js';
 import { DEFAULT_CLIENT_SETTINGS, type ClientSettingsProfile } from './profiles.js';
 
 export {
@@ -43,10 +51,10 @@ export {
   ClientTableBuilder,
   clientTable,
   clientTableOfHistory,
-  formatClientTable,
   KAFKAJS_LIBRARY,
   type ClientRow,
 } from './table.js';
+export { formatClientTable } from './table-text.js';
 export { clientEntries, type ClientEntry } from './entries.js';
 
 export const CLIENT_NAMES = ['kafkajs', 'java', 'librdkafka', 'sarama'] as const;
@@ -88,6 +96,8 @@ export function clientGroup(name: ClientName, runId: string): string {
 export interface ClientMonitorsOptions {
   topic: string;
   runId: string;
+  /** The canary's interval: each library's producer sends to every partition this often. */
+  intervalMs: number;
   /** The canary's kafkajs group: with `kafkajs` in the list, a `client` record names it. */
   canaryGroup?: string;
   /** `--client-settings`; default `defaults` (each library as shipped). */
@@ -98,6 +108,13 @@ export interface ClientMonitorsOptions {
   kafkaVersion?: string;
   /** Replaces the drivers (tests). */
   drivers?: Partial<Record<ClientName, ClientDriver>>;
+  /** Replaces the producer drivers (tests). */
+  producerDrivers?: Partial<Record<ClientName, ProducerDriver>>;
+}
+
+/** The payload's `producer` of a library's producer: `kuv-<client>`. */
+export function clientProducer(name: ClientName): string {
+  return `kuv-${name}`;
 }
 
 /** The kafkajs entry: no process of its own (the canary consumer is it), just its `client` record. */
@@ -185,9 +202,11 @@ export class ClientsReady implements RunMonitor {
 }
 
 /**
- * One RunMonitor per named library (kafkajs: a `client` record for the canary group
- * when `canaryGroup` is given). The child clients speak plaintext only: with TLS or SASL
- * settings each is written as not measured. With a DNS server, the Java and librdkafka
+ * Per named library, a RunMonitor for its consumer group and one for its producer
+ * (clients/producer-monitor.ts; kafkajs: a `client` record for the canary group when
+ * `canaryGroup` is given, its producer is the canary's own). The producers start after
+ * every consumer is positioned (ClientsReady) and stop when the canary does. The child
+ * clients speak plaintext only: with TLS or SASL settings each is written as not measured. With a DNS server, the Java and librdkafka
  * clients resolve the cluster's names through a hosts file written from that server
  * (refreshed every 5 s), in a temporary folder removed when the monitors close.
  */
@@ -198,12 +217,14 @@ export function clientMonitors(
 ): RunMonitor[] {
   const monitors: RunMonitor[] = [];
   const children: ClientMonitor[] = [];
+  const producers: ProducerMonitor[] = [];
   const profile = options.settings ?? DEFAULT_CLIENT_SETTINGS;
   const needsHosts =
     connection.dnsServer !== undefined && names.some((n) => n === 'java' || n === 'librdkafka');
   const dir = needsHosts ? mkdtempSync(join(tmpdir(), 'kuv-clients-')) : null;
   const hosts = dir === null ? null : new ClusterHostsFile(connection, join(dir, 'hosts'));
-  let open = names.filter((n) => n !== 'kafkajs').length;
+  // Each library's consumer and producer share the hosts file: the last to close removes it.
+  let open = 2 * names.filter((n) => n !== 'kafkajs').length;
   const closeShared = async () => {
     open -= 1;
     if (open > 0) return;
@@ -227,6 +248,34 @@ export function clientMonitors(
           ? kcatDriver({ hostsFile: hosts?.path ?? null })
           : saramaDriver());
     const usesHosts = hosts !== null && (name === 'java' || name === 'librdkafka');
+    const prepare = async () => {
+      if (connection.security !== undefined) {
+        throw new NotMeasuredError(
+          'the side-by-side clients speak plaintext only; this cluster is reached with TLS or SASL',
+          null,
+        );
+      }
+      if (usesHosts) await hosts.ensure();
+    };
+    const onTick = usesHosts ? (now: number) => hosts.refresh(now) : undefined;
+    producers.push(
+      new ProducerMonitor({
+        driver:
+          options.producerDrivers?.[name] ?? producerDriver(name, hosts?.path ?? null, options),
+        context: {
+          bootstrap: connection.bootstrap,
+          dnsServer: connection.dnsServer,
+          topic: options.topic,
+          profile,
+          runId: options.runId,
+          producer: clientProducer(name),
+          intervalMs: options.intervalMs,
+        },
+        prepare,
+        onTick,
+        onClose: closeShared,
+      }),
+    );
     children.push(
       new ClientMonitor({
         driver,
@@ -238,16 +287,8 @@ export function clientMonitors(
           topic: options.topic,
           profile,
         },
-        prepare: async () => {
-          if (connection.security !== undefined) {
-            throw new NotMeasuredError(
-              'the side-by-side clients speak plaintext only; this cluster is reached with TLS or SASL',
-              null,
-            );
-          }
-          if (usesHosts) await hosts.ensure();
-        },
-        onTick: usesHosts ? (now) => hosts.refresh(now) : undefined,
+        prepare,
+        onTick,
         onClose: closeShared,
       }),
     );
@@ -257,5 +298,25 @@ export function clientMonitors(
     ...monitors,
     ...children,
     new ClientsReady(children, options.readyTimeoutMs ?? CLIENTS_READY_TIMEOUT_MS),
+    ...producers,
   ];
+}
+
+/** A library's own producer (docs/clients.md, "The producer protocol"). */
+function producerDriver(
+  name: Exclude<ClientName, 'kafkajs'>,
+  hostsFile: string | null,
+  options: ClientMonitorsOptions,
+): ProducerDriver {
+  switch (name) {
+    case 'sarama':
+      return saramaProducerDriver();
+    case 'java':
+      return javaProducerDriver({
+        libs: () => cachedKafkaLibs(options.kafkaVersion ?? DEFAULT_KAFKA_VERSION),
+        hostsFile,
+      });
+    case 'librdkafka':
+      return librdkafkaProducerDriver({ hostsFile });
+  }
 }

@@ -17,11 +17,11 @@
 import { createRequire } from 'node:module';
 import { StringDecoder } from 'node:string_decoder';
 
-import { formatSeconds } from '../functions/core/duration.js';
-import { CLIENT_TABLE_COLUMNS } from '../functions/core/report/clients-section.js';
 import { InputError } from '../functions/core/errors.js';
 import { startsAtLatest, type ClientSettings } from './profiles.js';
 import { TextLines } from './protocol.js';
+import { ProducerRecords, settingsOf, type ProducerColumns } from './producer-table.js';
+import type { ProducerReport } from '../functions/core/history/producers.js';
 
 /** `kafkajs 2.2.4`: the canary's own consumer, the library of a group no `client` record names. */
 export const KAFKAJS_LIBRARY = `kafkajs ${(createRequire(import.meta.url)('kafkajs/package.json') as { version: string }).version}`;
@@ -62,6 +62,8 @@ export interface ClientRow {
   exit: string | null;
   /** Why the canary started before the client was positioned, when it did (`not ready`). */
   notReady: string | null;
+  /** The library's producer (the canary's for kafkajs), when the run had one. */
+  producer: ProducerColumns | null;
 }
 
 interface GroupAcc {
@@ -85,19 +87,11 @@ interface GroupAcc {
 }
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-/** A client record's `settings`: an object of string values, else null. */
-function settingsOf(v: unknown): ClientSettings | null {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
-  const out: ClientSettings = {};
-  for (const [k, value] of Object.entries(v)) {
-    out[k] = typeof value === 'string' ? value : JSON.stringify(value);
-  }
-  return out;
-}
 const int = (v: unknown): number | null => (Number.isSafeInteger(v) ? (v as number) : null);
 
 export class ClientTableBuilder {
   private readonly groups = new Map<string, GroupAcc>();
+  private readonly producers = new ProducerRecords();
   private readonly logged = new Map<number, Set<number>>();
   /** The latest `receivedAt` of any group: where a client that stopped receiving is measured to. */
   private lastReceived: number | null = null;
@@ -164,6 +158,7 @@ export class ClientTableBuilder {
         return;
       }
       case 'client': {
+        if (record.role === 'producer') return this.producers.add(record);
         const group = str(record.group);
         if (group === null) return;
         const g = this.group(group);
@@ -195,7 +190,8 @@ export class ClientTableBuilder {
     }
   }
 
-  rows(): ClientRow[] {
+  /** @param producers the analyzer's per-producer figures (HistoryAnalysis.producers). */
+  rows(producers: readonly ProducerReport[] = []): ClientRow[] {
     let logged = 0;
     for (const set of this.logged.values()) logged += set.size;
     const rows: ClientRow[] = [];
@@ -251,6 +247,7 @@ export class ClientTableBuilder {
         errors: g.errors,
         exit: g.exit,
         notReady: g.notReady,
+        producer: this.producers.columns(g.name, producers),
       });
     }
     return rows.sort(
@@ -262,11 +259,18 @@ export class ClientTableBuilder {
 /** The table of an in-memory history. */
 export function clientTable(
   records: Iterable<Record<string, unknown>>,
-  defaultLibrary?: string,
+  options: ClientTableOptions = {},
 ): ClientRow[] {
-  const b = new ClientTableBuilder(defaultLibrary);
+  const b = new ClientTableBuilder(options.defaultLibrary);
   for (const r of records) b.add(r);
-  return b.rows();
+  return b.rows(options.producers);
+}
+
+export interface ClientTableOptions {
+  /** The library of a group no `client` record names (default the canary's kafkajs). */
+  defaultLibrary?: string;
+  /** The analyzer's per-producer figures of the same history, for the producer columns. */
+  producers?: readonly ProducerReport[];
 }
 
 /**
@@ -277,9 +281,9 @@ export function clientTable(
  */
 export async function clientTableOfHistory(
   chunks: AsyncIterable<Buffer | string>,
-  defaultLibrary?: string,
+  options: ClientTableOptions = {},
 ): Promise<ClientRow[]> {
-  const b = new ClientTableBuilder(defaultLibrary);
+  const b = new ClientTableBuilder(options.defaultLibrary);
   const decoder = new StringDecoder('utf8');
   const lines = new TextLines();
   let lineNumber = 0;
@@ -303,7 +307,7 @@ export async function clientTableOfHistory(
   }
   for (const line of lines.push(decoder.end())) take(line);
   for (const line of lines.end()) take(line);
-  return b.rows();
+  return b.rows(options.producers);
 }
 
 function notAnObject(line: number, cause?: unknown): InputError {
@@ -311,73 +315,4 @@ function notAnObject(line: number, cause?: unknown): InputError {
     `client table: history line ${line} is not a JSON object; the table reads only a history the analyzer accepts (run analyze on it to see what is wrong).`,
     { cause },
   );
-}
-
-/** The table as text for the run's summary: one line per group, then the not-measured reasons. */
-export function formatClientTable(rows: readonly ClientRow[]): string {
-  if (rows.length === 0) return '';
-  const head = [...CLIENT_TABLE_COLUMNS];
-  const body = rows.map((r) =>
-    r.status === 'not measured'
-      ? [
-          r.name ?? '?',
-          r.library,
-          r.profile ?? '—',
-          r.group,
-          'not measured',
-          '',
-          '',
-          '',
-          '',
-          '',
-          '',
-        ]
-      : [
-          r.name ?? 'kafkajs',
-          r.library,
-          r.profile ?? '—',
-          r.group,
-          `${r.received}`,
-          `${r.redelivered}`,
-          `${r.skipped}`,
-          `${r.missing}/${r.logged}`,
-          `${r.beforeStart}`,
-          formatSeconds(r.longestGapMs),
-          r.rebalances === null ? '—' : `${r.rebalances}`,
-        ],
-  );
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i >= 4 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd();
-  const out = ['CLIENT LIBRARIES (one consumer group each)', line(head), ...body.map(line)];
-  for (const r of rows) {
-    if (r.status === 'not measured') {
-      out.push(
-        `  ${r.name ?? r.group}: not measured — ${r.reason ?? 'no reason given'}${r.install === null ? '' : ` (install: ${r.install})`}`,
-      );
-    } else if (r.status === 'exited') {
-      out.push(
-        `  ${r.name ?? r.group}: its process exited mid-run (${r.exit ?? 'no reason'}); records after that are missing`,
-      );
-    }
-    if (r.notReady !== null && r.status !== 'not measured') {
-      out.push(
-        `  ${r.name ?? r.group}: ${r.notReady}${r.beforeStart > 0 ? `; ${r.beforeStart} record(s) written before its first are counted as before start, not missing` : ''}`,
-      );
-    }
-  }
-  const withSettings = rows.filter((r) => r.settings !== null);
-  if (withSettings.length > 0) {
-    out.push('', 'CLIENT SETTINGS (effective, as each client reported them)');
-    for (const r of withSettings) {
-      out.push(`${r.name ?? r.group} (${r.profile ?? 'no profile'}):`);
-      for (const [k, v] of Object.entries(r.settings!).sort(([a], [b]) => a.localeCompare(b))) {
-        out.push(`  ${k} = ${v}`);
-      }
-    }
-  }
-  return `${out.join('\n')}\n`;
 }

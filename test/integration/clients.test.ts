@@ -60,6 +60,7 @@ async function run(
   const own = clientMonitors(parseClients(clients), connection, {
     topic,
     runId,
+    intervalMs: 200,
     canaryGroup: group,
     settings,
   });

@@ -74,6 +74,7 @@ export const TEST_CLUSTER_PORTS = {
   rehearse: { portBase: 19892 + TEST_PORT_SHIFT, dnsPort: 16153 + TEST_PORT_SHIFT },
   rehearseUpgrade: { portBase: 19992 + TEST_PORT_SHIFT, dnsPort: 16253 + TEST_PORT_SHIFT },
   rehearseSecure: { portBase: 18892 + TEST_PORT_SHIFT, dnsPort: 16353 + TEST_PORT_SHIFT },
+  rehearseClients: { portBase: 18792 + TEST_PORT_SHIFT, dnsPort: 16453 + TEST_PORT_SHIFT },
 } as const satisfies Record<string, ClusterPorts>;
 
 /**

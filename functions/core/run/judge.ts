@@ -18,6 +18,7 @@ import type { MskBrokersSection } from '../report/msk-brokers.js';
 import { formatMskBrokers } from '../report/msk-brokers-text.js';
 import { putText, type S3Like } from '../store/s3-history.js';
 import type { ClientEntry } from '../../../clients/entries.js';
+import type { ProducerReport } from '../history/producers.js';
 import { openGzipHistory } from './history-file.js';
 
 export interface JudgeOptions {
@@ -29,7 +30,7 @@ export interface JudgeOptions {
    * The run's client libraries (clients/index.ts clientEntries), asked once the analyzer
    * accepted the history: into report.json's `clients` and the page. Absent: neither.
    */
-  clients?: () => Promise<ClientEntry[]>;
+  clients?: (producers: ProducerReport[]) => Promise<ClientEntry[]>;
   /**
    * Reads the per-broker AWS/Kafka section for the judged report (the verify Lambda:
    * report/msk-brokers.ts mskBrokersFor); `span` is the history's first and last record
@@ -70,7 +71,7 @@ export async function judgeHistory(
 ): Promise<Judged> {
   const data = await readReportData(chunks, { source: options.source });
   const judged = { policy: options.policy, windowMs: options.windowMs };
-  const clients = await options.clients?.();
+  const clients = await options.clients?.(data.analysis.producers);
   const report: RunReport = {
     ...data.analysis.report(judged),
     readiness: data.readiness,

@@ -229,6 +229,7 @@ async function canaryPhase<T>(
           topic: plan.topic,
           runId,
           canaryGroup: plan.group,
+          intervalMs: plan.intervalMs,
           settings: plan.clientSettings ?? DEFAULT_CLIENT_SETTINGS,
         }),
       ],
@@ -345,8 +346,8 @@ export async function runCanaryToFolder<T = never>(
     judged = await judgeHistoryFile(historyPath, {
       policy: plan.policy,
       windowMs: plan.windowMs,
-      clients: async () => {
-        clientRows = await clientTableOfHistory(openGzipHistory(historyPath));
+      clients: async (producers) => {
+        clientRows = await clientTableOfHistory(openGzipHistory(historyPath), { producers });
         return clientEntries(clientRows);
       },
     });

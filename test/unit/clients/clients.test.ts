@@ -200,13 +200,15 @@ describe('clientMonitors', () => {
     const monitors = clientMonitors(
       ['kafkajs', 'sarama', 'librdkafka'],
       { bootstrap: 'b:1', security: { protocol: 'ssl' } as never },
-      { topic: 't', runId: 'r-9', canaryGroup: 'canary-g' },
+      { topic: 't', runId: 'r-9', canaryGroup: 'canary-g', intervalMs: 100 },
     );
     expect(monitors.map((m) => m.name)).toEqual([
       'client:kafkajs',
       'client:sarama',
       'client:librdkafka',
       'clients:ready',
+      'producer:sarama',
+      'producer:librdkafka',
     ]);
     expect(clientGroup('sarama', 'r-9')).toBe('kuv-sarama-r-9');
     const out: HistoryRecordOut[] = [];
@@ -228,19 +230,27 @@ describe('clientMonitors', () => {
         profile: 'defaults',
       }),
       expect.objectContaining({ group: 'kuv-librdkafka-r-9', status: 'not measured' }),
+      expect.objectContaining({
+        role: 'producer',
+        name: 'sarama',
+        producer: 'kuv-sarama',
+        status: 'not measured',
+        reason: expect.stringMatching(/plaintext only/),
+      }),
+      expect.objectContaining({ producer: 'kuv-librdkafka', status: 'not measured' }),
     ]);
     expect(
       clientMonitors(
         ['sarama'],
         { bootstrap: 'b:1' },
-        { topic: 't', runId: 'r', canaryGroup: 'g' },
+        { topic: 't', runId: 'r', canaryGroup: 'g', intervalMs: 100 },
       ).map((m) => m.name),
-    ).toEqual(['client:sarama', 'clients:ready']);
+    ).toEqual(['client:sarama', 'clients:ready', 'producer:sarama']);
     expect(
       clientMonitors(
         ['kafkajs'],
         { bootstrap: 'b:1' },
-        { topic: 't', runId: 'r', canaryGroup: 'g' },
+        { topic: 't', runId: 'r', canaryGroup: 'g', intervalMs: 100 },
       ),
     ).toHaveLength(1);
   });

@@ -2,12 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Readable } from 'node:stream';
 
 import { clientEntries } from '../../../clients/entries.js';
-import {
-  clientTable,
-  clientTableOfHistory,
-  formatClientTable,
-  KAFKAJS_LIBRARY,
-} from '../../../clients/table.js';
+import { clientTable, clientTableOfHistory, KAFKAJS_LIBRARY } from '../../../clients/table.js';
+import { formatClientTable } from '../../../clients/table-text.js';
 import { InputError } from '../../../functions/core/errors.js';
 
 const log = (partition: number, offset: number) => ({
@@ -260,7 +256,7 @@ describe('settings profiles in the table', () => {
     );
   });
 
-  it("gives report.json's clients entries, producer null until per-library producers exist", () => {
+  it("gives report.json's clients entries, producer null for a run without producers", () => {
     const entries = clientEntries([...rows, ...clientTable(history)]);
     expect(entries[0]).toEqual({
       client: 'java',
@@ -288,5 +284,119 @@ describe('settings profiles in the table', () => {
     expect(java?.reason).toBe('java and javac are needed');
     expect(entries.find((e) => e.group === 'kuv-sarama-r-1')?.reason).toBe('exit SIGKILL');
     expect(entries.find((e) => e.group === 'canary-g')?.client).toBe('kafkajs');
+  });
+});
+
+describe('producers in the table', () => {
+  const producerRecord = (f: Record<string, unknown>) => ({
+    type: 'client',
+    role: 'producer',
+    name: 'sarama',
+    producer: 'kuv-sarama',
+    library: 'sarama 1.61.1',
+    profile: 'defaults',
+    at: 1,
+    ...f,
+  });
+  const records = [
+    {
+      type: 'client',
+      name: 'sarama',
+      group: 'kuv-sarama-r',
+      library: 'sarama 1.61.1',
+      profile: 'defaults',
+      status: 'started',
+      at: 1,
+    },
+    producerRecord({ status: 'started' }),
+    producerRecord({ event: 'settings', settings: { 'Producer.Idempotent': 'false' } }),
+    producerRecord({ status: 'stopped', unreported: 2 }),
+    {
+      type: 'client',
+      role: 'producer',
+      name: 'java',
+      producer: 'kuv-java',
+      status: 'not measured',
+      reason: 'no JDK',
+      install: 'apt-get install -y openjdk-17-jdk-headless',
+      at: 1,
+    },
+    {
+      type: 'client',
+      name: 'java',
+      group: 'kuv-java-r',
+      status: 'not measured',
+      reason: 'no JDK',
+      at: 1,
+    },
+    consume('canary-g', 0, 0, 5),
+    consume('kuv-sarama-r', 0, 0, 6),
+    log(0, 0),
+  ];
+  const report = (producer: string, f: Record<string, unknown>) => ({
+    producer,
+    produced: 10,
+    acked: 9,
+    failed: 1,
+    logged: 10,
+    lost: 0,
+    duplicates: 0,
+    outOfOrder: 0,
+    unackedWritten: 0,
+    produceLatencyMs: { p50: 3, p99: 40, max: 50 },
+    scheduledLatencyMs: { p50: 3, p99: 90, max: 120 },
+    ...f,
+  });
+  const producers = [
+    report('canary', {}),
+    report('kuv-sarama', { duplicates: 2, outOfOrder: 3, lost: 1 }),
+  ];
+  const rows = clientTable(records, { producers });
+
+  it("puts each library's producer on its row, the canary's on the kafkajs row", () => {
+    const of = (name: string | null) => rows.find((r) => r.name === name)!.producer;
+    expect(of(null)).toMatchObject({ producer: 'canary', status: 'canary', sent: 10 });
+    expect(of('sarama')).toEqual({
+      producer: 'kuv-sarama',
+      status: 'stopped',
+      reason: null,
+      install: null,
+      settings: { 'Producer.Idempotent': 'false' },
+      sent: 10,
+      acked: 9,
+      failed: 1,
+      unreported: 2,
+      lost: 1,
+      duplicates: 2,
+      outOfOrder: 3,
+      unackedWritten: 0,
+      produceP99Ms: 40,
+      scheduledP99Ms: 90,
+    });
+    expect(of('java')).toMatchObject({
+      producer: 'kuv-java',
+      status: 'not measured',
+      reason: 'no JDK',
+    });
+    // Without the analyzer's figures, a library producer's counts are zero and lost unknown.
+    expect(clientTable(records).find((r) => r.name === 'sarama')!.producer).toMatchObject({
+      sent: 0,
+      lost: null,
+    });
+    expect(clientEntries(rows).find((e) => e.client === 'sarama')!.producer).toEqual(of('sarama'));
+  });
+
+  it('prints the producers table, why one did not run, unreported sends and producer settings', () => {
+    const text = formatClientTable(rows);
+    expect(text).toContain("CLIENT PRODUCERS (each library's own sequences; kafkajs: the canary)");
+    expect(text).toMatch(/kafkajs\s+canary\s+canary\s+10\s+9\s+1\s+0\s+0\s+0\s+40 ms\s+90 ms/);
+    expect(text).toMatch(/sarama\s+kuv-sarama\s+defaults\s+10\s+9\s+1\s+1\s+2\s+3\s+40 ms\s+90 ms/);
+    expect(text).toContain(
+      'java producer: not measured — no JDK (install: apt-get install -y openjdk-17-jdk-headless)',
+    );
+    expect(text).toContain(
+      'sarama producer: 2 send(s) had no delivery report when it stopped (counted as failed)',
+    );
+    expect(text).toContain('sarama producer (defaults):\n  Producer.Idempotent = false');
   });
 });

@@ -11,6 +11,7 @@ import { gzipSync } from 'node:zlib';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
+import type { ProducerReport } from '../../../functions/core/history/producers.js';
 import { HistoryFormatError } from '../../../functions/core/errors.js';
 import {
   judgeHistory,
@@ -67,11 +68,29 @@ describe('judgeHistory', () => {
         longestGapMs: 900,
         rebalances: 2,
       },
-      producer: null,
+      producer: {
+        producer: 'kuv-sarama',
+        status: 'stopped',
+        reason: null,
+        install: null,
+        settings: { 'Producer.Idempotent': 'false' },
+        sent: 20,
+        acked: 19,
+        failed: 1,
+        unreported: 0,
+        lost: 0,
+        duplicates: 3,
+        outOfOrder: 1,
+        unackedWritten: 0,
+        produceP99Ms: 40,
+        scheduledP99Ms: 55,
+      },
     };
     let asked = 0;
-    const clients = () => {
+    let given: ProducerReport[] = [];
+    const clients = (producers: ProducerReport[]) => {
       asked += 1;
+      given = producers;
       return Promise.resolve([entry]);
     };
     const judged = await judgeHistory([await readFile(fixture)], {
@@ -80,7 +99,16 @@ describe('judgeHistory', () => {
       clients,
     });
     expect(asked).toBe(1);
+    // Asked with the analyzer's per-producer figures of the same history.
+    const totals = judged.report.totals;
+    expect(given.length).toBeGreaterThan(0);
+    expect(given.reduce((n, p) => n + p.produced, 0)).toBe(totals.produced);
     expect(JSON.parse(runFiles(judged).report).clients).toEqual([entry]);
+    expect(judged.html).toContain('<table id="client-producers-table"');
+    expect(judged.html).toMatch(
+      /<tr class="bad"><td>sarama<\/td><td>kuv-sarama<\/td><td>defaults<\/td><td class="num" data-v="20">20<\/td>/,
+    );
+    expect(judged.html).toContain('<summary>sarama producer (defaults): 1 settings</summary>');
     expect(judged.html).toContain('<table id="clients-table"');
     expect(judged.html).toMatch(/<td>sarama<\/td><td>sarama 1\.61\.1<\/td><td>defaults<\/td>/);
     expect(judged.html).toContain('<dt>Consumer.Offsets.Initial</dt><dd>OffsetNewest</dd>');
@@ -89,6 +117,7 @@ describe('judgeHistory', () => {
     const plain = await judgeHistory([await readFile(fixture)], { ...judging, source: 'x' });
     expect('clients' in plain.report).toBe(false);
     expect(plain.html).not.toContain('clients-table');
+    expect(plain.html).not.toContain('client-producers-table');
     // A history the analyzer refuses: the clients are never asked.
     await expect(
       judgeHistory(['{"type":"produce"}\n'], { ...judging, source: 'x', clients }),
