@@ -24,7 +24,7 @@ import {
 } from '../../../clients/kcat.js';
 import { javaDriver, saramaDriver, saramaVersion } from '../../../clients/libraries.js';
 import type { HistoryRecordOut } from '../../../functions/core/probe/monitor.js';
-import { sleep } from '../../../functions/core/wait.js';
+import { sleep, waitFor } from '../../../functions/core/wait.js';
 
 describe('parseClients', () => {
   it('reads a comma-separated list, each once, all for every one', () => {
@@ -359,8 +359,14 @@ describe('ClientMonitor settings, readiness and restarts', () => {
       expect(monitor.positioned).toBe(false);
       monitor.relaunch(emit);
       expect(monitor.pid).not.toBe(first);
-      await new Promise((r) => setTimeout(r, 300));
-      await monitor.tick(emit, Date.now());
+      // Until the relaunched client printed its record (a fixed wait failed under load).
+      await waitFor(
+        async () => {
+          await monitor.tick(emit, Date.now());
+          return out.filter((r) => r.type === 'consume').length >= 2;
+        },
+        { timeoutMs: 20_000, intervalMs: 50, what: "the relaunched client's record" },
+      );
       await monitor.after(emit);
     } finally {
       await monitor.close();
