@@ -140,6 +140,7 @@ export class HistoryAnalysis {
       records: f.records,
       reachability: f.reachability,
       balance,
+      producers: f.producers,
     });
     return {
       verdict,

@@ -6,6 +6,7 @@
 import type { RecordCounts } from './analysis.js';
 import type { Balance } from './balance.js';
 import type { Reachability } from './reachability.js';
+import type { ProducerReport } from './producers.js';
 import type { Policy, Totals, Verdict } from './report.js';
 
 export interface VerdictInput {
@@ -17,6 +18,8 @@ export interface VerdictInput {
   records: RecordCounts;
   reachability: Reachability | null;
   balance: Balance | null;
+  /** Each producer's figures: with several producers, a reason names whose records they were. */
+  producers?: readonly ProducerReport[];
 }
 
 type Check = [count: number, says: string];
@@ -53,15 +56,31 @@ export function inconclusiveReasons(records: RecordCounts, totals: Totals): stri
   return reasons;
 }
 
+/**
+ * `: kuv-sarama 3, canary 1` — whose records a count is, when the history has several
+ * producers (a run with --clients); '' with one.
+ */
+function whose(
+  producers: readonly ProducerReport[],
+  count: (p: ProducerReport) => number | null,
+): string {
+  if (producers.length < 2) return '';
+  const named = producers
+    .filter((p) => (count(p) ?? 0) > 0)
+    .map((p) => `${p.producer} ${count(p)}`);
+  return named.length === 0 ? '' : `: ${named.join(', ')}`;
+}
+
 export function verdictFor(input: VerdictInput): { verdict: Verdict; reasons: string[] } {
   const { totals, outOfOrderOutsideWindows, policy, reachability, balance } = input;
+  const producers = input.producers ?? [];
   const insideWindows = totals.outOfOrder - outOfOrderOutsideWindows;
   const reach = reachability?.totals;
   const failed = say([
-    [totals.lost ?? 0, 'acked records lost'],
-    [totals.duplicates, 'duplicate records in the log'],
+    [totals.lost ?? 0, `acked records lost${whose(producers, (p) => p.lost)}`],
+    [totals.duplicates, `duplicate records in the log${whose(producers, (p) => p.duplicates)}`],
     policy === 'strict'
-      ? [totals.outOfOrder, 'records out of order']
+      ? [totals.outOfOrder, `records out of order${whose(producers, (p) => p.outOfOrder)}`]
       : [outOfOrderOutsideWindows, 'records out of order outside any restart window'],
     [totals.skipped ?? 0, 'logged records a consumer group skipped'],
     [totals.inconsistentOffsets, 'offsets holding two different records'],

@@ -65,8 +65,19 @@ describe('per-producer figures', () => {
       unackedWritten: 1,
       produceLatencyMs: null,
     });
-    const totals = analysis.report().totals;
-    expect(totals).toMatchObject({ lost: 1, duplicates: 1, outOfOrder: 1, unackedWritten: 1 });
+    const report = analysis.report();
+    expect(report.totals).toMatchObject({
+      lost: 1,
+      duplicates: 1,
+      outOfOrder: 1,
+      unackedWritten: 1,
+    });
+    // With several producers, the verdict's reasons say whose records they were.
+    expect(report.reasons).toEqual([
+      '1 acked records lost: canary 1',
+      '1 duplicate records in the log: kuv-sarama 1',
+      '1 records out of order: kuv-sarama 1',
+    ]);
   });
 
   it('gives lost as null without a log, and skips producers only consumers named', async () => {
