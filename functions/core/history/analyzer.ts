@@ -33,7 +33,7 @@ import { HistoryFormatError, VerifierError } from '../errors.js';
 import { AnomalyCollector } from './anomaly-collector.js';
 import { CHUNK, ChunkBudget, LastHitMap, SeqChunk, chunkKey } from './columns.js';
 import { PartitionState, addExtraSend, compareText, logAgain } from './partition-state.js';
-import { ProducerLatencyMap, producerReports } from './producers.js';
+import { producerReports } from './producers.js';
 import { finishPartition, sumTotals } from './totals.js';
 
 const { PRODUCED, ACKED, SEND_OK } = SeqChunk;
@@ -66,8 +66,6 @@ export class HistoryAnalyzer {
   private readonly reachability = new ReachabilityCollector();
   private readonly balance = new BalanceCollector();
   private readonly redeliveries: RawAnomaly[] = [];
-  /** Each producer's latencies over every partition (its counts live on its streams). */
-  private readonly producers: ProducerLatencyMap;
   private readonly counts = { produce: 0, log: 0, probe: 0, leaders: 0 };
   private ignored = 0;
   private run: RunInfo | null = null;
@@ -93,7 +91,6 @@ export class HistoryAnalyzer {
       throw new HistoryFormatError(this.at.source, this.at.line, null, problem);
     });
     this.partitions = new LastHitMap((partition) => new PartitionState(partition, budget));
-    this.producers = new ProducerLatencyMap(budget);
   }
 
   private partition(partition: number): PartitionState {
@@ -186,18 +183,13 @@ export class HistoryAnalyzer {
     const chunk = stream.seqs.get(key);
     const i = seq - key * CHUNK;
     const flags = chunk.flags[i]!;
-    const latencies = (stream.latencies ??= this.producers.get(producer));
     p.produced += 1;
     stream.produced += 1;
     if (ok) {
       p.acked += 1;
       stream.acked += 1;
-      p.produceLatency.add(endAt - sentAt);
-      latencies.produce.add(endAt - sentAt);
-      if (scheduledAt !== undefined) {
-        p.scheduledLatency.add(endAt - scheduledAt);
-        latencies.scheduled.add(endAt - scheduledAt);
-      }
+      stream.produceLatency.add(endAt - sentAt);
+      if (scheduledAt !== undefined) stream.scheduledLatency.add(endAt - scheduledAt);
     } else {
       p.failed += 1;
       stream.failed += 1;

@@ -48,6 +48,26 @@ export class Histogram {
     }
   }
 
+  /** Adds every value `other` holds (its counts), as if each had been added here. */
+  addAll(other: Histogram): void {
+    if (other.n === 0) return;
+    this.n += other.n;
+    for (let b = 0; b < other.blocks.length; b++) {
+      const from = other.blocks[b];
+      if (from === undefined) continue;
+      let block = this.blocks[b];
+      if (block === undefined) {
+        this.onBlock?.(HISTOGRAM_BLOCK_BYTES);
+        block = this.blocks[b] = new Uint32Array(BLOCK);
+      }
+      for (let i = 0; i < BLOCK; i++) block[i]! += from[i]!;
+    }
+    if (other.denseEnd > this.denseEnd) this.denseEnd = other.denseEnd;
+    for (const [value, count] of other.sparse) {
+      this.sparse.set(value, (this.sparse.get(value) ?? 0) + count);
+    }
+  }
+
   /** The ⌈p/100·n⌉-th smallest value for p = 50 and 99, and the largest; null when empty. */
   percentiles(): Percentiles | null {
     if (this.n === 0) return null;

@@ -5,7 +5,6 @@
  * with several identities, an identity sent more than once).
  */
 import { Histogram } from './histogram.js';
-import type { ProducerLatencies } from './producers.js';
 import {
   ChunkBudget,
   ChunkMap,
@@ -31,8 +30,9 @@ export class Stream {
   duplicates = 0;
   outOfOrder = 0;
   unackedWritten = 0;
-  /** The producer's latencies over every partition, shared by its streams; set at its first send here. */
-  latencies: ProducerLatencies | null = null;
+  /** ackedAt − sentAt and ackedAt − scheduledAt of this producer's acked sends here. */
+  readonly produceLatency: Histogram;
+  readonly scheduledLatency: Histogram;
 
   constructor(
     readonly producer: string,
@@ -40,6 +40,9 @@ export class Stream {
     budget: ChunkBudget,
   ) {
     this.seqs = new ChunkMap(() => new SeqChunk(), SeqChunk.BYTES, budget);
+    const charge = (bytes: number) => budget.charge(bytes);
+    this.produceLatency = new Histogram(charge);
+    this.scheduledLatency = new Histogram(charge);
   }
 }
 
@@ -83,8 +86,6 @@ export class PartitionState {
   /** Offsets that the log gives several identities: every entry at that offset. */
   readonly logOverflow = new Map<number, LogEntry[]>();
   readonly extraSends: ExtraSend[] = [];
-  readonly produceLatency: Histogram;
-  readonly scheduledLatency: Histogram;
   produced = 0;
   acked = 0;
   failed = 0;
@@ -95,9 +96,6 @@ export class PartitionState {
     budget: ChunkBudget,
   ) {
     budget.chargePartition(PARTITION_BYTES);
-    const charge = (bytes: number) => budget.charge(bytes);
-    this.produceLatency = new Histogram(charge);
-    this.scheduledLatency = new Histogram(charge);
     this.log = new ChunkMap(() => new OffsetChunk(), OffsetChunk.BYTES, budget);
     this.stream = new LastHitMap((producer) => {
       const s = new Stream(producer, this.streams.length, budget);
@@ -113,10 +111,26 @@ export class PartitionState {
     return Math.max(...this.logOverflow.get(offset)!.map((e) => e.timestamp));
   }
 
+  /** The partition's latency histogram of one kind: its streams' together. */
+  latency(kind: 'produceLatency' | 'scheduledLatency'): Histogram {
+    return mergedLatency(this.streams, kind);
+  }
+
   /** Streams by producer name: the tie-break order, independent of the file's. */
   streamsByProducer(): Stream[] {
     return [...this.streams].sort((a, b) => compareText(a.producer, b.producer));
   }
+}
+
+/** One latency histogram of several streams (a partition's, or a producer's over partitions). */
+export function mergedLatency(
+  streams: readonly Stream[],
+  kind: 'produceLatency' | 'scheduledLatency',
+): Histogram {
+  if (streams.length === 1) return streams[0]![kind];
+  const merged = new Histogram();
+  for (const s of streams) merged.addAll(s[kind]);
+  return merged;
 }
 
 export function compareText(a: string, b: string): number {

@@ -4,10 +4,9 @@
  * (`kuv-<library>`). The same definitions as the totals, counted on the producer's
  * streams by the same walks, so a producer's figures add up to the totals.
  */
-import type { ChunkBudget } from './columns.js';
-import { Histogram, type Percentiles } from './histogram.js';
-import type { PartitionState } from './partition-state.js';
-import { compareText } from './partition-state.js';
+import type { Percentiles } from './histogram.js';
+import type { PartitionState, Stream } from './partition-state.js';
+import { compareText, mergedLatency } from './partition-state.js';
 
 export interface ProducerReport {
   producer: string;
@@ -25,28 +24,6 @@ export interface ProducerReport {
   scheduledLatencyMs: Percentiles | null;
 }
 
-/** One producer's latencies over every partition. */
-export interface ProducerLatencies {
-  readonly produce: Histogram;
-  readonly scheduled: Histogram;
-}
-
-/** Producer name → its latencies, each histogram block charged to the analysis' budget. */
-export class ProducerLatencyMap {
-  private readonly map = new Map<string, ProducerLatencies>();
-  constructor(private readonly budget: ChunkBudget) {}
-
-  get(producer: string): ProducerLatencies {
-    let l = this.map.get(producer);
-    if (l === undefined) {
-      const charge = (bytes: number) => this.budget.charge(bytes);
-      l = { produce: new Histogram(charge), scheduled: new Histogram(charge) };
-      this.map.set(producer, l);
-    }
-    return l;
-  }
-}
-
 /**
  * Every producer of the history (with a `produce` or a `log` record), by name; to be
  * called after each partition's walks (totals.ts finishPartition) counted its streams.
@@ -56,7 +33,7 @@ export function producerReports(
   hasLog: boolean,
 ): ProducerReport[] {
   const byName = new Map<string, ProducerReport>();
-  const latencies = new Map<string, ProducerLatencies>();
+  const streams = new Map<string, Stream[]>();
   for (const p of partitions) {
     for (const s of p.streams) {
       if (s.produced === 0 && s.logged === 0) continue;
@@ -85,13 +62,15 @@ export function producerReports(
       r.duplicates += s.duplicates;
       r.outOfOrder += s.outOfOrder;
       r.unackedWritten += s.unackedWritten;
-      if (s.latencies !== null) latencies.set(s.producer, s.latencies);
+      const own = streams.get(s.producer);
+      if (own === undefined) streams.set(s.producer, [s]);
+      else own.push(s);
     }
   }
-  for (const [name, l] of latencies) {
+  for (const [name, own] of streams) {
     const r = byName.get(name)!;
-    r.produceLatencyMs = l.produce.percentiles();
-    r.scheduledLatencyMs = l.scheduled.percentiles();
+    r.produceLatencyMs = mergedLatency(own, 'produceLatency').percentiles();
+    r.scheduledLatencyMs = mergedLatency(own, 'scheduledLatency').percentiles();
   }
   return [...byName.values()].sort((a, b) => compareText(a.producer, b.producer));
 }

@@ -46,8 +46,8 @@ export function finishPartition(
     unackedWritten,
     redelivered: p.redelivered,
     skipped: hasLog ? skipped : null,
-    produceLatencyMs: p.produceLatency.percentiles(),
-    scheduledLatencyMs: p.scheduledLatency.percentiles(),
+    produceLatencyMs: p.latency('produceLatency').percentiles(),
+    scheduledLatencyMs: p.latency('scheduledLatency').percentiles(),
     endToEndLatencyMs: endToEnd.percentiles(),
     maxUnavailableMs:
       p.failed === 0

@@ -60,4 +60,23 @@ describe('Histogram', () => {
     h.add(100_000); // beyond the array: the map
     expect(charged).toBe(2 * HISTOGRAM_BLOCK_BYTES);
   });
+
+  it('addAll gives the percentiles of every value of both, dense and sparse', () => {
+    const a = new Histogram();
+    const b = new Histogram();
+    const all = new Histogram();
+    const values = [3, 70_000, 2_000, 5, -4, 1.5, 1_024, 9, 65_535, 900];
+    values.forEach((v, i) => {
+      (i % 2 === 0 ? a : b).add(v);
+      all.add(v);
+    });
+    const blocks: number[] = [];
+    const merged = new Histogram((bytes) => blocks.push(bytes));
+    merged.addAll(a);
+    merged.addAll(b);
+    merged.addAll(new Histogram());
+    expect(merged.count).toBe(values.length);
+    expect(merged.percentiles()).toEqual(all.percentiles());
+    expect(blocks.length).toBeGreaterThan(0);
+  });
 });
