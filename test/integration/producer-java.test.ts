@@ -20,17 +20,16 @@ import { javaProducerDriver } from '../../clients/java-producer.js';
 import { javaProgram, type JavaDriverOptions } from '../../clients/libraries.js';
 import type { ClientLaunch } from '../../clients/monitor.js';
 import { TextLines } from '../../clients/protocol.js';
+import {
+  expectAckedInTopic,
+  expectProducerRun,
+  readProducerLines,
+} from '../support/producer-protocol.js';
 import type { ClientSettingsProfile } from '../../clients/profiles.js';
 import { sleep, waitFor } from '../../functions/core/wait.js';
 import { DEFAULT_KAFKA_VERSION, cachedKafkaLibs } from '../../rehearsal/jars.js';
 import { testCluster } from '../support/cluster.js';
-import {
-  consumeCount,
-  createTopic,
-  kafkaFor,
-  randomTopic,
-  trackClients,
-} from '../support/kafka.js';
+import { createTopic, kafkaFor, randomTopic, trackClients } from '../support/kafka.js';
 
 const cluster = testCluster();
 const track = trackClients();
@@ -114,73 +113,6 @@ async function runChild(
   return { lines, stderr, exit };
 }
 
-interface Sent {
-  partition: number;
-  seq: number;
-  scheduledAt: number;
-  sentAt: number;
-  line: number;
-}
-interface Outcome {
-  kind: 'acked' | 'failed';
-  partition: number;
-  seq: number;
-  offset: number | null;
-  at: number;
-  line: number;
-}
-
-const NUMBER = String.raw`(\d+)`;
-const SENT = new RegExp(`^# sent ${NUMBER} ${NUMBER} ${NUMBER} ${NUMBER}$`);
-const ACKED = new RegExp(`^# acked ${NUMBER} ${NUMBER} ${NUMBER} ${NUMBER}$`);
-const FAILED = new RegExp(`^# failed ${NUMBER} ${NUMBER} ${NUMBER} \\S.*$`);
-const STOPPED = new RegExp(`^# stopped ${NUMBER} ${NUMBER} ${NUMBER} ${NUMBER}$`);
-
-/** The protocol's lines, read strictly: anything else on stdout fails the test. */
-function readProtocol(lines: string[]) {
-  const sent: Sent[] = [];
-  const outcomes: Outcome[] = [];
-  const errors: string[] = [];
-  let settings: Record<string, string> | null = null;
-  let settingsLine = -1;
-  let readyLine = -1;
-  let stopped: number[] | null = null;
-  let stoppedLine = -1;
-  for (const [line, text] of lines.entries()) {
-    let m: RegExpExecArray | null;
-    if (text.startsWith('# settings ')) {
-      expect(settings, 'one # settings line').toBeNull();
-      settings = JSON.parse(text.slice('# settings '.length)) as Record<string, string>;
-      settingsLine = line;
-    } else if (text === '# ready') {
-      expect(readyLine, 'one # ready line').toBe(-1);
-      readyLine = line;
-    } else if ((m = SENT.exec(text)) !== null) {
-      const [p, seq, scheduledAt, sentAt] = m.slice(1).map(Number) as [
-        number,
-        number,
-        number,
-        number,
-      ];
-      sent.push({ partition: p, seq, scheduledAt, sentAt, line });
-    } else if ((m = ACKED.exec(text)) !== null) {
-      const [p, seq, offset, at] = m.slice(1).map(Number) as [number, number, number, number];
-      outcomes.push({ kind: 'acked', partition: p, seq, offset, at, line });
-    } else if ((m = FAILED.exec(text)) !== null) {
-      const [p, seq, at] = m.slice(1).map(Number) as [number, number, number];
-      outcomes.push({ kind: 'failed', partition: p, seq, offset: null, at, line });
-    } else if ((m = STOPPED.exec(text)) !== null) {
-      stopped = m.slice(1).map(Number);
-      stoppedLine = line;
-    } else if (text.startsWith('# error ')) {
-      errors.push(text);
-    } else {
-      expect.fail(`line ${line + 1} is not a producer protocol line: ${JSON.stringify(text)}`);
-    }
-  }
-  return { sent, outcomes, errors, settings, settingsLine, readyLine, stopped, stoppedLine };
-}
-
 const measured: string[] = [];
 afterAll(() => {
   if (measured.length > 0) process.stderr.write(`${measured.join('\n')}\n`);
@@ -221,7 +153,7 @@ describe('the Java producer (kafka-clients)', () => {
       });
       const why = `stdout head: ${lines.slice(0, 4).join('\n')}\nstderr tail: ${stderr.slice(-2000)}`;
       expect(exit, why).toEqual({ code: 0, signal: null });
-      const p = readProtocol(lines);
+      const p = readProducerLines(lines);
 
       // Settings first, effective values as kafka-clients will use them.
       expect(p.settingsLine, why).toBe(0);
@@ -254,37 +186,15 @@ describe('the Java producer (kafka-clients)', () => {
       );
       expect(p.errors, 'no # error lines').toEqual([]);
 
-      // # ready before any # sent; # stopped last, its counts those of the lines.
-      expect(p.sent.length).toBeGreaterThan(0);
-      expect(p.readyLine).toBeGreaterThan(p.settingsLine);
-      expect(p.readyLine).toBeLessThan(p.sent[0]!.line);
-      expect(p.stoppedLine).toBe(lines.length - 1);
-      const acked = p.outcomes.filter((o) => o.kind === 'acked');
-      const failed = p.outcomes.filter((o) => o.kind === 'failed');
-      expect(p.stopped).toEqual([
-        p.sent.length,
-        acked.length,
-        failed.length,
-        p.sent.length - acked.length - failed.length,
-      ]);
-
-      // Per partition: seqs 0..n-1, scheduledAt stepping by exactly the interval; every
-      // tick goes to every partition in turn, so counts differ by at most one.
-      const counts: number[] = [];
-      for (const partition of [0, 1, 2]) {
-        const own = p.sent.filter((s) => s.partition === partition);
-        expect(own.map((s) => s.seq)).toEqual(own.map((_, i) => i));
-        for (let i = 1; i < own.length; i++) {
-          expect(own[i]!.scheduledAt - own[i - 1]!.scheduledAt, `p${partition} seq ${i}`).toBe(
-            INTERVAL_MS,
-          );
-        }
-        for (const s of own) expect(s.sentAt).toBeGreaterThanOrEqual(s.scheduledAt);
-        counts.push(own.length);
-      }
+      // The protocol every producer follows: ready before sends, stopped last with the
+      // counts of the lines, seqs 0..n-1 on the interval grid, one outcome after each.
+      const { acked, failed, counts } = expectProducerRun(p, lines, {
+        partitions: 3,
+        intervalMs: INTERVAL_MS,
+      });
+      // Every tick goes to every partition in turn, so counts differ by at most one.
       expect(counts[0]! - counts[2]!).toBeGreaterThanOrEqual(0);
       expect(counts[0]! - counts[2]!).toBeLessThanOrEqual(1);
-      expect(new Set(p.sent.map((s) => s.partition))).toEqual(new Set([0, 1, 2]));
       // The ticks due while it was frozen were sent when it woke, each with its own due
       // time (the steps above have no gap): at least one tick to every partition, late.
       const late = p.sent.filter((s) => s.sentAt - s.scheduledAt >= PAUSE_MS / 2);
@@ -292,43 +202,17 @@ describe('the Java producer (kafka-clients)', () => {
         new Set([0, 1, 2]),
       );
 
-      // Every # sent has exactly one outcome, printed after it.
-      const key = (x: { partition: number; seq: number }) => `${x.partition}/${x.seq}`;
-      const outcomeOf = new Map<string, Outcome>();
-      for (const o of p.outcomes) {
-        expect(outcomeOf.has(key(o)), `one outcome for ${key(o)}`).toBe(false);
-        outcomeOf.set(key(o), o);
-      }
-      const sentOf = new Map(p.sent.map((s) => [key(s), s]));
-      for (const o of p.outcomes) {
-        expect(sentOf.get(key(o))?.line, `# sent before the outcome of ${key(o)}`).toBeLessThan(
-          o.line,
-        );
-      }
-      for (const s of p.sent) expect(outcomeOf.has(key(s)), `outcome of ${key(s)}`).toBe(true);
-
       // The topic, read back: at every acked offset, exactly the protocol's payload.
+      const consumed = await expectAckedInTopic(
+        kafka,
+        admin,
+        topic,
+        { runId, producer: 'kuv-java' },
+        acked,
+      );
       const ends = new Map(
         (await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, Number(o.high)]),
       );
-      const consumed = await consumeCount(kafka, topic, acked.length, 60_000, undefined, (got) => {
-        const reached = new Map<number, number>();
-        for (const { partition, message } of got) {
-          reached.set(partition, Math.max(reached.get(partition) ?? 0, Number(message.offset) + 1));
-        }
-        return [...ends].every(([partition, end]) => (reached.get(partition) ?? 0) >= end);
-      });
-      const atOffset = new Map(
-        consumed.map(({ partition, message }) => [`${partition}@${message.offset}`, message]),
-      );
-      for (const a of acked) {
-        const record = atOffset.get(`${a.partition}@${a.offset}`);
-        expect(record, `record at ${a.partition}@${a.offset}`).toBeDefined();
-        expect(record!.key).toBeNull();
-        expect(record!.value?.toString()).toBe(
-          `{"runId":"${runId}","producer":"kuv-java","seq":${a.seq},"sentAt":${sentOf.get(key(a))!.sentAt}}`,
-        );
-      }
       // Idempotent in fact: the batches carry a producer id (-1 when not idempotent),
       // one for the whole run; and with no failure the log is exactly the sequence.
       const producerIds = new Set(
@@ -341,15 +225,15 @@ describe('the Java producer (kafka-clients)', () => {
       expect(producerIds.size, JSON.stringify([...producerIds])).toBe(1);
       const producerId = [...producerIds][0];
       expect(producerId).toMatch(/^\d+$/);
-      if (failed.length === 0) {
+      if (failed === 0) {
         for (const partition of [0, 1, 2]) {
           expect(ends.get(partition)).toBe(counts[partition]);
         }
-        for (const a of acked) expect(a.offset, key(a)).toBe(a.seq);
+        for (const a of acked) expect(a.offset, `${a.partition}/${a.seq}`).toBe(a.seq);
       }
 
       measured.push(
-        `java producer at ${profile}: sent ${p.sent.length}, acked ${acked.length}, failed ${failed.length}, ` +
+        `java producer at ${profile}: sent ${p.sent.length}, acked ${acked.length}, failed ${failed}, ` +
           `unreported ${p.stopped![3]}, per partition ${counts.join('/')}, sent late after a ${PAUSE_MS} ms SIGSTOP ${late.length}, ` +
           `most late ${Math.max(...p.sent.map((s) => s.sentAt - s.scheduledAt))} ms, producer id ${producerId}\n` +
           `  settings ${JSON.stringify(settings)}`,
