@@ -6,12 +6,12 @@
  * settings. Its lines must follow the producer protocol (docs/clients.md), and every
  * record it says was acked must be in the topic at that offset with exactly the payload.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { ClusterHostsFile } from '../../clients/hosts.js';
 import { librdkafkaProducerDriver } from '../../clients/librdkafka-producer.js';
@@ -21,6 +21,7 @@ import {
   expectAckedInTopic,
   expectProducerRun,
   readProducerLines,
+  producerChildren,
   runProducerOnFreshTopic,
 } from '../support/producer-protocol.js';
 import { waitFor } from '../../functions/core/wait.js';
@@ -35,7 +36,7 @@ const PARTITIONS = 3;
 
 let dir: string;
 let hosts: ClusterHostsFile | null = null;
-const children: ChildProcess[] = [];
+const children = producerChildren();
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kuv-it-producer-'));
@@ -45,19 +46,6 @@ beforeAll(async () => {
       join(dir, 'hosts'),
     );
     await hosts.ensure();
-  }
-});
-
-afterEach(() => {
-  // A producer a failed test left running: its whole process group.
-  for (const child of children.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
   }
 });
 

@@ -4,9 +4,8 @@
  * settings (sarama.NewConfig() as shipped: not idempotent, acks from the leader), and
  * every acked record in the topic at its offset with exactly the protocol's payload.
  */
-import type { ChildProcess } from 'node:child_process';
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { saramaProducerDriver } from '../../clients/libraries.js';
 import { testCluster } from '../support/cluster.js';
@@ -15,6 +14,7 @@ import {
   expectAckedInTopic,
   expectProducerRun,
   readProducerLines,
+  producerChildren,
   runProducerOnFreshTopic,
 } from '../support/producer-protocol.js';
 
@@ -22,19 +22,7 @@ const cluster = testCluster();
 const track = trackClients();
 const PARTITIONS = 3;
 const INTERVAL_MS = 100;
-const children: ChildProcess[] = [];
-
-afterEach(() => {
-  for (const child of children.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  }
-});
+const children = producerChildren();
 
 const EXPECTED = {
   defaults: {

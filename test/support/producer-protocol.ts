@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 
 import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
 
 import type { ProducerDriver } from '../../clients/monitor.js';
 import type { ClientSettingsProfile } from '../../clients/profiles.js';
@@ -257,4 +257,24 @@ export async function runProducerOnFreshTopic(
   expect(await exited, stderr).toBe(0);
   lines.push(...splitter.end());
   return { lines, topic, runId, kafka, admin, library: launch.library };
+}
+
+/**
+ * The producer processes a test file starts (runProducerOnFreshTopic's `children`):
+ * any still running after a test, its whole process group is killed.
+ */
+export function producerChildren(): ChildProcess[] {
+  const children: ChildProcess[] = [];
+  afterEach(() => {
+    for (const child of children.splice(0)) {
+      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+  });
+  return children;
 }
