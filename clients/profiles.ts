@@ -19,7 +19,7 @@ export function parseClientSettings(text: string, command = 'run'): ClientSettin
     return value as ClientSettingsProfile;
   }
   throw new UsageError(
-    `${command}: --client-settings has '${text}'; choose defaults (each library as shipped: auto commit, new groups start at the latest offset) or careful (commit after each record, new groups start at the earliest offset)`,
+    `${command}: --client-settings has '${text}'; choose defaults (each library as shipped: auto commit, new groups start at the latest offset) or careful (commit right after the records are processed, new groups start at the earliest offset)`,
   );
 }
 

@@ -81,7 +81,8 @@ a verdict.
                            how those libraries are configured: defaults (default) as each
                            ships (auto commit; a new group starts at the latest offset, so
                            the run starts producing once each is positioned), careful
-                           (commit after each record; new groups start at the earliest)
+                           (commit right after the records are processed; new groups
+                           start at the earliest)
   --quiet                  no progress on standard error
 ${CLOUDWATCH_FLAG_HELP}
 ${SECURITY_HELP}

@@ -77,7 +77,7 @@ export function clientsSection(entries: readonly ClientEntry[] | undefined): str
     )
     .join('\n');
   return `<section id="clients"><h2>Client libraries (one consumer group each)</h2>
-<p>Settings profile <code>defaults</code>: each library as shipped; <code>careful</code>: commit after each record; <code>canary</code>: the verifier's own consumer. Missing counts of ${entries.find((c) => c.consumer !== null)?.consumer?.logged ?? 0} logged records; before start: written before a latest-starting client was positioned.</p>
+<p>Settings profile <code>defaults</code>: each library as shipped; <code>careful</code>: commit right after the records are processed; <code>canary</code>: the verifier's own consumer. Missing counts of ${entries.find((c) => c.consumer !== null)?.consumer?.logged ?? 0} logged records; before start: written before a latest-starting client was positioned.</p>
 ${table(
   'clients-table',
   CLIENT_TABLE_COLUMNS.map((c) => (c === 'longest gap' ? 'longest gap, ms' : c)),
