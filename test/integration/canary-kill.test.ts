@@ -180,7 +180,18 @@ describe.skipIf(external)('run through a SIGKILLed partition leader', () => {
         (h.scheduledAt as number) >= (firstAfterKill.scheduledAt as number) &&
         (h.scheduledAt as number) < (acked[0]!.ackedAt as number),
     );
-    expect(duringStall.length).toBeGreaterThanOrEqual(Math.floor(stallMs / INTERVAL_MS) - 1);
+    // A slice boundary starts the tick grid again from the new slice's start, so each one
+    // inside the stall may cost up to one interval's tick (the grid check above allows a
+    // gap of two intervals there); seen on a loaded CI machine: 139 ticks for 140.
+    const boundaries = history.filter(
+      (h) =>
+        h.type === 'slice' &&
+        (h.endedAt as number) >= (firstAfterKill.scheduledAt as number) &&
+        (h.endedAt as number) < (acked[0]!.ackedAt as number),
+    ).length;
+    expect(duringStall.length).toBeGreaterThanOrEqual(
+      Math.floor(stallMs / INTERVAL_MS) - 1 - boundaries,
+    );
     // What the analyzer makes of it: an outage when sends failed, and, where it knows
     // scheduledLatencyMs (history v3), a maximum of at least the stall.
     if (failed > 0) expect(partition0.maxUnavailableMs).toBeGreaterThan(0);
