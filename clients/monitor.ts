@@ -98,6 +98,41 @@ export function clientEvent(
   }
 }
 
+/**
+ * Prepares and launches a client (consumer or producer) and writes its first `client`
+ * record: `started` (version, settings, command) after `start(launch)` ran, or `not
+ * measured` (reason, install command) when preparing or launching threw. True when it
+ * started.
+ */
+export async function launchClient(
+  prepare: () => Promise<void> | undefined,
+  launch: () => Promise<ClientLaunch>,
+  base: () => HistoryRecordOut,
+  emit: Emit,
+  start: (launch: ClientLaunch) => void,
+): Promise<boolean> {
+  let launched: ClientLaunch;
+  try {
+    await prepare();
+    launched = await launch();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    const install = error instanceof NotMeasuredError ? error.install : null;
+    emit({ ...base(), status: 'not measured', reason, install, at: Date.now() });
+    return false;
+  }
+  start(launched);
+  emit({
+    ...base(),
+    status: 'started',
+    version: launched.version,
+    ...(launched.settings === undefined ? {} : { settings: launched.settings }),
+    command: [launched.command, ...launched.args].join(' '),
+    at: Date.now(),
+  });
+  return true;
+}
+
 interface Pending {
   at: number;
   line: ClientLine;
@@ -170,28 +205,18 @@ export class ClientMonitor implements RunMonitor {
   }
 
   async baseline(emit: Emit): Promise<void> {
-    let launch: ClientLaunch;
-    try {
-      await this.options.prepare?.();
-      launch = await this.options.driver.launch(this.options.context);
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      const install = error instanceof NotMeasuredError ? error.install : null;
-      emit({ ...this.base(), status: 'not measured', reason, install, at: Date.now() });
-      this.markReady();
-      return;
-    }
-    this.library = launch.library;
-    this.launched = launch;
-    this.start(launch);
-    emit({
-      ...this.base(),
-      status: 'started',
-      version: launch.version,
-      ...(launch.settings === undefined ? {} : { settings: launch.settings }),
-      command: [launch.command, ...launch.args].join(' '),
-      at: Date.now(),
-    });
+    const started = await launchClient(
+      () => this.options.prepare?.(),
+      () => this.options.driver.launch(this.options.context),
+      () => this.base(),
+      emit,
+      (launch) => {
+        this.library = launch.library;
+        this.launched = launch;
+        this.start(launch);
+      },
+    );
+    if (!started) this.markReady();
   }
 
   private start(launch: ClientLaunch): void {

@@ -11,8 +11,7 @@
 import type { Emit, HistoryRecordOut, RunMonitor } from '../functions/core/probe/monitor.js';
 import {
   clientEvent,
-  NotMeasuredError,
-  type ClientLaunch,
+  launchClient,
   type ProducerDriver,
   type ProducerLaunchContext,
 } from './monitor.js';
@@ -74,29 +73,19 @@ export class ProducerMonitor implements RunMonitor {
   }
 
   async baseline(emit: Emit): Promise<void> {
-    let launch: ClientLaunch;
-    try {
-      await this.options.prepare?.();
-      launch = await this.options.driver.launch(this.options.context);
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      const install = error instanceof NotMeasuredError ? error.install : null;
-      emit({ ...this.base(), status: 'not measured', reason, install, at: Date.now() });
-      return;
-    }
-    this.library = launch.library;
-    this.child = new ClientProcess(launch, {
-      line: (at, line) => this.pending.push({ at, line }),
-      exit: (exit) => this.exitedWith(exit),
-    });
-    emit({
-      ...this.base(),
-      status: 'started',
-      version: launch.version,
-      ...(launch.settings === undefined ? {} : { settings: launch.settings }),
-      command: [launch.command, ...launch.args].join(' '),
-      at: Date.now(),
-    });
+    await launchClient(
+      () => this.options.prepare?.(),
+      () => this.options.driver.launch(this.options.context),
+      () => this.base(),
+      emit,
+      (launch) => {
+        this.library = launch.library;
+        this.child = new ClientProcess(launch, {
+          line: (at, line) => this.pending.push({ at, line }),
+          exit: (exit) => this.exitedWith(exit),
+        });
+      },
+    );
   }
 
   private exitedWith(exit: ClientExit): void {
