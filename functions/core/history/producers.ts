@@ -7,19 +7,16 @@
 import type { Percentiles } from './histogram.js';
 import type { PartitionState, Stream } from './partition-state.js';
 import { compareText, mergedLatency } from './partition-state.js';
+import type { Counts } from './report.js';
 
-export interface ProducerReport {
+/** The report's counts (report.ts `Counts`, the same definitions) for one producer's identities. */
+export interface ProducerReport extends Pick<
+  Counts,
+  'produced' | 'acked' | 'failed' | 'lost' | 'duplicates' | 'outOfOrder' | 'unackedWritten'
+> {
   producer: string;
-  produced: number;
-  acked: number;
-  failed: number;
   /** Log records of this producer's identities (a duplicate counts each time). */
   logged: number;
-  /** null when the history has no `log` record. */
-  lost: number | null;
-  duplicates: number;
-  outOfOrder: number;
-  unackedWritten: number;
   produceLatencyMs: Percentiles | null;
   scheduledLatencyMs: Percentiles | null;
 }
