@@ -126,21 +126,6 @@ export class ProducerRecords {
   }
 }
 
-/** The producer table's columns, on the page and in the run's summary. */
-export const PRODUCER_TABLE_COLUMNS = [
-  'client',
-  'producer',
-  'settings',
-  'sent',
-  'acked',
-  'failed',
-  'lost',
-  'duplicates',
-  'out of order',
-  'produce p99',
-  'scheduled p99',
-] as const;
-
 /** The cells of one producer row (the summary's text; the page formats numbers itself). */
 export function producerCells(
   client: string,

@@ -1,7 +1,10 @@
 /** The per-library table as text, for the run's summary (docs/clients.md). */
 import { formatSeconds } from '../functions/core/duration.js';
-import { CLIENT_TABLE_COLUMNS } from '../functions/core/report/clients-section.js';
-import { PRODUCER_TABLE_COLUMNS, producerCells } from './producer-table.js';
+import {
+  CLIENT_TABLE_COLUMNS,
+  PRODUCER_TABLE_COLUMNS,
+} from '../functions/core/report/clients-section.js';
+import { producerCells } from './producer-table.js';
 import type { ClientRow } from './table.js';
 
 /** The table as text for the run's summary: one line per group, then the not-measured reasons. */

@@ -5,7 +5,6 @@
  * setting by setting. Only a CLI run with `--clients` has one.
  */
 import type { ClientEntry } from '../../../clients/entries.js';
-import { PRODUCER_TABLE_COLUMNS } from '../../../clients/producer-table.js';
 import { num, table } from './formatters.js';
 import { escapeHtml as e } from './html-text.js';
 
@@ -22,6 +21,21 @@ export const CLIENT_TABLE_COLUMNS = [
   'before start',
   'longest gap',
   'rebalances',
+] as const;
+
+/** The producer table's columns, on the page and in the run's summary. */
+export const PRODUCER_TABLE_COLUMNS = [
+  'client',
+  'producer',
+  'settings',
+  'sent',
+  'acked',
+  'failed',
+  'lost',
+  'duplicates',
+  'out of order',
+  'produce p99',
+  'scheduled p99',
 ] as const;
 
 /** The producers' table: each library's own sequences, and the canary's for kafkajs. */
